@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+// ferry: SFTP/SCP file transfer over its own SSH2 implementation.
+// Module layout and dependency direction: see ARCHITECTURE.md (shared/) — arrows
+// point down only; SSHCrypto is the only module that imports C.
+import PackageDescription
+
+let package = Package(
+    name: "ferry",
+    products: [
+        .executable(name: "ferry", targets: ["ferry"]),
+        .library(name: "SSHCore", targets: ["SSHCore"]),
+        .library(name: "SFTP", targets: ["SFTP"]),
+        .library(name: "SCP", targets: ["SCP"]),
+        // Exposed so Benchmarks/ can measure the primitives directly.
+        .library(name: "SSHCrypto", targets: ["SSHCrypto"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibcrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(name: "SSHWire"),
+        .target(name: "SSHCrypto", dependencies: ["CLibcrypto", "CZlib", "SSHWire"]),
+        .target(name: "SSHCore", dependencies: ["SSHWire", "SSHCrypto"]),
+        .target(name: "SFTP", dependencies: ["SSHWire"]),
+        .target(name: "SCP", dependencies: ["SSHCore"]),
+        .target(name: "Transfer", dependencies: ["SFTP", "SCP", "SSHCore"]),
+        .executableTarget(
+            name: "ferry",
+            dependencies: [
+                "Transfer", "SSHCore", "SSHCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SSHWireTests", dependencies: ["SSHWire"]),
+        .testTarget(name: "SSHCryptoTests", dependencies: ["SSHCrypto", "SSHWire"]),
+        .testTarget(name: "SSHCoreTests", dependencies: ["SSHCore"]),
+        .testTarget(name: "SFTPTests", dependencies: ["SFTP"]),
+        .testTarget(name: "SCPTests", dependencies: ["SCP"]),
+        .testTarget(name: "TransferTests", dependencies: ["Transfer"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["SSHCore", "SSHCrypto", "Transfer"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

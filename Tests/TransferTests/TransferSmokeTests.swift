@@ -1,0 +1,4 @@
+import Testing
+@testable import Transfer
+
+@Test func versionIsSemantic() { #expect(TransferInfo.version.split(separator: ".").count == 3) }
