@@ -6,6 +6,7 @@
  * per-packet allocation (EVP_MD_CTX_copy allocates in 3.0).
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
+#include <openssl/blowfish.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
