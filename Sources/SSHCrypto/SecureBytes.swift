@@ -22,13 +22,10 @@ public final class SecureBytes: @unchecked Sendable {
         storage = .allocate(byteCount: max(count, 1), alignment: 16)
         storage.initializeMemory(as: UInt8.self, repeating: 0)
         self.count = count
-        do {
-            try body(UnsafeMutableRawBufferPointer(rebasing: storage[0..<count]))
-        } catch {
-            OPENSSL_cleanse(storage.baseAddress, storage.count)
-            storage.deallocate()
-            throw error
-        }
+        // Every stored property is set, so if `body` throws, Swift releases the
+        // half-made object and deinit wipes and frees the storage. Freeing it
+        // here as well would be a double free.
+        try body(UnsafeMutableRawBufferPointer(rebasing: storage[0..<count]))
     }
 
     public let count: Int
