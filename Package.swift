@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         .systemLibrary(
@@ -30,7 +31,14 @@ let package = Package(
         ),
         .target(name: "SSHWire"),
         .target(name: "SSHCrypto", dependencies: ["CLibcrypto", "CZlib", "SSHWire"]),
-        .target(name: "SSHCore", dependencies: ["SSHWire", "SSHCrypto"]),
+        .target(
+            name: "SSHCore",
+            dependencies: [
+                "SSHWire", "SSHCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(name: "SFTP", dependencies: ["SSHWire"]),
         .target(name: "SCP", dependencies: ["SSHCore"]),
         .target(name: "Transfer", dependencies: ["SFTP", "SCP", "SSHCore"]),
@@ -43,11 +51,17 @@ let package = Package(
         ),
         .testTarget(name: "SSHWireTests", dependencies: ["SSHWire"]),
         .testTarget(name: "SSHCryptoTests", dependencies: ["SSHCrypto", "SSHWire"]),
-        .testTarget(name: "SSHCoreTests", dependencies: ["SSHCore"]),
+        .testTarget(
+            name: "SSHCoreTests",
+            dependencies: ["SSHCore", "SSHCrypto", "SSHWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "SFTPTests", dependencies: ["SFTP"]),
         .testTarget(name: "SCPTests", dependencies: ["SCP"]),
         .testTarget(name: "TransferTests", dependencies: ["Transfer"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["SSHCore", "SSHCrypto", "Transfer"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["SSHCore", "SSHCrypto", "SSHWire", "Transfer", .product(name: "NIOCore", package: "swift-nio")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
