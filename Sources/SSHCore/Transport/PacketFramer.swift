@@ -1,0 +1,159 @@
+import NIOCore
+import SSHCrypto
+
+/// PacketFramer is the binary packet protocol (RFC 4253 §6) for one
+/// connection: it turns received bytes into payloads and payloads into
+/// protected packets, with per-direction sequence numbers, packet protection
+/// and optional compression.
+///
+/// Received packets are verified and decrypted in place inside the inbound
+/// buffer and payloads are handed out as slices of it, so the data path makes
+/// no copy and no allocation per packet. Outbound payloads are written by the
+/// caller straight into the packet being built.
+struct PacketFramer {
+    /// Protection applied to what we receive; replaced at each NEWKEYS.
+    var inboundProtection: any PacketProtection = PlaintextProtection()
+    /// Protection applied to what we send; replaced at each NEWKEYS.
+    var outboundProtection: any PacketProtection = PlaintextProtection()
+    /// Sequence number of the next packet received / sent (RFC 4253 §6.4).
+    var inboundSequence: UInt32 = 0
+    var outboundSequence: UInt32 = 0
+    /// Largest `packet_length` accepted from the peer.
+    let maximumPacketLength: Int
+    var decompressor: ZlibDecompressor?
+    var compressor: ZlibCompressor?
+
+    /// Bytes and packets since the last key exchange, for rekeying.
+    var bytesInSinceKex: UInt64 = 0
+    var bytesOutSinceKex: UInt64 = 0
+    var packetsInSinceKex: UInt64 = 0
+    var packetsOutSinceKex: UInt64 = 0
+
+    private var inbound: ByteBuffer
+    /// `packet_length` of the packet being assembled, once decrypted.
+    private var pendingLength: UInt32?
+    private var compressionScratch: [UInt8] = []
+    private var decompressionScratch: [UInt8] = []
+
+    init(maximumPacketLength: Int, allocator: ByteBufferAllocator) {
+        self.maximumPacketLength = maximumPacketLength
+        self.inbound = allocator.buffer(capacity: 64 * 1024)
+    }
+
+    /// Bytes received but not yet turned into packets.
+    var bufferedByteCount: Int { inbound.readableBytes }
+
+    /// Appends received bytes.
+    mutating func append(_ bytes: inout ByteBuffer) {
+        if inbound.readableBytes == 0 {
+            inbound.clear()
+        } else if inbound.readerIndex > 256 * 1024 && inbound.readerIndex > inbound.readableBytes {
+            inbound.discardReadBytes()
+        }
+        inbound.writeBuffer(&bytes)
+    }
+
+    /// Gives `body` the unread input (the identification exchange reads from it).
+    mutating func withInbound<R>(_ body: (inout ByteBuffer) throws -> R) rethrows -> R {
+        try body(&inbound)
+    }
+
+    /// The next payload, or nil if no complete packet has arrived yet.
+    mutating func nextPayload() throws -> ByteBuffer? {
+        let protection = inboundProtection
+        let length: UInt32
+        if let pending = pendingLength {
+            length = pending
+        } else {
+            guard inbound.readableBytes >= protection.lengthPrefixSize else { return nil }
+            let sequence = inboundSequence
+            length = try inbound.withUnsafeMutableReadableBytes { bytes in
+                try protection.decryptLength(
+                    UnsafeMutableRawBufferPointer(rebasing: bytes[0..<protection.lengthPrefixSize]), sequenceNumber: sequence)
+            }
+            do {
+                try protection.validatePacketLength(length, maximum: maximumPacketLength)
+            } catch let error as CryptoError {
+                throw SSHError(.protocolError, "bad packet length from the server: \(error.message)")
+            }
+            pendingLength = length
+        }
+        let total = 4 + Int(length) + protection.tagLength
+        guard inbound.readableBytes >= total else { return nil }
+        let sequence = inboundSequence
+        do {
+            try inbound.withUnsafeMutableReadableBytes { bytes in
+                try protection.open(UnsafeMutableRawBufferPointer(rebasing: bytes[0..<total]), sequenceNumber: sequence)
+            }
+        } catch let error as CryptoError where error.code == .authenticationFailed {
+            throw SSHError(.integrityFailure, "corrupted MAC on input (packet \(sequence)): \(error.message)")
+        }
+        pendingLength = nil
+        let packetStart = inbound.readerIndex
+        guard let padding = inbound.getInteger(at: packetStart + 4, as: UInt8.self),
+              padding >= 4, Int(padding) < Int(length) else {
+            throw SSHError(.protocolError, "invalid padding in packet \(sequence) from the server")
+        }
+        let payloadLength = Int(length) - 1 - Int(padding)
+        guard var payload = inbound.getSlice(at: packetStart + 5, length: payloadLength) else {
+            throw SSHError(.protocolError, "packet \(sequence) is shorter than its header says")
+        }
+        inbound.moveReaderIndex(forwardBy: total)
+        inboundSequence &+= 1
+        bytesInSinceKex &+= UInt64(total)
+        packetsInSinceKex &+= 1
+        if let decompressor {
+            decompressionScratch.removeAll(keepingCapacity: true)
+            do {
+                try payload.withUnsafeReadableBytes { try decompressor.decompress($0, appendingTo: &decompressionScratch) }
+            } catch let error as CryptoError {
+                throw SSHError(.protocolError, "cannot decompress packet \(sequence): \(error.message)")
+            }
+            payload.clear()
+            payload.writeBytes(decompressionScratch)
+        }
+        return payload
+    }
+
+    /// Appends one packet to `out`, whose payload `writePayload` writes.
+    mutating func writePacket(into out: inout ByteBuffer, _ writePayload: (inout ByteBuffer) throws -> Void) throws {
+        let protection = outboundProtection
+        let start = out.writerIndex
+        out.writeInteger(UInt32(0))  // packet_length, patched below
+        out.writeInteger(UInt8(0))  // padding_length, patched below
+        try writePayload(&out)
+        var payloadLength = out.writerIndex - start - 5
+        if let compressor {
+            compressionScratch.removeAll(keepingCapacity: true)
+            let offset = start + 5 - out.readerIndex
+            try out.withUnsafeReadableBytes { bytes in
+                try compressor.compress(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + payloadLength)]),
+                                        appendingTo: &compressionScratch)
+            }
+            out.moveWriterIndex(to: start + 5)
+            out.writeBytes(compressionScratch)
+            payloadLength = compressionScratch.count
+        }
+        let padding = protection.paddingLength(forPayloadLength: payloadLength)
+        let packetLength = 1 + payloadLength + padding
+        guard packetLength <= Int(UInt32.max) else {
+            throw SSHError(.protocolError, "payload of \(payloadLength) bytes is too large for one packet")
+        }
+        try out.writeWithUnsafeMutableBytes(minimumWritableBytes: padding) { free in
+            try SecureRandom.fill(UnsafeMutableRawBufferPointer(rebasing: free[0..<padding]))
+            return padding
+        }
+        out.writeRepeatingByte(0, count: protection.tagLength)
+        out.setInteger(UInt32(packetLength), at: start)
+        out.setInteger(UInt8(padding), at: start + 4)
+        let total = 4 + packetLength + protection.tagLength
+        let sequence = outboundSequence
+        let offset = start - out.readerIndex
+        try out.withUnsafeMutableReadableBytes { bytes in
+            try protection.seal(UnsafeMutableRawBufferPointer(rebasing: bytes[offset..<(offset + total)]), sequenceNumber: sequence)
+        }
+        outboundSequence &+= 1
+        bytesOutSinceKex &+= UInt64(total)
+        packetsOutSinceKex &+= 1
+    }
+}
