@@ -16,8 +16,11 @@ final class EVPKey: @unchecked Sendable {
 
     /// libcrypto's key-management names for the key families ferry builds.
     enum Family: String {
+        /// RSA keys (ssh-rsa).
         case rsa = "RSA"
+        /// Elliptic-curve keys on a named group (ecdsa-sha2-nistp*).
         case ec = "EC"
+        /// Ed25519 keys (ssh-ed25519).
         case ed25519 = "ED25519"
     }
 
