@@ -4,7 +4,7 @@
 /// Decoding is strict — no characters outside the alphabet, padding only at
 /// the end, unused trailing bits zero (like OpenSSH's b64_pton) — and never
 /// traps on any input. Whitespace is the caller's business.
-enum Base64 {
+public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     private static let decodeTable: [UInt8] = {
@@ -13,7 +13,7 @@ enum Base64 {
         return table
     }()
 
-    static func encode(_ bytes: some Collection<UInt8>, padded: Bool = true) -> String {
+    public static func encode(_ bytes: some Collection<UInt8>, padded: Bool = true) -> String {
         // Copies are wiped: the input may be a private key file.
         var input = Array(bytes)
         defer { input.wipe() }
@@ -42,7 +42,7 @@ enum Base64 {
 
     /// Decodes padded or unpadded text; nil if it is not valid Base64.
     /// The result may hold a secret (a key file): the caller wipes it.
-    static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
+    public static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
         var body = Array(text)
         defer { body.wipe() }
         var padding = 0
@@ -76,5 +76,5 @@ enum Base64 {
         return out
     }
 
-    static func decode(_ text: String) -> [UInt8]? { decode(Array(text.utf8)) }
+    public static func decode(_ text: String) -> [UInt8]? { decode(Array(text.utf8)) }
 }
