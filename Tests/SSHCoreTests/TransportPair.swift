@@ -12,6 +12,7 @@ struct TransportPair {
     /// Bytes in flight in each direction (for tampering tests).
     var toServer = ByteBuffer()
     var toClient = ByteBuffer()
+    let verifier: @Sendable (SSHPublicKey) throws -> Void
 
     static let hostKeys: [SSHPrivateKey] = {
         [try? SSHPrivateKey.generate(.ed25519), try? SSHPrivateKey.generate(.ecdsaP256),
@@ -23,10 +24,11 @@ struct TransportPair {
          serverAlgorithms: AlgorithmPreferences = AlgorithmPreferences(),
          rekeyLimit: UInt64? = nil,
          verifier: @escaping @Sendable (SSHPublicKey) throws -> Void = { _ in }) throws {
+        self.verifier = verifier
         var serverPrefs = serverAlgorithms
         serverPrefs.keyExchange = serverPrefs.keyExchange.isEmpty ? KeyExchangeAlgorithm.allCases.map(\.rawValue) : serverPrefs.keyExchange
         client = SSHTransport(configuration: TransportConfiguration(
-            role: .client(hostKeyVerifier: verifier), algorithms: clientAlgorithms, rekeyLimitBytes: rekeyLimit))
+            role: .client, algorithms: clientAlgorithms, rekeyLimitBytes: rekeyLimit))
         server = SSHTransport(configuration: TransportConfiguration(
             role: .server(hostKeys: Self.hostKeys), algorithms: serverPrefs, rekeyLimitBytes: rekeyLimit))
         try client.start(into: &toServer)
@@ -42,7 +44,13 @@ struct TransportPair {
             while let e = try server.nextEvent(output: &toClient) { serverEvents.append(e) }
             var c = toClient; toClient = ByteBuffer()
             client.receive(&c)
-            while let e = try client.nextEvent(output: &toServer) { clientEvents.append(e) }
+            while let e = try client.nextEvent(output: &toServer) {
+                clientEvents.append(e)
+                if case .hostKeyNeedsVerification(let key) = e {
+                    try verifier(key)
+                    try client.hostKeyAccepted(output: &toServer)
+                }
+            }
         }
     }
 

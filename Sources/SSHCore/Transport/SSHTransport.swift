@@ -41,6 +41,8 @@ public struct SSHTransport {
     private var pendingEvents: [TransportEvent] = []
     private var lastKexTime: ContinuousClock.Instant = .now
     private var delayedCompressionEnabled = false
+    /// Set while the owner decides about the server's host key.
+    public private(set) var awaitingHostKeyDecision = false
     private let allocator: ByteBufferAllocator
 
     public init(configuration: TransportConfiguration, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
@@ -79,7 +81,7 @@ public struct SSHTransport {
             guard let line else { return nil }
             peerIdentification = line
         }
-        while let payload = try framer.nextPayload() {
+        while !awaitingHostKeyDecision, let payload = try framer.nextPayload() {
             if let event = try handle(payload, output: &out) { return event }
             if !pendingEvents.isEmpty { return pendingEvents.removeFirst() }
         }
@@ -304,19 +306,30 @@ public struct SSHTransport {
         kex = exchange
         if let reply { try framer.writePacket(into: &out) { $0.writeBytes(reply) } }
         guard let outcome else { return }
+        pendingOutcome = outcome
         if configuration.isClient {
             if let known = serverHostKey {
                 guard known == outcome.hostKey else {
                     throw SSHError(.hostKeyRejected, "the server presented a different host key (\(outcome.hostKey)) when rekeying")
                 }
-            } else if case .client(let verify) = configuration.role {
-                try verify(outcome.hostKey)
+            } else {
+                awaitingHostKeyDecision = true
+                pendingEvents.append(.hostKeyNeedsVerification(outcome.hostKey))
+                return
             }
         }
         serverHostKey = outcome.hostKey
-        pendingOutcome = outcome
         if sessionID == nil { sessionID = outcome.secrets.exchangeHash }
         try sendNewKeys(exchange.negotiated, output: &out)
+    }
+
+    /// The owner trusts the server's host key: the first exchange completes.
+    public mutating func hostKeyAccepted(output out: inout ByteBuffer) throws {
+        guard awaitingHostKeyDecision, let outcome = pendingOutcome, let algorithms = kex?.negotiated else { return }
+        awaitingHostKeyDecision = false
+        serverHostKey = outcome.hostKey
+        if sessionID == nil { sessionID = outcome.secrets.exchangeHash }
+        try sendNewKeys(algorithms, output: &out)
     }
 
     private mutating func sendNewKeys(_ algorithms: NegotiatedAlgorithms, output out: inout ByteBuffer) throws {

@@ -7,10 +7,11 @@ import SSHCrypto
 public struct TransportConfiguration: Sendable {
     /// Which side of the connection this transport is, with that side's needs.
     public enum Role: Sendable {
-        /// A client; the closure accepts (returns) or refuses (throws) the
-        /// server's host key after its signature has verified. It runs once
-        /// per connection, during the first key exchange.
-        case client(hostKeyVerifier: @Sendable (SSHPublicKey) throws -> Void)
+        /// A client. During the first key exchange the transport stops after
+        /// the server's signature verified and reports
+        /// `.hostKeyNeedsVerification`; the owner checks known_hosts (which may
+        /// ask the user) and calls `hostKeyAccepted`.
+        case client
         /// A server with its host keys.
         case server(hostKeys: [SSHPrivateKey])
     }
@@ -56,6 +57,9 @@ public struct TransportConfiguration: Sendable {
 
 /// What the transport reports to the layers above it.
 public enum TransportEvent {
+    /// The server proved it holds this host key; nothing proceeds until the
+    /// owner calls `hostKeyAccepted` (or drops the connection).
+    case hostKeyNeedsVerification(SSHPublicKey)
     /// A key exchange finished and its keys are in force in both directions.
     case keyExchangeCompleted(NegotiatedAlgorithms, initial: Bool)
     /// A message for the layers above (service, authentication, connection: numbers 5, 6 and 50+).
