@@ -1,0 +1,169 @@
+import NIOCore
+import NIOPosix
+import SSHCrypto
+
+/// SSHClient is an authenticated SSH connection with an async/await API:
+/// run commands, open subsystems, close. Every operation has a timeout.
+///
+/// Protocol work happens on the connection's event loop; output handlers are
+/// called there too, once per data packet, so the data path has no thread or
+/// actor hop per packet.
+public final class SSHClient: Sendable {
+    /// Everything needed to connect and authenticate.
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var credentials: [UserAuthClient.Credential]
+        public var transport: TransportConfiguration
+        public var connectTimeout: Duration
+        /// Called with server banners and debug messages meant for display.
+        public var onMessage: @Sendable (String) -> Void
+
+        public init(host: String, port: Int = 22, user: String, credentials: [UserAuthClient.Credential],
+                    transport: TransportConfiguration, connectTimeout: Duration = .seconds(30),
+                    onMessage: @escaping @Sendable (String) -> Void = { _ in }) {
+            self.host = host
+            self.port = port
+            self.user = user
+            self.credentials = credentials
+            self.transport = transport
+            self.connectTimeout = connectTimeout
+            self.onMessage = onMessage
+        }
+    }
+
+    private let channel: Channel
+    private let handler: NIOLoopBound<SSHClientHandler>
+    private let ownedGroup: MultiThreadedEventLoopGroup?
+
+    private init(channel: Channel, handler: NIOLoopBound<SSHClientHandler>, ownedGroup: MultiThreadedEventLoopGroup?) {
+        self.channel = channel
+        self.handler = handler
+        self.ownedGroup = ownedGroup
+    }
+
+    /// Connects, verifies the server and authenticates; `timeout` covers all three.
+    public static func connect(_ configuration: Configuration, eventLoopGroup: EventLoopGroup? = nil) async throws -> SSHClient {
+        let owned = eventLoopGroup == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        let group = eventLoopGroup ?? owned!
+        do {
+            let eventLoop = group.next()
+            let machine = ClientConnectionStateMachine(
+                transport: configuration.transport, user: configuration.user, credentials: configuration.credentials)
+            let timeoutNanos = Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
+                + configuration.connectTimeout.components.attoseconds / 1_000_000_000
+            let onMessage = configuration.onMessage
+            let channel = try await ClientBootstrap(group: eventLoop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(.socketOption(.so_keepalive), value: 1)
+                .connectTimeout(.nanoseconds(timeoutNanos))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let handler = SSHClientHandler(machine: machine, eventLoop: channel.eventLoop, onMessage: onMessage)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                }
+                .connect(host: configuration.host, port: configuration.port)
+                .get()
+            let handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: SSHClientHandler.self), eventLoop: channel.eventLoop)
+            }.get()
+            let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(timeoutNanos)) {
+                handler.value.authenticated.fail(SSHError(.timeout, "timed out connecting to \(configuration.host) port \(configuration.port)"))
+                channel.close(promise: nil)
+            }
+            do {
+                try await handler.value(on: channel.eventLoop) { $0.authenticated.futureResult }.get()
+            } catch {
+                deadline.cancel()
+                try? await channel.close()
+                throw error
+            }
+            deadline.cancel()
+            return SSHClient(channel: channel, handler: handler, ownedGroup: owned)
+        } catch {
+            try? await owned?.shutdownGracefully()
+            throw Self.translate(error, host: configuration.host, port: configuration.port)
+        }
+    }
+
+    /// The algorithms in force.
+    public var negotiatedAlgorithms: NegotiatedAlgorithms? {
+        get async { try? await channel.eventLoop.submit { [handler] in handler.value.negotiated }.get() }
+    }
+
+    /// Runs `command`, streaming its output to the handlers (called on the
+    /// event loop, with a slice of each data packet), and returns how it ended.
+    /// With a timeout the remote command is sent SIGTERM and its channel closed
+    /// when time runs out, and `SSHError.timeout` is thrown.
+    public func exec(_ command: String, timeout: Duration? = nil,
+                     stdout: @escaping @Sendable (ByteBuffer) -> Void,
+                     stderr: @escaping @Sendable (ByteBuffer) -> Void) async throws -> RemoteExit {
+        let eventLoop = channel.eventLoop
+        let handler = self.handler
+        let session = try await eventLoop.submit { () -> NIOLoopBound<SessionChannel> in
+            let id = try handler.value.command { try $0.openSession() }
+            let session = SessionChannel(id: id, eventLoop: eventLoop, stdout: stdout, stderr: stderr)
+            handler.value.register(session)
+            return NIOLoopBound(session, eventLoop: eventLoop)
+        }.get()
+        try await eventLoop.flatSubmit { session.value.opened.futureResult }.get()
+        try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+            do {
+                try handler.value.command { try $0.sendRequest(.exec(command: command), on: session.value.id, wantReply: true) }
+                try handler.value.command { try $0.sendEOF(on: session.value.id) }
+            } catch {
+                return eventLoop.makeFailedFuture(error)
+            }
+            if let timeout {
+                session.value.timeout = eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)) {
+                    let error = SSHError(.timeout, "command timed out after \(timeout); sent SIGTERM and closed its channel")
+                    _ = try? handler.value.command { mux in
+                        try? mux.sendRequest(.signal(name: "TERM"), on: session.value.id, wantReply: false)
+                        try mux.close(session.value.id)
+                    }
+                    session.value.fail(error)
+                }
+            }
+            return session.value.requestAnswered.futureResult
+        }.get()
+        return try await eventLoop.flatSubmit { session.value.finished.futureResult }.get()
+    }
+
+    /// Runs `command` and collects its output.
+    public func exec(_ command: String, timeout: Duration? = nil) async throws -> (stdout: [UInt8], stderr: [UInt8], exit: RemoteExit) {
+        let out = NIOLockedValueBox<[UInt8]>([])
+        let err = NIOLockedValueBox<[UInt8]>([])
+        let exit = try await exec(command, timeout: timeout,
+                                  stdout: { b in out.withLockedValue { $0 += b.readableBytesView } },
+                                  stderr: { b in err.withLockedValue { $0 += b.readableBytesView } })
+        return (out.withLockedValue { $0 }, err.withLockedValue { $0 }, exit)
+    }
+
+    /// Disconnects and releases the connection.
+    public func close() async {
+        let handler = self.handler
+        try? await channel.eventLoop.submit { handler.value.disconnect(description: "disconnected by user") }.get()
+        try? await channel.closeFuture.get()
+        try? await ownedGroup?.shutdownGracefully()
+    }
+
+    static func translate(_ error: Error, host: String, port: Int) -> Error {
+        if error is SSHError { return error }
+        if let connect = error as? NIOConnectionError {
+            return SSHError(.io, "ssh: connect to host \(host) port \(port): \(connect.connectionErrors.first.map { "\($0.error)" } ?? "connection failed")")
+        }
+        if error is ChannelError {
+            return SSHError(.io, "ssh: connect to host \(host) port \(port): \(error)")
+        }
+        return SSHError(.io, "ssh: connect to host \(host) port \(port): \(error)")
+    }
+}
+
+extension NIOLoopBound {
+    /// Runs `body` with the bound value on its event loop and returns its future.
+    func value<R>(on eventLoop: EventLoop, _ body: @escaping (Value) -> EventLoopFuture<R>) -> EventLoopFuture<R> {
+        eventLoop.flatSubmit { body(self.value) }
+    }
+}

@@ -1,0 +1,155 @@
+import NIOCore
+
+/// SSHClientHandler is the NIO edge of a client connection: it feeds bytes to
+/// the sans-I/O `ClientConnectionStateMachine`, writes what it produces, and
+/// routes channel events to the `SessionChannel` they belong to. It runs on
+/// one event loop and does no protocol work of its own.
+final class SSHClientHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var machine: ClientConnectionStateMachine
+    private var context: ChannelHandlerContext?
+    private var sessions: [ChannelID: SessionChannel] = [:]
+    private var failure: Error?
+    let authenticated: EventLoopPromise<Void>
+    /// Called with banners and displayed debug messages (stderr in the CLI).
+    let onMessage: @Sendable (String) -> Void
+    private(set) var negotiated: NegotiatedAlgorithms?
+
+    init(machine: ClientConnectionStateMachine, eventLoop: EventLoop, onMessage: @escaping @Sendable (String) -> Void) {
+        self.machine = machine
+        self.authenticated = eventLoop.makePromise()
+        self.onMessage = onMessage
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        var out = context.channel.allocator.buffer(capacity: 2048)
+        do {
+            try machine.start(into: &out)
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        } catch {
+            fail(error, context: context)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        var out = context.channel.allocator.buffer(capacity: 0)
+        do {
+            try machine.receive(&bytes, output: &out)
+            try dispatchEvents(output: &out)
+        } catch {
+            if out.readableBytes > 0 { context.write(wrapOutboundOut(out), promise: nil) }
+            fail(error, context: context)
+            return
+        }
+        if out.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(out), promise: nil) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(failure ?? SSHError(.connectionClosed, "the connection to the server was closed"), context: context)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        fail(SSHError(.io, "connection error: \(error)"), context: context)
+    }
+
+    /// Runs a multiplexer command on the event loop and sends what it queued.
+    func command<R>(_ body: (inout ChannelMultiplexer) throws -> R) throws -> R {
+        guard let context else { throw SSHError(.connectionClosed, "the connection is not open") }
+        if let failure { throw failure }
+        var out = context.channel.allocator.buffer(capacity: 0)
+        let result = try machine.withMultiplexer(output: &out, body)
+        try dispatchEvents(output: &out)
+        if out.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(out), promise: nil) }
+        return result
+    }
+
+    func register(_ session: SessionChannel) {
+        sessions[session.id] = session
+    }
+
+    /// Closes the connection politely (DISCONNECT by application).
+    func disconnect(description: String) {
+        guard let context else { return }
+        var out = context.channel.allocator.buffer(capacity: 128)
+        machine.writeDisconnect(reason: .byApplication, description: description, into: &out)
+        context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private func dispatchEvents(output out: inout ByteBuffer) throws {
+        while let event = machine.nextEvent() {
+            switch event {
+            case .keysEstablished(let algorithms):
+                negotiated = algorithms
+            case .banner(let text), .debug(let text):
+                onMessage(text)
+            case .authenticated:
+                authenticated.succeed(())
+            case .channel(let channelEvent):
+                try route(channelEvent, output: &out)
+            }
+        }
+    }
+
+    private func route(_ event: ChannelEvent, output out: inout ByteBuffer) throws {
+        switch event {
+        case .opened(let id, _, _):
+            sessions[id]?.opened.succeed(())
+        case .openFailed(let id, let reason, let description):
+            sessions.removeValue(forKey: id)?.fail(SSHError(.channelFailure, "channel open failed: \(reason) \(description)"))
+        case .data(let id, let data):
+            guard let session = sessions[id] else { return }
+            let count = data.readableBytes
+            session.stdout(data)
+            try machine.withMultiplexer(output: &out) { try $0.consumed(count, on: id) }
+        case .extendedData(let id, _, let data):
+            guard let session = sessions[id] else { return }
+            let count = data.readableBytes
+            session.stderr(data)
+            try machine.withMultiplexer(output: &out) { try $0.consumed(count, on: id) }
+        case .exitStatus(let id, let status):
+            sessions[id]?.exit = .status(status)
+        case .exitSignal(let id, let signal):
+            sessions[id]?.exit = .signal(signal.signalName, coreDumped: signal.coreDumped, message: signal.errorMessage)
+        case .requestSucceeded(let id, _):
+            sessions[id]?.requestAnswered.succeed(())
+        case .requestFailed(let id, let request):
+            sessions[id]?.requestAnswered.fail(SSHError(.channelFailure, "the server refused the \(request) request"))
+        case .eof:
+            break
+        case .closed(let id):
+            if let session = sessions.removeValue(forKey: id) {
+                session.timeout?.cancel()
+                session.finished.succeed(session.exit)
+                session.requestAnswered.fail(SSHError(.channelFailure, "the channel closed before the server answered"))
+            }
+        case .windowAvailable, .globalRequestAnswered, .openRequested, .requestReceived:
+            break
+        case .unrecognizedMessage:
+            break
+        }
+    }
+
+    private func fail(_ error: Error, context: ChannelHandlerContext) {
+        if failure == nil { failure = error }
+        let reported = failure ?? error
+        authenticated.fail(reported)
+        for session in sessions.values { session.fail(reported) }
+        sessions.removeAll()
+        if let sshError = reported as? SSHError, sshError.code == .protocolError || sshError.code == .integrityFailure {
+            var out = context.channel.allocator.buffer(capacity: 128)
+            machine.writeDisconnect(reason: sshError.code == .integrityFailure ? .macError : .protocolError,
+                                      description: sshError.message, into: &out)
+            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        }
+        context.close(promise: nil)
+    }
+}
