@@ -8,6 +8,8 @@ import SSHCrypto
 public struct ClientConnectionStateMachine {
     /// What the API layer learns from the connection.
     public enum Event {
+        /// The server proved it holds this host key; call `hostKeyAccepted` once it is trusted.
+        case hostKeyNeedsVerification(SSHPublicKey)
         /// The first key exchange finished (algorithms in force).
         case keysEstablished(NegotiatedAlgorithms)
         /// The server's authentication banner, to show on stderr.
@@ -52,6 +54,15 @@ public struct ClientConnectionStateMachine {
         transport.writeDisconnect(reason: reason, description: description, into: &out)
     }
 
+    /// The owner trusts the server's host key; the handshake continues.
+    public mutating func hostKeyAccepted(output out: inout ByteBuffer) throws {
+        try transport.hostKeyAccepted(output: &out)
+        while let event = try transport.nextEvent(output: &out) {
+            try handle(event, output: &out)
+        }
+        try flushMultiplexer(output: &out)
+    }
+
     public mutating func nextEvent() -> Event? {
         events.isEmpty ? nil : events.removeFirst()
     }
@@ -75,6 +86,8 @@ public struct ClientConnectionStateMachine {
 
     private mutating func handle(_ event: TransportEvent, output out: inout ByteBuffer) throws {
         switch event {
+        case .hostKeyNeedsVerification(let key):
+            events.append(.hostKeyNeedsVerification(key))
         case .keyExchangeCompleted(let algorithms, let initial):
             if initial {
                 events.append(.keysEstablished(algorithms))

@@ -17,12 +17,16 @@ public final class SSHClient: Sendable {
         public var credentials: [UserAuthClient.Credential]
         public var transport: TransportConfiguration
         public var connectTimeout: Duration
+        /// Decides whether the server's host key is trusted; throw to refuse.
+        public var verifyHostKey: @Sendable (SSHPublicKey) async throws -> Void
         /// Called with server banners and debug messages meant for display.
         public var onMessage: @Sendable (String) -> Void
 
         public init(host: String, port: Int = 22, user: String, credentials: [UserAuthClient.Credential],
                     transport: TransportConfiguration, connectTimeout: Duration = .seconds(30),
+                    verifyHostKey: @escaping @Sendable (SSHPublicKey) async throws -> Void,
                     onMessage: @escaping @Sendable (String) -> Void = { _ in }) {
+            self.verifyHostKey = verifyHostKey
             self.host = host
             self.port = port
             self.user = user
@@ -46,7 +50,7 @@ public final class SSHClient: Sendable {
     /// Connects, verifies the server and authenticates; `timeout` covers all three.
     public static func connect(_ configuration: Configuration, eventLoopGroup: EventLoopGroup? = nil) async throws -> SSHClient {
         let owned = eventLoopGroup == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
-        let group = eventLoopGroup ?? owned!
+        guard let group = eventLoopGroup ?? owned else { throw SSHError(.io, "no event loop") }
         do {
             let eventLoop = group.next()
             let machine = ClientConnectionStateMachine(
@@ -54,13 +58,14 @@ public final class SSHClient: Sendable {
             let timeoutNanos = Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
                 + configuration.connectTimeout.components.attoseconds / 1_000_000_000
             let onMessage = configuration.onMessage
+            let verify = configuration.verifyHostKey
             let channel = try await ClientBootstrap(group: eventLoop)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelOption(.socketOption(.so_keepalive), value: 1)
                 .connectTimeout(.nanoseconds(timeoutNanos))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let handler = SSHClientHandler(machine: machine, eventLoop: channel.eventLoop, onMessage: onMessage)
+                        let handler = SSHClientHandler(machine: machine, eventLoop: channel.eventLoop, verifyHostKey: verify, onMessage: onMessage)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                 }

@@ -1,4 +1,5 @@
 import NIOCore
+import SSHCrypto
 
 /// SSHClientHandler is the NIO edge of a client connection: it feeds bytes to
 /// the sans-I/O `ClientConnectionStateMachine`, writes what it produces, and
@@ -15,11 +16,16 @@ final class SSHClientHandler: ChannelInboundHandler {
     let authenticated: EventLoopPromise<Void>
     /// Called with banners and displayed debug messages (stderr in the CLI).
     let onMessage: @Sendable (String) -> Void
+    /// Decides whether the server's host key is trusted (known_hosts, prompts).
+    let verifyHostKey: @Sendable (SSHPublicKey) async throws -> Void
     private(set) var negotiated: NegotiatedAlgorithms?
 
-    init(machine: ClientConnectionStateMachine, eventLoop: EventLoop, onMessage: @escaping @Sendable (String) -> Void) {
+    init(machine: ClientConnectionStateMachine, eventLoop: EventLoop,
+         verifyHostKey: @escaping @Sendable (SSHPublicKey) async throws -> Void,
+         onMessage: @escaping @Sendable (String) -> Void) {
         self.machine = machine
         self.authenticated = eventLoop.makePromise()
+        self.verifyHostKey = verifyHostKey
         self.onMessage = onMessage
     }
 
@@ -87,6 +93,8 @@ final class SSHClientHandler: ChannelInboundHandler {
     private func dispatchEvents(output out: inout ByteBuffer) throws {
         while let event = machine.nextEvent() {
             switch event {
+            case .hostKeyNeedsVerification(let key):
+                startHostKeyVerification(key)
             case .keysEstablished(let algorithms):
                 negotiated = algorithms
             case .banner(let text), .debug(let text):
@@ -97,6 +105,40 @@ final class SSHClientHandler: ChannelInboundHandler {
                 try route(channelEvent, output: &out)
             }
         }
+    }
+
+    /// Runs the (possibly interactive) verification off the event loop and
+    /// resumes the handshake on it.
+    private func startHostKeyVerification(_ key: SSHPublicKey) {
+        guard let context else { return }
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let verify = verifyHostKey
+        Task {
+            do {
+                try await verify(key)
+                loop.execute { bound.value.resumeAfterHostKey(nil) }
+            } catch {
+                loop.execute { bound.value.resumeAfterHostKey(error) }
+            }
+        }
+    }
+
+    private func resumeAfterHostKey(_ error: Error?) {
+        guard let context else { return }
+        if let error {
+            fail(error, context: context)
+            return
+        }
+        var out = context.channel.allocator.buffer(capacity: 0)
+        do {
+            try machine.hostKeyAccepted(output: &out)
+            try dispatchEvents(output: &out)
+        } catch {
+            fail(error, context: context)
+            return
+        }
+        if out.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(out), promise: nil) }
     }
 
     private func route(_ event: ChannelEvent, output out: inout ByteBuffer) throws {
