@@ -3,12 +3,12 @@ import SSHCrypto
 import Transfer
 
 @main
-struct Ferry: ParsableCommand {
+struct Ferry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ferry",
         abstract: "Fast, safe file transfer over SSH (SFTP and SCP).",
         version: TransferInfo.version,
-        subcommands: [SpeedCommand.self]
+        subcommands: [ExecCommand.self, SpeedCommand.self]
     )
 
     @Option(name: .customShort("Q"), help: ArgumentHelp(
@@ -16,7 +16,7 @@ struct Ferry: ParsableCommand {
         valueName: SupportedAlgorithms.kinds.joined(separator: "|")))
     var query: String?
 
-    func run() throws {
+    func run() async throws {
         guard let query else {
             print(Ferry.helpMessage())
             return

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import SSHCore
+
+/// `ferry exec [options] [user@]host -- command…`: runs a command remotely
+/// as `ssh host command` does, with its output on our stdout and stderr and
+/// its exit status as ours (255 when the connection itself fails).
+struct ExecCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exec",
+        abstract: "Run a command on a remote host (like ssh host command)."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "Stop the remote command and fail after this many seconds.")
+    var timeout: Double?
+
+    @Argument(help: "[user@]host")
+    var destination: String
+
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).")
+    var command: [String] = []
+
+    mutating func validate() throws {
+        if command.first == "--" { command.removeFirst() }
+        guard !command.isEmpty else { throw ValidationError("no command given: ferry exec host -- command") }
+        if let timeout, !(timeout > 0 && timeout < 1e9) { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
+    func run() async throws {
+        let target = try RemoteTarget(destination)
+        let client: SSHClient
+        do {
+            client = try await SSHSession.connect(target, connection)
+        } catch {
+            FileHandle.standardError.write(Data("ferry: \(error)\n".utf8))
+            throw ExitCode(ExitCodes.sshFailure)
+        }
+        let line = command.joined(separator: " ")
+        let exit: RemoteExit
+        do {
+            exit = try await client.exec(
+                line, timeout: timeout.map { .milliseconds(Int64($0 * 1000)) },
+                stdout: { OutputWriter.writeAll($0, to: STDOUT_FILENO) },
+                stderr: { OutputWriter.writeAll($0, to: STDERR_FILENO) })
+        } catch {
+            FileHandle.standardError.write(Data("ferry: \(error)\n".utf8))
+            await client.close()
+            throw ExitCode(ExitCodes.sshFailure)
+        }
+        await client.close()
+        if case .signal(let name, _, let message) = exit, !connection.quiet {
+            FileHandle.standardError.write(Data("ferry: remote command killed by signal \(name)\(message.isEmpty ? "" : ": \(message)")\n".utf8))
+        }
+        throw ExitCode(ExitCodes.code(for: exit))
+    }
+}
