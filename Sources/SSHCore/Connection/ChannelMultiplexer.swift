@@ -38,7 +38,7 @@ public struct ChannelMultiplexer: Sendable {
     /// Payloads to send, in order.
     var outbound: OutboundPayloads
     /// Events for the owner, in order.
-    var events = CircularBuffer<ChannelEvent>(initialCapacity: 16)
+    var events = CircularBuffer<Event>(initialCapacity: 16)
     /// Names of our global requests that wanted a reply, oldest first.
     var awaitingGlobalReplies = CircularBuffer<String>(initialCapacity: 4)
 
@@ -57,7 +57,7 @@ public struct ChannelMultiplexer: Sendable {
     // MARK: Draining
 
     /// Takes the oldest event, or nil when there is none.
-    public mutating func nextEvent() -> ChannelEvent? {
+    public mutating func nextEvent() -> Event? {
         events.popFirst()
     }
 

@@ -53,6 +53,10 @@ struct OutboundPayloads: Sendable {
     mutating func append(_ message: ConnectionMessage) {
         var buffer = makeBuffer(payloadCapacity: message.encodedSizeHint)
         message.encode(into: &buffer)
+        if buffer.capacity - buffer.writerIndex < tailroom {
+            // A string outgrew the size hint; keep the promised tailroom.
+            buffer.reserveCapacity(buffer.writerIndex + tailroom)
+        }
         payloads.append(buffer)
     }
 
