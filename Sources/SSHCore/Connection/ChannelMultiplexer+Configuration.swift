@@ -34,14 +34,15 @@ extension ChannelMultiplexer {
         public var maximumReceiveWindow: UInt32
         /// The "maximum packet size" we advertise: the most data bytes the
         /// peer may put in one CHANNEL_DATA/EXTENDED_DATA. 256 KiB lets
-        /// servers that honour it send big packets (fewer MACs, fewer
-        /// syscalls); OpenSSH sends at most 32 KiB anyway. The transport must
-        /// then accept payloads of `requiredTransportPayloadSize` bytes.
+        /// servers send big packets (fewer MACs and syscalls per byte). The
+        /// transport must then accept payloads of
+        /// `requiredTransportPayloadSize` bytes — a little over 256 KiB, so
+        /// its packet limit must sit above OpenSSH's PACKET_MAX_SIZE.
         public var maximumPacketSize: UInt32
         /// The most data bytes we put in one packet, whatever the peer
-        /// advertises (we send min(this, peer's maximum packet)). 256 KiB −
-        /// 1 KiB keeps a whole packet (payload + header + padding + MAC)
-        /// under 256 KiB, the limit OpenSSH and most peers enforce.
+        /// advertises (we send min(this, peer's maximum packet)). 255 KiB
+        /// keeps packet_length (payload + padding) under 256 KiB, the limit
+        /// OpenSSH enforces on what it receives (PACKET_MAX_SIZE).
         public var maximumSendChunk: UInt32
         /// Most channels alive at once (ours and the peer's). The peer's
         /// opens beyond it get SSH_OPEN_RESOURCE_SHORTAGE.

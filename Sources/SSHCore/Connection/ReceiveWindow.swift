@@ -12,8 +12,8 @@
 /// long fat pipe gets a window that covers the bandwidth-delay product,
 /// while a slow consumer keeps the initial grant. Without a clock this lag
 /// is the only signal a sans-I/O state machine has that the window, not the
-/// consumer, is the bottleneck. (OpenSSH grows sftp channel windows the same
-/// way, doubling on adjust.)
+/// consumer, is the bottleneck. (Upstream OpenSSH keeps a fixed window and
+/// re-grants only what was consumed; growing windows come from HPN-SSH.)
 struct ReceiveWindow: Sendable {
     /// Bytes the peer may still send before our next WINDOW_ADJUST.
     private(set) var remaining: Int
