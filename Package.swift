@@ -37,6 +37,7 @@ let package = Package(
                 "SSHWire", "SSHCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .target(name: "SFTP", dependencies: ["SSHWire"]),

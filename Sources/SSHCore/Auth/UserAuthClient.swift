@@ -45,7 +45,7 @@ public struct UserAuthClient {
     public mutating func start() -> [UInt8] {
         awaitingServiceAccept = true
         var w = WireWriter()
-        w.writeByte(MessageNumber.serviceRequest)
+        w.writeByte(MessageNumber.serviceRequest.rawValue)
         w.writeString("ssh-userauth")
         return w.bytes
     }
@@ -63,7 +63,7 @@ public struct UserAuthClient {
         var r = WireReader(payload)
         let number = try r.readByte()
         switch number {
-        case MessageNumber.serviceAccept where awaitingServiceAccept:
+        case MessageNumber.serviceAccept.rawValue where awaitingServiceAccept:
             awaitingServiceAccept = false
             let service = try r.readUTF8(maxLength: 64)
             guard service == "ssh-userauth" else {
@@ -71,13 +71,13 @@ public struct UserAuthClient {
             }
             pending = true
             return .send([request(method: "none")])
-        case MessageNumber.userauthBanner:
+        case MessageNumber.userauthBanner.rawValue:
             let text = try r.readUTF8(maxLength: 64 * 1024)
             return .banner(text)
-        case MessageNumber.userauthSuccess where pending:
+        case MessageNumber.userauthSuccess.rawValue where pending:
             pending = false
             return .succeeded
-        case MessageNumber.userauthFailure where pending:
+        case MessageNumber.userauthFailure.rawValue where pending:
             let methods = try r.readNameList(maxLength: 4096, maxCount: 64)
             _ = try r.readBool()  // partial success: the next method is simply tried
             allowedMethods = methods
@@ -113,7 +113,7 @@ public struct UserAuthClient {
 
     private func request(method: String) -> [UInt8] {
         var w = WireWriter()
-        w.writeByte(MessageNumber.userauthRequest)
+        w.writeByte(MessageNumber.userauthRequest.rawValue)
         w.writeString(user)
         w.writeString("ssh-connection")
         w.writeString(method)
@@ -122,7 +122,7 @@ public struct UserAuthClient {
 
     private func publicKeyRequest(_ key: SSHPrivateKey, algorithm: SignatureAlgorithm, sessionID: [UInt8]) throws -> [UInt8] {
         var body = WireWriter()
-        body.writeByte(MessageNumber.userauthRequest)
+        body.writeByte(MessageNumber.userauthRequest.rawValue)
         body.writeString(user)
         body.writeString("ssh-connection")
         body.writeString("publickey")

@@ -19,7 +19,7 @@ public struct ClientConnectionStateMachine {
         /// Authentication succeeded: channels may be opened.
         case authenticated
         /// Something happened on a channel.
-        case channel(ChannelEvent)
+        case channel(ChannelMultiplexer.Event)
     }
 
     public private(set) var transport: SSHTransport

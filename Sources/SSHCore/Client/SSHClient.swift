@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SSHCrypto
@@ -116,7 +117,7 @@ public final class SSHClient: Sendable {
         try await eventLoop.flatSubmit { session.value.opened.futureResult }.get()
         try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
             do {
-                try handler.value.command { try $0.sendRequest(.exec(command: command), on: session.value.id, wantReply: true) }
+                try handler.value.command { try $0.sendRequest(.exec(command: command), wantReply: true, on: session.value.id) }
                 try handler.value.command { try $0.sendEOF(on: session.value.id) }
             } catch {
                 return eventLoop.makeFailedFuture(error)
@@ -125,7 +126,7 @@ public final class SSHClient: Sendable {
                 session.value.timeout = eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)) {
                     let error = SSHError(.timeout, "command timed out after \(timeout); sent SIGTERM and closed its channel")
                     _ = try? handler.value.command { mux in
-                        try? mux.sendRequest(.signal(name: "TERM"), on: session.value.id, wantReply: false)
+                        try? mux.sendRequest(.signal(name: "TERM"), wantReply: false, on: session.value.id)
                         try mux.close(session.value.id)
                     }
                     session.value.fail(error)
@@ -141,8 +142,8 @@ public final class SSHClient: Sendable {
         let out = NIOLockedValueBox<[UInt8]>([])
         let err = NIOLockedValueBox<[UInt8]>([])
         let exit = try await exec(command, timeout: timeout,
-                                  stdout: { b in out.withLockedValue { $0 += b.readableBytesView } },
-                                  stderr: { b in err.withLockedValue { $0 += b.readableBytesView } })
+                                  stdout: { b in out.withLockedValue { $0.append(contentsOf: b.readableBytesView) } },
+                                  stderr: { b in err.withLockedValue { $0.append(contentsOf: b.readableBytesView) } })
         return (out.withLockedValue { $0 }, err.withLockedValue { $0 }, exit)
     }
 

@@ -141,7 +141,7 @@ final class SSHClientHandler: ChannelInboundHandler {
         if out.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(out), promise: nil) }
     }
 
-    private func route(_ event: ChannelEvent, output out: inout ByteBuffer) throws {
+    private func route(_ event: ChannelMultiplexer.Event, output out: inout ByteBuffer) throws {
         switch event {
         case .opened(let id, _, _):
             sessions[id]?.opened.succeed(())

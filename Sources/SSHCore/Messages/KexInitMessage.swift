@@ -18,7 +18,7 @@ struct KexInitMessage: Equatable {
 
     func encode() -> [UInt8] {
         var w = WireWriter(capacity: 1024)
-        w.writeByte(MessageNumber.kexInit)
+        w.writeByte(MessageNumber.kexInit.rawValue)
         w.writeRaw(cookie)
         for list in [keyExchange, hostKey, ciphersClientToServer, ciphersServerToClient,
                      macsClientToServer, macsServerToClient, compressionClientToServer,
@@ -32,7 +32,7 @@ struct KexInitMessage: Equatable {
 
     static func decode(_ payload: [UInt8]) throws -> KexInitMessage {
         var r = WireReader(payload)
-        guard try r.readByte() == MessageNumber.kexInit else {
+        guard try r.readByte() == MessageNumber.kexInit.rawValue else {
             throw SSHError(.protocolError, "expected SSH_MSG_KEXINIT")
         }
         let cookie = Array(try r.readBytes(16))

@@ -73,7 +73,7 @@ struct KeyExchange {
             gexRequest = (Self.groupExchangeMinimum, preferred, Self.groupExchangeMaximum)
             step = .awaitingGroup
             var w = WireWriter()
-            w.writeByte(MessageNumber.kexDHGexRequest)
+            w.writeByte(MessageNumber.kexDHGexRequest.rawValue)
             w.writeUInt32(Self.groupExchangeMinimum)
             w.writeUInt32(preferred)
             w.writeUInt32(Self.groupExchangeMaximum)
@@ -83,7 +83,7 @@ struct KeyExchange {
             throw SSHError(.protocolError, "\(method.rawValue) has no fixed group")
         }
         step = .awaitingReply(agreement, clientPublic: agreement.publicValue)
-        return initMessage(MessageNumber.kexECDHInit, agreement.publicValue)
+        return initMessage(MessageNumber.kexECDHInit.rawValue, agreement.publicValue)
     }
 
     private func initMessage(_ number: UInt8, _ publicValue: [UInt8]) -> [UInt8] {
@@ -116,7 +116,7 @@ struct KeyExchange {
         var r = WireReader(payload)
         let number = try r.readByte()
         switch (role, step) {
-        case (.client, .awaitingGroup) where method.isGroupExchange && number == MessageNumber.kexDHGexGroup:
+        case (.client, .awaitingGroup) where method.isGroupExchange && number == MessageNumber.kexDHGexGroup.rawValue:
             let p = try r.readMPInt(maxBytes: Int(Self.groupExchangeMaximum) / 8 + 1)
             let g = try r.readMPInt(maxBytes: Int(Self.groupExchangeMaximum) / 8 + 1)
             try r.expectEnd("SSH_MSG_KEX_DH_GEX_GROUP")
@@ -130,10 +130,10 @@ struct KeyExchange {
             groupExchange = (request.min, request.preferred, request.max, group.p, group.g)
             let agreement = try DiffieHellmanKeyAgreement(group: group, securityBits: negotiated.neededSecurityBits)
             step = .awaitingReply(agreement, clientPublic: agreement.publicValue)
-            return (initMessage(MessageNumber.kexDHGexInit, agreement.publicValue), nil)
+            return (initMessage(MessageNumber.kexDHGexInit.rawValue, agreement.publicValue), nil)
 
         case (.client, .awaitingReply(let agreement, let clientPublic))
-            where number == (method.isGroupExchange ? MessageNumber.kexDHGexReply : MessageNumber.kexECDHReply):
+            where number == (method.isGroupExchange ? MessageNumber.kexDHGexReply.rawValue : MessageNumber.kexECDHReply.rawValue):
             let hostKeyBlob = Array(try r.readString(maxLength: 16384))
             let serverPublic = try readPublicValue(&r)
             let signature = Array(try r.readString(maxLength: 16384))
@@ -160,7 +160,7 @@ struct KeyExchange {
             }
             return (nil, Outcome(secrets: ExchangeSecrets(sharedSecret: shared, exchangeHash: h, hash: method.hash), hostKey: hostKey))
 
-        case (.server(let hostKeys), .awaitingInit) where method.isGroupExchange && number == MessageNumber.kexDHGexRequest:
+        case (.server(let hostKeys), .awaitingInit) where method.isGroupExchange && number == MessageNumber.kexDHGexRequest.rawValue:
             let minimum = try r.readUInt32(), preferred = try r.readUInt32(), maximum = try r.readUInt32()
             try r.expectEnd("SSH_MSG_KEX_DH_GEX_REQUEST")
             guard minimum <= preferred, preferred <= maximum, maximum >= 2048 else {
@@ -175,13 +175,13 @@ struct KeyExchange {
             groupExchange = (minimum, preferred, maximum, group.p, group.g)
             serverGroup = group
             var w = WireWriter()
-            w.writeByte(MessageNumber.kexDHGexGroup)
+            w.writeByte(MessageNumber.kexDHGexGroup.rawValue)
             w.writeMPInt(group.p)
             w.writeMPInt(group.g)
             return (w.bytes, nil)
 
         case (.server(let hostKeys), .awaitingInit)
-            where number == (method.isGroupExchange ? MessageNumber.kexDHGexInit : MessageNumber.kexECDHInit):
+            where number == (method.isGroupExchange ? MessageNumber.kexDHGexInit.rawValue : MessageNumber.kexECDHInit.rawValue):
             let clientPublic = try readPublicValue(&r)
             try r.expectEnd("key exchange init")
             step = .done
@@ -204,7 +204,7 @@ struct KeyExchange {
                                    publicValuesAreMPInts: method.usesMPIntPublicValues, sharedSecret: shared)
             let signature = try hostKey.sign(h, algorithm: negotiated.hostKey)
             var w = WireWriter(capacity: 1024)
-            w.writeByte(method.isGroupExchange ? MessageNumber.kexDHGexReply : MessageNumber.kexECDHReply)
+            w.writeByte(method.isGroupExchange ? MessageNumber.kexDHGexReply.rawValue : MessageNumber.kexECDHReply.rawValue)
             w.writeString(hostKey.publicKey.blob)
             if method.usesMPIntPublicValues { w.writeMPInt(agreement.publicValue) } else { w.writeString(agreement.publicValue) }
             w.writeString(signature)

@@ -106,7 +106,7 @@ public struct SSHTransport {
     /// Sends SSH_MSG_IGNORE with `length` bytes of padding (keepalives, traffic shaping).
     public mutating func sendIgnore(length: Int, into out: inout ByteBuffer) throws {
         try sendPayload(into: &out) { buffer in
-            buffer.writeInteger(MessageNumber.ignore)
+            buffer.writeInteger(MessageNumber.ignore.rawValue)
             buffer.writeInteger(UInt32(length))
             buffer.writeRepeatingByte(0, count: length)
         }
@@ -115,7 +115,7 @@ public struct SSHTransport {
     /// Writes SSH_MSG_DISCONNECT (best effort, before closing the socket).
     public mutating func writeDisconnect(reason: DisconnectReason, description: String, into out: inout ByteBuffer) {
         try? framer.writePacket(into: &out) { buffer in
-            buffer.writeInteger(MessageNumber.disconnect)
+            buffer.writeInteger(MessageNumber.disconnect.rawValue)
             buffer.writeInteger(reason.rawValue)
             buffer.writeSSHString(Array(description.utf8))
             buffer.writeSSHString([])
@@ -191,42 +191,42 @@ public struct SSHTransport {
             throw SSHError(.protocolError, "the peer sent an empty packet")
         }
         let inInitialExchange = completedExchanges == 0
-        if strictKeyExchange && inInitialExchange && !MessageNumber.isKeyExchange(number) && number != MessageNumber.disconnect {
+        if strictKeyExchange && inInitialExchange && !(MessageNumber.algorithmNegotiationRange.lowerBound...MessageNumber.keyExchangeMethodRange.upperBound).contains(number) && number != MessageNumber.disconnect.rawValue {
             throw SSHError(.protocolError, "strict KEX violation: message \(number) during the initial key exchange")
         }
         switch number {
-        case MessageNumber.disconnect:
+        case MessageNumber.disconnect.rawValue:
             var r = WireReader(Array(payload.readableBytesView))
             _ = try? r.readByte()
             let code = (try? r.readUInt32()) ?? 0
             let text = (try? r.readUTF8(maxLength: 64 * 1024)) ?? ""
             let reason = DisconnectReason(rawValue: code).map { "\($0)" } ?? "code \(code)"
             throw SSHError(.disconnectedByPeer, "the server disconnected (\(reason)): \(sanitize(text))")
-        case MessageNumber.ignore:
+        case MessageNumber.ignore.rawValue:
             return nil
-        case MessageNumber.unimplemented:
+        case MessageNumber.unimplemented.rawValue:
             var r = WireReader(Array(payload.readableBytesView))
             _ = try? r.readByte()
             let seq = (try? r.readUInt32()).map(String.init) ?? "?"
             return .debug(message: "the peer did not implement our packet \(seq)", alwaysDisplay: false)
-        case MessageNumber.debug:
+        case MessageNumber.debug.rawValue:
             var r = WireReader(Array(payload.readableBytesView))
             _ = try r.readByte()
             let always = try r.readBool()
             let text = try r.readUTF8(maxLength: 64 * 1024)
             return .debug(message: sanitize(text), alwaysDisplay: always)
-        case MessageNumber.extInfo:
+        case MessageNumber.extInfo.rawValue:
             return try handleExtInfo(Array(payload.readableBytesView))
-        case MessageNumber.kexInit:
+        case MessageNumber.kexInit.rawValue:
             try handlePeerKexInit(Array(payload.readableBytesView), output: &out)
             return nil
-        case MessageNumber.newKeys:
+        case MessageNumber.newKeys.rawValue:
             try handleNewKeys(payload, output: &out)
             return nil
         case 30...49:
             try handleMethodMessage(Array(payload.readableBytesView), output: &out)
             return nil
-        case MessageNumber.serviceRequest, MessageNumber.serviceAccept, 50...255:
+        case MessageNumber.serviceRequest.rawValue, MessageNumber.serviceAccept.rawValue, 50...255:
             if peerKexInit != nil && !receivedNewKeys || !isEstablished {
                 throw SSHError(.protocolError, "message \(number) arrived in the middle of a key exchange")
             }
@@ -235,7 +235,7 @@ public struct SSHTransport {
             // Unassigned transport numbers: answer as RFC 4253 §11.4 asks.
             let sequence = framer.inboundSequence &- 1
             try sendPayload(into: &out) { buffer in
-                buffer.writeInteger(MessageNumber.unimplemented)
+                buffer.writeInteger(MessageNumber.unimplemented.rawValue)
                 buffer.writeInteger(sequence)
             }
             return nil
@@ -334,7 +334,7 @@ public struct SSHTransport {
 
     private mutating func sendNewKeys(_ algorithms: NegotiatedAlgorithms, output out: inout ByteBuffer) throws {
         guard let outcome = pendingOutcome, let sessionID else { return }
-        try framer.writePacket(into: &out) { $0.writeInteger(MessageNumber.newKeys) }
+        try framer.writePacket(into: &out) { $0.writeInteger(MessageNumber.newKeys.rawValue) }
         let isClient = configuration.isClient
         framer.outboundProtection = try outcome.secrets.protection(
             clientToServer: isClient,
@@ -348,7 +348,7 @@ public struct SSHTransport {
         if !isClient && completedExchanges == 0 && peerWantsExtInfo {
             let signatureAlgorithms = Array(configuration.algorithms.hostKey.joined(separator: ",").utf8)
             try framer.writePacket(into: &out) { buffer in
-                buffer.writeInteger(MessageNumber.extInfo)
+                buffer.writeInteger(MessageNumber.extInfo.rawValue)
                 buffer.writeInteger(UInt32(1))
                 buffer.writeSSHString(Array("server-sig-algs".utf8))
                 buffer.writeSSHString(signatureAlgorithms)
