@@ -106,7 +106,7 @@ public struct KnownHosts: Sendable {
     /// Lines (with no marker) that hold `key` under any name — for "this key
     /// is also known as …" in the question about an unknown host.
     public func entries(holding key: SSHPublicKey) -> [KnownHostsEntry] {
-        files.flatMap { $0.entries.filter { $0.marker == .none && $0.key == key } }
+        files.flatMap { $0.entries(holding: key) }
     }
 
     static func status(of key: SSHPublicKey, among entries: [KnownHostsEntry]) -> HostKeyStatus {

@@ -1,7 +1,7 @@
 import SSHCrypto
 
 /// KnownHostsEntry is one usable line of a known_hosts file: an optional
-/// marker, the hosts it applies to, and a public key.
+/// marker, the hosts it applies to, and a validated public key.
 public struct KnownHostsEntry: Sendable, Hashable {
     /// The hosts part of a line: hashed, or a pattern list.
     enum Hosts: Sendable, Hashable {
@@ -11,20 +11,26 @@ public struct KnownHostsEntry: Sendable, Hashable {
         case patterns(HostPatternList)
     }
 
-    /// `@cert-authority`, `@revoked`, or none.
-    public let marker: KnownHostsMarker
-    /// The host field exactly as written (a pattern list or a hashed name).
-    public let hostField: String
     /// The key; its `comment` is the rest of the line after the key.
     public let key: SSHPublicKey
-    /// Where the line is.
-    public let location: KnownHostsLocation
 
-    let hosts: Hosts
+    let record: KnownHostsRecord
+
+    init(record: KnownHostsRecord, key: SSHPublicKey) {
+        self.record = record
+        self.key = key
+    }
+
+    /// `@cert-authority`, `@revoked`, or none.
+    public var marker: KnownHostsMarker { record.marker }
+    /// The host field exactly as written (a pattern list or a hashed name).
+    public var hostField: String { record.hostField }
+    /// Where the line is.
+    public var location: KnownHostsLocation { record.location }
 
     /// Whether the host field is a hashed name.
     public var isHashed: Bool {
-        if case .hashed = hosts { return true }
+        if case .hashed = record.hosts { return true }
         return false
     }
 
@@ -33,12 +39,5 @@ public struct KnownHostsEntry: Sendable, Hashable {
     /// matched case-insensitively with its wildcards and negations; a hashed
     /// field is compared with the hash of `name` exactly as given, as
     /// OpenSSH does (ssh lower-cases host names before looking them up).
-    public func matches(_ name: String) -> Bool {
-        switch hosts {
-        case .hashed(let hashed):
-            return hashed.matches(name.utf8)
-        case .patterns(let list):
-            return list.match(name.utf8) == .matched
-        }
-    }
+    public func matches(_ name: String) -> Bool { record.matches(name) }
 }

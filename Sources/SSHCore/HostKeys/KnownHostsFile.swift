@@ -18,18 +18,19 @@ import SSHCrypto
 public struct KnownHostsFile: Sendable {
     /// The path the lines came from (used in every location and message).
     public let path: String
-    /// Usable lines, in file order.
-    public let entries: [KnownHostsEntry]
-    /// Lines that were neither comments nor usable, in file order.
-    public let skippedLines: [KnownHostsSkippedLine]
     /// Whether the file existed when it was loaded (true for parsed text).
     public let exists: Bool
+
+    /// Lines whose syntax is right; their keys are built on demand.
+    let records: [KnownHostsRecord]
+    /// Lines already known to be unusable from their syntax alone.
+    let syntaxErrors: [KnownHostsSkippedLine]
 
     /// Parses the bytes of a file.
     public init(path: String, contents: some Collection<UInt8>) {
         self.path = path
         self.exists = true
-        var entries: [KnownHostsEntry] = []
+        var records: [KnownHostsRecord] = []
         var skipped: [KnownHostsSkippedLine] = []
         let bytes = Array(contents)
         var start = 0
@@ -40,13 +41,13 @@ public struct KnownHostsFile: Sendable {
             let location = KnownHostsLocation(path: path, line: number)
             switch Self.parseLine(bytes[start..<newline], location: location) {
             case .comment: break
-            case .entry(let entry): entries.append(entry)
+            case .record(let record): records.append(record)
             case .skipped(let reason): skipped.append(KnownHostsSkippedLine(location: location, reason: reason))
             }
             start = newline + 1
         }
-        self.entries = entries
-        self.skippedLines = skipped
+        self.records = records
+        self.syntaxErrors = skipped
     }
 
     /// Parses text (convenience for tests and in-memory files).
@@ -58,8 +59,8 @@ public struct KnownHostsFile: Sendable {
     init(missing path: String) {
         self.path = path
         self.exists = false
-        self.entries = []
-        self.skippedLines = []
+        self.records = []
+        self.syntaxErrors = []
     }
 
     /// Reads and parses the file at `path`. A missing file is an empty file
@@ -72,10 +73,33 @@ public struct KnownHostsFile: Sendable {
         return KnownHostsFile(path: path, contents: bytes)
     }
 
-    /// The entries whose host field applies to `name` (any marker), in file
-    /// order — what `ssh-keygen -F name` lists.
+    /// Every usable line, in file order. This builds every key in the file;
+    /// to look a host up, `entries(matching:)` builds only the keys of the
+    /// lines that apply.
+    public var entries: [KnownHostsEntry] {
+        records.compactMap { $0.validated().entry }
+    }
+
+    /// Every line that is neither a comment nor usable, in file order
+    /// (building every key to find the invalid ones).
+    public var skippedLines: [KnownHostsSkippedLine] {
+        let invalidKeys = records.compactMap { record -> KnownHostsSkippedLine? in
+            guard case .invalid(let reason) = record.validated() else { return nil }
+            return KnownHostsSkippedLine(location: record.location, reason: reason)
+        }
+        return (syntaxErrors + invalidKeys).sorted { $0.location.line < $1.location.line }
+    }
+
+    /// The usable entries whose host field applies to `name` (any marker), in
+    /// file order — what `ssh-keygen -F name` lists. Lines that apply but
+    /// hold an invalid key are left out, as ssh leaves them out.
     public func entries(matching name: String) -> [KnownHostsEntry] {
-        entries.filter { $0.matches(name) }
+        records.filter { $0.matches(name) }.compactMap { $0.validated().entry }
+    }
+
+    /// Usable entries with no marker whose key is `key`, under any name.
+    func entries(holding key: SSHPublicKey) -> [KnownHostsEntry] {
+        records.filter { $0.marker == .none && $0.blob == key.blob }.compactMap { $0.validated().entry }
     }
 
     // MARK: - One line
@@ -84,8 +108,8 @@ public struct KnownHostsFile: Sendable {
     enum Line {
         /// Blank or `#` comment.
         case comment
-        /// A usable entry.
-        case entry(KnownHostsEntry)
+        /// A line whose syntax is right.
+        case record(KnownHostsRecord)
         /// An unusable line and why.
         case skipped(KnownHostsSkippedLine.Reason)
     }
@@ -104,6 +128,11 @@ public struct KnownHostsFile: Sendable {
 
         var index = line.startIndex
         func skipBlanks() { while index < line.endIndex, isBlank(line[index]) { index += 1 } }
+        func word() -> ArraySlice<UInt8> {
+            let start = index
+            while index < line.endIndex, !isBlank(line[index]) { index += 1 }
+            return line[start..<index]
+        }
         skipBlanks()
         guard index < line.endIndex, line[index] != UInt8(ascii: "#") else { return .comment }
 
@@ -115,9 +144,9 @@ public struct KnownHostsFile: Sendable {
             guard let end = rest.firstIndex(of: 0x20) ?? rest.firstIndex(of: 0x09) else {
                 return .skipped(.invalidMarker)
             }
-            let word = line[index..<end]
-            guard word.count > 1, word.count <= maxMarkerLength,
-                  let found = KnownHostsMarker(rawValue: String(decoding: word, as: UTF8.self)),
+            let markerWord = line[index..<end]
+            guard markerWord.count > 1, markerWord.count <= maxMarkerLength,
+                  let found = KnownHostsMarker(rawValue: String(decoding: markerWord, as: UTF8.self)),
                   found != .none
             else { return .skipped(.invalidMarker) }
             marker = found
@@ -126,14 +155,11 @@ public struct KnownHostsFile: Sendable {
         }
 
         // Host field, up to the first blank.
-        let hostStart = index
-        while index < line.endIndex, !isBlank(line[index]) { index += 1 }
-        let hostField = line[hostStart..<index]
+        let hostField = word()
         skipBlanks()
         guard !hostField.isEmpty, index < line.endIndex, line[index] != UInt8(ascii: "#") else {
             return .skipped(.missingKey)
         }
-
         let hosts: KnownHostsEntry.Hosts
         if hostField.first == UInt8(ascii: "|") {
             guard let hashed = HashedHostName(field: hostField) else { return .skipped(.badHostHash) }
@@ -142,23 +168,28 @@ public struct KnownHostsFile: Sendable {
             hosts = .patterns(HostPatternList(hostField))
         }
 
-        let keyText = String(decoding: line[index...], as: UTF8.self)
-        let key: SSHPublicKey
-        do {
-            key = try SSHPublicKey(openSSHLine: keyText)
-        } catch let error as CryptoError where error.code == .unsupportedAlgorithm {
-            var typeEnd = index
-            while typeEnd < line.endIndex, !isBlank(line[typeEnd]) { typeEnd += 1 }
-            return .skipped(.unsupportedKeyType(printable(line[index..<typeEnd])))
-        } catch {
-            return .skipped(.invalidKey("\(error)"))
+        // "type base64 [comment]", as in a .pub file.
+        let typeWord = word()
+        guard let keyType = SSHKeyType(rawValue: String(decoding: typeWord, as: UTF8.self)) else {
+            return .skipped(.unsupportedKeyType(printable(typeWord)))
         }
-        return .entry(KnownHostsEntry(
+        skipBlanks()
+        let encoded = word()
+        guard !encoded.isEmpty else { return .skipped(.invalidKey("no key data after \(keyType.rawValue)")) }
+        guard let blob = Base64.decode(encoded) else { return .skipped(.invalidKey("key data is not valid Base64")) }
+        skipBlanks()
+        var end = line.endIndex
+        while end > index, isBlank(line[end - 1]) { end -= 1 }
+        let comment = String(decoding: line[index..<end], as: UTF8.self)
+
+        return .record(KnownHostsRecord(
             marker: marker,
             hostField: String(decoding: hostField, as: UTF8.self),
-            key: key,
-            location: location,
-            hosts: hosts))
+            hosts: hosts,
+            keyType: keyType,
+            blob: blob,
+            comment: comment,
+            location: location))
     }
 
     /// Bytes from a file shown in a message: printable ASCII, at most 64.
