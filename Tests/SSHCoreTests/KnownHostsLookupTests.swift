@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import SSHCrypto
 import Testing
 @testable import SSHCore
@@ -140,9 +145,13 @@ import Testing
         let good = try writeFile("host \(K.ed25519A)\n", named: "kh", in: directory)
         let missing = directory.appendingPathComponent("missing").path
         let notAFile = directory.path
-        let known = KnownHosts.load(userFiles: [missing, good], globalFiles: [notAFile, "/dev/null"])
+        let fifo = directory.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        // The FIFO has no writer: opening it must neither hang nor count as a file.
+        let known = KnownHosts.load(userFiles: [missing, good], globalFiles: [notAFile, "/dev/null", fifo])
         #expect(known.userFiles.map(\.exists) == [false, true])
-        #expect(known.loadErrors.count == 1)
+        #expect(known.loadErrors.count == 2)
+        #expect(known.loadErrors.allSatisfy { $0.message.contains("is not a regular file") })
         #expect(known.loadErrors.first?.code == .io)
         #expect(known.status(of: try K.key(K.ed25519A), for: "host") == .match(KnownHostsLocation(path: good, line: 1)))
     }

@@ -16,7 +16,8 @@ enum KnownHostsFileSystem {
 
     /// The bytes of `path`, or nil if it does not exist.
     static func read(path: String) throws -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO named as known_hosts must not hang the open.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             let code = errno
             if code == ENOENT || code == ENOTDIR { return nil }
