@@ -54,8 +54,6 @@ public final class SSHClient: Sendable {
         guard let group = eventLoopGroup ?? owned else { throw SSHError(.io, "no event loop") }
         do {
             let eventLoop = group.next()
-            let machine = ClientConnectionStateMachine(
-                transport: configuration.transport, user: configuration.user, credentials: configuration.credentials)
             let timeoutNanos = Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
                 + configuration.connectTimeout.components.attoseconds / 1_000_000_000
             let onMessage = configuration.onMessage
@@ -66,6 +64,9 @@ public final class SSHClient: Sendable {
                 .connectTimeout(.nanoseconds(timeoutNanos))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        let machine = ClientConnectionStateMachine(
+                            transport: configuration.transport, user: configuration.user,
+                            credentials: configuration.credentials, allocator: channel.allocator)
                         let handler = SSHClientHandler(machine: machine, eventLoop: channel.eventLoop, verifyHostKey: verify, onMessage: onMessage)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
@@ -80,7 +81,7 @@ public final class SSHClient: Sendable {
                 channel.close(promise: nil)
             }
             do {
-                try await handler.value(on: channel.eventLoop) { $0.authenticated.futureResult }.get()
+                try await channel.eventLoop.flatSubmit { handler.value.authenticated.futureResult }.get()
             } catch {
                 deadline.cancel()
                 try? await channel.close()
@@ -164,12 +165,5 @@ public final class SSHClient: Sendable {
             return SSHError(.io, "ssh: connect to host \(host) port \(port): \(error)")
         }
         return SSHError(.io, "ssh: connect to host \(host) port \(port): \(error)")
-    }
-}
-
-extension NIOLoopBound {
-    /// Runs `body` with the bound value on its event loop and returns its future.
-    func value<R>(on eventLoop: EventLoop, _ body: @escaping (Value) -> EventLoopFuture<R>) -> EventLoopFuture<R> {
-        eventLoop.flatSubmit { body(self.value) }
     }
 }

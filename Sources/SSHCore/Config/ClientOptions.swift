@@ -27,18 +27,6 @@ public struct ClientOptions: Sendable {
     public var batchMode: Bool?
     public var logLevel: String?
 
-    /// StrictHostKeyChecking values (ssh_config(5)).
-    public enum StrictHostKeyChecking: String, Sendable {
-        /// Refuse unknown and changed keys.
-        case yes
-        /// Add unknown keys to known_hosts, refuse changed ones.
-        case acceptNew = "accept-new"
-        /// Add unknown keys, connect with changed ones (with a warning).
-        case no
-        /// Ask the user about unknown keys (OpenSSH's default).
-        case ask
-    }
-
     public init() {}
 
     /// Keywords `apply` understands; others OpenSSH knows are accepted and
@@ -102,13 +90,8 @@ public struct ClientOptions: Sendable {
             guard let n = Int(value), n >= 0 else { throw SSHError(.invalidConfiguration, "bad ServerAliveCountMax '\(value)'") }
             if serverAliveCountMax == nil { serverAliveCountMax = n }
         case "stricthostkeychecking":
-            let v: StrictHostKeyChecking
-            switch value.lowercased() {
-            case "yes", "true": v = .yes
-            case "no", "off", "false": v = .no
-            case "accept-new": v = .acceptNew
-            case "ask": v = .ask
-            default: throw SSHError(.invalidConfiguration, "unsupported StrictHostKeyChecking value '\(value)'")
+            guard let v = StrictHostKeyChecking(configValue: value) else {
+                throw SSHError(.invalidConfiguration, "unsupported StrictHostKeyChecking value '\(value)'")
             }
             if strictHostKeyChecking == nil { strictHostKeyChecking = v }
         case "userknownhostsfile":
