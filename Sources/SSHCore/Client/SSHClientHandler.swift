@@ -87,7 +87,8 @@ final class SSHClientHandler: ChannelInboundHandler {
         guard let context else { return }
         var out = context.channel.allocator.buffer(capacity: 128)
         machine.writeDisconnect(reason: .byApplication, description: description, into: &out)
-        context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func dispatchEvents(output out: inout ByteBuffer) throws {
@@ -151,12 +152,12 @@ final class SSHClientHandler: ChannelInboundHandler {
             guard let session = sessions[id] else { return }
             let count = data.readableBytes
             session.stdout(data)
-            try machine.withMultiplexer(output: &out) { try $0.consumed(count, on: id) }
+            try machine.withMultiplexer(output: &out) { $0.consumed(count, on: id) }
         case .extendedData(let id, _, let data):
             guard let session = sessions[id] else { return }
             let count = data.readableBytes
             session.stderr(data)
-            try machine.withMultiplexer(output: &out) { try $0.consumed(count, on: id) }
+            try machine.withMultiplexer(output: &out) { $0.consumed(count, on: id) }
         case .exitStatus(let id, let status):
             sessions[id]?.exit = .status(status)
         case .exitSignal(let id, let signal):
