@@ -40,31 +40,40 @@ public struct ClientConnectionStateMachine {
         try transport.start(into: &out)
     }
 
-    /// Feeds received bytes; replies go to `out`, events to `nextEvent()`.
-    public mutating func receive(_ bytes: inout ByteBuffer, output out: inout ByteBuffer) throws {
+    /// Buffers received bytes; `nextEvent(output:)` processes them.
+    public mutating func receive(_ bytes: inout ByteBuffer) {
         transport.receive(&bytes)
-        while let event = try transport.nextEvent(output: &out) {
+    }
+
+    /// The next event, processing at most one packet at a time, with replies
+    /// written to `out`; nil when more input is needed.
+    ///
+    /// Pull one event at a time and finish with it (write the data away) before
+    /// asking for the next: channel data is a slice of the decrypted packet, and
+    /// a slice still alive when the next packet is decrypted in place would force
+    /// a copy of the input buffer.
+    public mutating func nextEvent(output out: inout ByteBuffer) throws -> Event? {
+        while true {
+            if !events.isEmpty { return events.removeFirst() }
+            if let event = mux.nextEvent() { return .channel(event) }
+            guard let event = try transport.nextEvent(output: &out) else {
+                try flushMultiplexer(output: &out)
+                return nil
+            }
             try handle(event, output: &out)
+            try flushMultiplexer(output: &out)
         }
-        try flushMultiplexer(output: &out)
+    }
+
+    /// The owner trusts the server's host key; the handshake continues with
+    /// the next `nextEvent(output:)`.
+    public mutating func hostKeyAccepted(output out: inout ByteBuffer) throws {
+        try transport.hostKeyAccepted(output: &out)
     }
 
     /// Writes SSH_MSG_DISCONNECT before the socket is closed.
     public mutating func writeDisconnect(reason: DisconnectReason, description: String, into out: inout ByteBuffer) {
         transport.writeDisconnect(reason: reason, description: description, into: &out)
-    }
-
-    /// The owner trusts the server's host key; the handshake continues.
-    public mutating func hostKeyAccepted(output out: inout ByteBuffer) throws {
-        try transport.hostKeyAccepted(output: &out)
-        while let event = try transport.nextEvent(output: &out) {
-            try handle(event, output: &out)
-        }
-        try flushMultiplexer(output: &out)
-    }
-
-    public mutating func nextEvent() -> Event? {
-        events.isEmpty ? nil : events.removeFirst()
     }
 
     /// Runs `body` on the multiplexer (open a channel, send data…) and sends
@@ -75,12 +84,10 @@ public struct ClientConnectionStateMachine {
         return result
     }
 
+    /// Sends what the multiplexer queued (its events stay queued for `nextEvent`).
     private mutating func flushMultiplexer(output out: inout ByteBuffer) throws {
         while var payload = mux.nextOutboundPayload() {
             try transport.sendPayload(into: &out) { $0.writeBuffer(&payload) }
-        }
-        while let event = mux.nextEvent() {
-            events.append(.channel(event))
         }
     }
 

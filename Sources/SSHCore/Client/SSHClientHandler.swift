@@ -47,8 +47,8 @@ final class SSHClientHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
         var out = context.channel.allocator.buffer(capacity: 0)
+        machine.receive(&bytes)
         do {
-            try machine.receive(&bytes, output: &out)
             try dispatchEvents(output: &out)
         } catch {
             if out.readableBytes > 0 { context.write(wrapOutboundOut(out), promise: nil) }
@@ -92,7 +92,7 @@ final class SSHClientHandler: ChannelInboundHandler {
     }
 
     private func dispatchEvents(output out: inout ByteBuffer) throws {
-        while let event = machine.nextEvent() {
+        while let event = try machine.nextEvent(output: &out) {
             switch event {
             case .hostKeyNeedsVerification(let key):
                 startHostKeyVerification(key)
