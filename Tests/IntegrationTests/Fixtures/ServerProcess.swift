@@ -1,0 +1,158 @@
+import Foundation
+import Glibc
+import Synchronization
+
+/// ServerProcess is one long-running server (sshd, dropbear, socat) started
+/// by a fixture, with stdout and stderr going to a log file.
+///
+/// Foundation starts it in a process group of its own. `stop()` ends the
+/// server and every process it started — per-connection children, user
+/// shells (which sshd moves to sessions of their own), commands they run — so
+/// that a test run never leaves a process behind, whatever state a client
+/// under test left its connections in.
+final class ServerProcess: @unchecked Sendable {
+    /// The server's process id.
+    let pid: Int32
+    /// Where the server's stdout and stderr go.
+    let logPath: String
+
+    /// Kept alive so Foundation can deliver the termination handler; never
+    /// touched after `launch` returns (hence `@unchecked Sendable`).
+    private let process: Process
+    private let exit: ProcessExit
+    /// True if the server leads a process group of its own (Foundation's
+    /// `Process` does that on Linux); its children that do not start a
+    /// session of their own stay in that group even after the server dies.
+    private let leadsGroup: Bool
+    private let stopped = Mutex(false)
+
+    private init(process: Process, exit: ProcessExit, logPath: String) {
+        self.process = process
+        self.pid = process.processIdentifier
+        self.exit = exit
+        self.logPath = logPath
+        self.leadsGroup = getpgid(process.processIdentifier) == process.processIdentifier
+    }
+
+    /// Starts `executable` with `arguments`, stdin from /dev/null and
+    /// stdout+stderr appended to `logPath`.
+    static func launch(_ executable: String, _ arguments: [String], logPath: String) throws -> ServerProcess {
+        guard FileManager.default.createFile(atPath: logPath, contents: nil,
+                                             attributes: [.posixPermissions: 0o600]),
+              let log = FileHandle(forWritingAtPath: logPath),
+              let null = FileHandle(forReadingAtPath: "/dev/null")
+        else { throw FixtureError("cannot create server log \(logPath)") }
+        defer { try? log.close(); try? null.close() }
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardInput = null
+        process.standardOutput = log
+        process.standardError = log
+        let exit = ProcessExit()
+        process.terminationHandler = exit.handler
+        do {
+            try process.run()
+        } catch {
+            throw FixtureError("cannot start \(executable): \(error)")
+        }
+        return ServerProcess(process: process, exit: exit, logPath: logPath)
+    }
+
+    /// How the server ended, or nil while it runs.
+    var exitStatus: ExitStatus? { exit.status }
+
+    /// Everything the server has logged so far.
+    func readLog() -> String {
+        FileManager.default.contents(atPath: logPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    /// The live processes started by the server, directly or not (from
+    /// /proc; zombies excluded).
+    func descendants() -> [Int32] {
+        ProcessTable.descendants(of: pid)
+    }
+
+    /// Ends the server and all its descendants: SIGTERM first, SIGKILL for
+    /// whatever is still alive after `grace`. Returns when they are gone (or
+    /// after a further two seconds, which would mean a process stuck in the
+    /// kernel). Idempotent; safe to call from `deinit`.
+    func stop(grace: Duration = .seconds(3)) {
+        let first = stopped.withLock { stopped -> Bool in
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first else { return }
+
+        var targets = Set(descendants())
+        signalAll(targets, SIGTERM)
+        if ProcessTable.allGone(targets, within: grace, besides: exit) { return }
+
+        targets.formUnion(descendants())
+        signalAll(targets, SIGKILL)
+        _ = ProcessTable.allGone(targets, within: .seconds(2), besides: exit)
+    }
+
+    /// Sends `signal` to the server's process group, the server, and `pids`.
+    private func signalAll(_ pids: Set<Int32>, _ signal: Int32) {
+        if leadsGroup { kill(-pid, signal) }
+        if exit.status == nil { kill(pid, signal) }
+        for descendant in pids where ProcessTable.isAlive(descendant) { kill(descendant, signal) }
+    }
+
+    deinit {
+        stop()
+    }
+}
+
+/// ProcessTable reads the kernel's process table (/proc) for the fixtures.
+enum ProcessTable {
+    /// Parent pid and state letter of `pid`, from /proc/<pid>/stat; nil if
+    /// there is no such process.
+    static func status(of pid: Int32) -> (parent: Int32, state: Character)? {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        // "pid (comm) S ppid …" — comm may contain spaces and parentheses.
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count >= 2, let state = fields[0].first, let parent = Int32(fields[1]) else { return nil }
+        return (parent, state)
+    }
+
+    /// True if `pid` exists and is not a zombie.
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let status = status(of: pid) else { return false }
+        return status.state != "Z" && status.state != "X"
+    }
+
+    /// All live descendants of `root` (children, their children, …).
+    static func descendants(of root: Int32) -> [Int32] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var children: [Int32: [Int32]] = [:]
+        for entry in entries {
+            guard let pid = Int32(entry), let status = status(of: pid),
+                  status.state != "Z", status.state != "X" else { continue }
+            children[status.parent, default: []].append(pid)
+        }
+        var found: [Int32] = []
+        var queue = children[root] ?? []
+        while let next = queue.popLast() {
+            found.append(next)
+            queue += children[next] ?? []
+        }
+        return found
+    }
+
+    /// Waits up to `timeout` until the process `exit` watches has ended and
+    /// none of `pids` is alive; true if that happened.
+    static func allGone(_ pids: Set<Int32>, within timeout: Duration, besides exit: ProcessExit) -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while true {
+            if exit.status != nil && !pids.contains(where: isAlive) { return true }
+            if clock.now >= deadline { return false }
+            usleep(5_000)
+        }
+    }
+}
