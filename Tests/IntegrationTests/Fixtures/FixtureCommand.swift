@@ -1,6 +1,5 @@
 import Foundation
 import Glibc
-import Synchronization
 
 /// CommandResult is what a finished command left behind.
 struct CommandResult: Sendable {
@@ -67,49 +66,29 @@ enum FixtureCommand {
         let scratch = try FixtureDirectory.create(prefix: "cmd")
         defer { scratch.remove() }
         let inPath = try scratch.write("stdin", input, mode: 0o600)
-        let outPath = try scratch.write("stdout", "", mode: 0o600)
-        let errPath = try scratch.write("stderr", "", mode: 0o600)
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let stdin = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
-        let stdout = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let stderr = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let exit = ProcessExit()
-        process.terminationHandler = exit.handler
-        do {
-            try process.run()
-        } catch {
-            try? stdin.close(); try? stdout.close(); try? stderr.close()
-            throw FixtureError("cannot start \(program): \(error)")
+        let outPath = scratch.file("stdout")
+        let errPath = scratch.file("stderr")
+        let child = try ChildProcess.spawn(program, arguments, environment: environment,
+                                           stdin: inPath, stdout: outPath, stderr: errPath)
+        var timedOut = false
+        var status = await child.wait(timeout: timeout)
+        if status == nil {
+            timedOut = true
+            child.send(SIGTERM)
+            status = await child.wait(timeout: .seconds(2))
+            if status == nil {
+                child.send(SIGKILL)
+                status = await child.wait(timeout: .seconds(10))
+            }
         }
-        try? stdin.close(); try? stdout.close(); try? stderr.close()
-
-        let pid = process.processIdentifier
-        let timedOut = Mutex(false)
-        let watchdog = Task {
-            try await Task.sleep(for: timeout)
-            guard exit.status == nil else { return }
-            timedOut.withLock { $0 = true }
-            kill(pid, SIGTERM)
-            try await Task.sleep(for: .seconds(2))
-            if exit.status == nil { kill(pid, SIGKILL) }
-        }
-        let status = await exit.wait()
-        watchdog.cancel()
 
         func text(_ path: String) -> String {
             FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? ""
         }
         return CommandResult(
             commandLine: ([program] + arguments).map(shellQuoted).joined(separator: " "),
-            exit: status,
-            timedOut: timedOut.withLock { $0 },
+            exit: status ?? ExitStatus(code: SIGKILL, signaled: true),
+            timedOut: timedOut,
             stdout: text(outPath),
             stderr: text(errPath))
     }

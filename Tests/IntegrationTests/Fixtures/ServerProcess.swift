@@ -5,63 +5,34 @@ import Synchronization
 /// ServerProcess is one long-running server (sshd, dropbear, socat) started
 /// by a fixture, with stdout and stderr going to a log file.
 ///
-/// Foundation starts it in a process group of its own. `stop()` ends the
-/// server and every process it started — per-connection children, user
-/// shells (which sshd moves to sessions of their own), commands they run — so
-/// that a test run never leaves a process behind, whatever state a client
-/// under test left its connections in.
-final class ServerProcess: @unchecked Sendable {
-    /// The server's process id.
-    let pid: Int32
+/// It runs in a process group of its own. `stop()` ends the server and every
+/// process it started — per-connection children, user shells (which sshd
+/// moves to sessions of their own), commands they run — so that a test run
+/// never leaves a process behind, whatever state a client under test left
+/// its connections in.
+final class ServerProcess: Sendable {
+    /// The server's process id (also its process group id).
+    var pid: Int32 { child.pid }
     /// Where the server's stdout and stderr go.
     let logPath: String
 
-    /// Kept alive so Foundation can deliver the termination handler; never
-    /// touched after `launch` returns (hence `@unchecked Sendable`).
-    private let process: Process
-    private let exit: ProcessExit
-    /// True if the server leads a process group of its own (Foundation's
-    /// `Process` does that on Linux); its children that do not start a
-    /// session of their own stay in that group even after the server dies.
-    private let leadsGroup: Bool
+    private let child: ChildProcess
     private let stopped = Mutex(false)
 
-    private init(process: Process, exit: ProcessExit, logPath: String) {
-        self.process = process
-        self.pid = process.processIdentifier
-        self.exit = exit
+    private init(child: ChildProcess, logPath: String) {
+        self.child = child
         self.logPath = logPath
-        self.leadsGroup = getpgid(process.processIdentifier) == process.processIdentifier
     }
 
     /// Starts `executable` with `arguments`, stdin from /dev/null and
-    /// stdout+stderr appended to `logPath`.
+    /// stdout+stderr to `logPath`.
     static func launch(_ executable: String, _ arguments: [String], logPath: String) throws -> ServerProcess {
-        guard FileManager.default.createFile(atPath: logPath, contents: nil,
-                                             attributes: [.posixPermissions: 0o600]),
-              let log = FileHandle(forWritingAtPath: logPath),
-              let null = FileHandle(forReadingAtPath: "/dev/null")
-        else { throw FixtureError("cannot create server log \(logPath)") }
-        defer { try? log.close(); try? null.close() }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = null
-        process.standardOutput = log
-        process.standardError = log
-        let exit = ProcessExit()
-        process.terminationHandler = exit.handler
-        do {
-            try process.run()
-        } catch {
-            throw FixtureError("cannot start \(executable): \(error)")
-        }
-        return ServerProcess(process: process, exit: exit, logPath: logPath)
+        let child = try ChildProcess.spawn(executable, arguments, stdout: logPath, newProcessGroup: true)
+        return ServerProcess(child: child, logPath: logPath)
     }
 
     /// How the server ended, or nil while it runs.
-    var exitStatus: ExitStatus? { exit.status }
+    var exitStatus: ExitStatus? { child.exitStatus }
 
     /// Everything the server has logged so far.
     func readLog() -> String {
@@ -87,17 +58,20 @@ final class ServerProcess: @unchecked Sendable {
 
         var targets = Set(descendants())
         signalAll(targets, SIGTERM)
-        if ProcessTable.allGone(targets, within: grace, besides: exit) { return }
+        if ProcessTable.allGone(targets, within: grace, besides: child) { return }
 
         targets.formUnion(descendants())
         signalAll(targets, SIGKILL)
-        _ = ProcessTable.allGone(targets, within: .seconds(2), besides: exit)
+        _ = ProcessTable.allGone(targets, within: .seconds(2), besides: child)
     }
 
     /// Sends `signal` to the server's process group, the server, and `pids`.
     private func signalAll(_ pids: Set<Int32>, _ signal: Int32) {
-        if leadsGroup { kill(-pid, signal) }
-        if exit.status == nil { kill(pid, signal) }
+        // The group outlives the server while members remain, and its id
+        // cannot be reused meanwhile; once the server is reaped and the
+        // known processes are gone, it is left alone.
+        if child.exitStatus == nil || pids.contains(where: ProcessTable.isAlive) { kill(-pid, signal) }
+        child.send(signal)
         for descendant in pids where ProcessTable.isAlive(descendant) { kill(descendant, signal) }
     }
 
@@ -144,13 +118,13 @@ enum ProcessTable {
         return found
     }
 
-    /// Waits up to `timeout` until the process `exit` watches has ended and
-    /// none of `pids` is alive; true if that happened.
-    static func allGone(_ pids: Set<Int32>, within timeout: Duration, besides exit: ProcessExit) -> Bool {
+    /// Waits up to `timeout` until `child` has ended (and is reaped) and none
+    /// of `pids` is alive; true if that happened.
+    static func allGone(_ pids: Set<Int32>, within timeout: Duration, besides child: ChildProcess) -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while true {
-            if exit.status != nil && !pids.contains(where: isAlive) { return true }
+            if child.exitStatus != nil && !pids.contains(where: isAlive) { return true }
             if clock.now >= deadline { return false }
             usleep(5_000)
         }
