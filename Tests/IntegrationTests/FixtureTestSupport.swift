@@ -98,6 +98,9 @@ func expectStopLeavesNothing(_ fixture: some SSHServerFixture,
     let stopTime = clock.now - stopping
     #expect(stopTime < .seconds(3), "stop took \(stopTime)", sourceLocation: sourceLocation)
 
+    // Dead, all of them. (One may still be a zombie for a moment: sshd's
+    // privileged monitor exits without reaping its post-auth child, which
+    // init then reaps — on its own schedule.)
     let survivors = processes.filter(ProcessTable.isAlive)
     #expect(survivors.isEmpty, "still running after stop: \(survivors.map { "\($0) \(commandLine(of: $0))" })",
             sourceLocation: sourceLocation)

@@ -45,10 +45,18 @@ final class ServerProcess: Sendable {
         ProcessTable.descendants(of: pid)
     }
 
-    /// Ends the server and all its descendants: SIGTERM first, SIGKILL for
-    /// whatever is still alive after `grace`. Returns when they are gone (or
-    /// after a further two seconds, which would mean a process stuck in the
-    /// kernel). Idempotent; safe to call from `deinit`.
+    /// Ends the server and all its descendants, and returns when they are
+    /// gone. Idempotent; safe to call from `deinit`.
+    ///
+    /// The process tree is taken down from the leaves: SIGTERM to the
+    /// processes without children (a session's command, a connection's
+    /// unprivileged child…), wait until their parents have reaped them, and
+    /// again, until only the server is left; then the server. Every process
+    /// is so reaped by its own parent: one orphaned to init first could
+    /// linger as a zombie, which `pgrep` still lists. A parent that keeps
+    /// starting new children (a shell loop) is signalled itself after three
+    /// rounds. Whatever is still there after `grace` gets SIGKILL, as does
+    /// the server's process group.
     func stop(grace: Duration = .seconds(3)) {
         let first = stopped.withLock { stopped -> Bool in
             defer { stopped = true }
@@ -56,13 +64,31 @@ final class ServerProcess: Sendable {
         }
         guard first else { return }
 
-        var targets = Set(descendants())
-        signalAll(targets, SIGTERM)
-        if ProcessTable.allGone(targets, within: grace, besides: child) { return }
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: grace)
+        var seen = Set<Int32>()
+        var roundsAsParent: [Int32: Int] = [:]
+        while clock.now < deadline {
+            let tree = ProcessTable.tree(below: pid)
+            let descendants = tree.keys
+            if descendants.isEmpty { break }
+            seen.formUnion(descendants)
+            var targets = Set(descendants.filter { tree[$0]?.isEmpty ?? true })
+            for leaf in targets {
+                guard let parent = ProcessTable.status(of: leaf)?.parent, parent != pid else { continue }
+                roundsAsParent[parent, default: 0] += 1
+                if roundsAsParent[parent, default: 0] >= 3 { targets.insert(parent) }
+            }
+            for target in targets { kill(target, SIGTERM) }
+            let roundEnd = min(deadline, clock.now.advanced(by: .milliseconds(500)))
+            while clock.now < roundEnd && targets.contains(where: ProcessTable.exists) { usleep(2_000) }
+        }
+        child.send(SIGTERM)
+        if ProcessTable.allGone(seen, within: max(deadline - clock.now, .seconds(1)), besides: child) { return }
 
-        targets.formUnion(descendants())
-        signalAll(targets, SIGKILL)
-        _ = ProcessTable.allGone(targets, within: .seconds(2), besides: child)
+        seen.formUnion(descendants())
+        signalAll(seen, SIGKILL)
+        _ = ProcessTable.allGone(seen, within: .seconds(2), besides: child)
     }
 
     /// Sends `signal` to the server's process group, the server, and `pids`.
@@ -100,22 +126,34 @@ enum ProcessTable {
         return status.state != "Z" && status.state != "X"
     }
 
-    /// All live descendants of `root` (children, their children, …).
-    static func descendants(of root: Int32) -> [Int32] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+    /// True if `pid` is in the process table at all (alive, or a zombie not
+    /// yet reaped).
+    static func exists(_ pid: Int32) -> Bool {
+        status(of: pid) != nil
+    }
+
+    /// The live descendants of `root` (children, their children, …), each
+    /// with its live children.
+    static func tree(below root: Int32) -> [Int32: [Int32]] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [:] }
         var children: [Int32: [Int32]] = [:]
         for entry in entries {
             guard let pid = Int32(entry), let status = status(of: pid),
                   status.state != "Z", status.state != "X" else { continue }
             children[status.parent, default: []].append(pid)
         }
-        var found: [Int32] = []
+        var found: [Int32: [Int32]] = [:]
         var queue = children[root] ?? []
         while let next = queue.popLast() {
-            found.append(next)
+            found[next] = children[next] ?? []
             queue += children[next] ?? []
         }
         return found
+    }
+
+    /// All live descendants of `root`.
+    static func descendants(of root: Int32) -> [Int32] {
+        Array(tree(below: root).keys)
     }
 
     /// Waits up to `timeout` until `child` has ended (and is reaped) and none
