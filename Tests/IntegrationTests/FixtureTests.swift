@@ -226,6 +226,44 @@ struct FixtureInfrastructureTests {
         }
     }
 
+    @Test("what a test process that dies leaves running or on disk is cleaned up by the watchdog")
+    func orphanWatchdog() async throws {
+        let watchdog = OrphanWatchdog()
+        func sleeper(group: Bool) throws -> ChildProcess {
+            try ChildProcess.spawn("/bin/sleep", ["60"], stdout: "/dev/null", newProcessGroup: group)
+        }
+        let orphanGroup = try sleeper(group: true)
+        let orphan = try sleeper(group: false)
+        let reaped = try sleeper(group: true)
+        let abandoned = try FixtureDirectory.create(prefix: "watchdog")
+        let removed = try FixtureDirectory.create(prefix: "watchdog")
+        defer {
+            for child in [orphanGroup, orphan, reaped] where child.exitStatus == nil {
+                child.send(SIGKILL)
+                _ = child.waitBlocking(timeout: .seconds(5))
+            }
+            abandoned.remove()
+            removed.remove()
+        }
+        watchdog.register(orphanGroup.pid, group: true)
+        watchdog.register(orphan.pid, group: false)
+        watchdog.register(reaped.pid, group: true)
+        watchdog.unregister(reaped.pid, group: true)
+        watchdog.register(directory: abandoned.path)
+        watchdog.register(directory: removed.path)
+        watchdog.unregister(directory: removed.path)
+        watchdog.close()  // what the test process's death does
+
+        let terminated = ExitStatus(code: SIGTERM, signaled: true)
+        #expect(await orphanGroup.wait(timeout: .seconds(5)) == terminated)
+        #expect(await orphan.wait(timeout: .seconds(5)) == terminated)
+        #expect(reaped.exitStatus == nil, "an unregistered process is left alone")
+        let watchdogProcess = try #require(watchdog.process)
+        #expect(await watchdogProcess.wait(timeout: .seconds(5)) == ExitStatus(code: 0, signaled: false))
+        #expect(!FileManager.default.fileExists(atPath: abandoned.path))
+        #expect(FileManager.default.fileExists(atPath: removed.path), "an unregistered directory is left alone")
+    }
+
     @Test("the port picker hands out distinct free loopback ports")
     func portPicker() throws {
         let ports = try (0..<20).map { _ in try PortPicker.freePort() }

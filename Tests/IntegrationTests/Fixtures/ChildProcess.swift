@@ -27,10 +27,16 @@ struct ExitStatus: Sendable, Equatable, CustomStringConvertible {
 final class ChildProcess: Sendable {
     /// The child's process id.
     let pid: pid_t
+    /// True if the child leads a process group of its own.
+    let leadsGroup: Bool
+    /// True if `OrphanWatchdog` ends the child should the test process die.
+    let watched: Bool
     private let reaped = Mutex<ExitStatus?>(nil)
 
-    private init(pid: pid_t) {
+    private init(pid: pid_t, leadsGroup: Bool, watched: Bool) {
         self.pid = pid
+        self.leadsGroup = leadsGroup
+        self.watched = watched
     }
 
     /// Starts `executable` (an absolute path) with `arguments`.
@@ -38,19 +44,29 @@ final class ChildProcess: Sendable {
     /// - Parameters:
     ///   - environment: the child's environment; the test process's by default.
     ///   - stdin: a file to read standard input from.
+    ///   - stdinDescriptor: a descriptor of this process to give the child as
+    ///     standard input instead (a socket cannot be opened by path).
     ///   - stdout: a file for standard output (created or truncated, mode 0600;
     ///     appended to when `append`).
     ///   - stderr: a file for standard error; nil sends it to `stdout`.
     ///   - newProcessGroup: start the child in a process group of its own, so
     ///     that it and the children it keeps in that group can be signalled at once.
+    ///   - watched: register the child (its group, with `newProcessGroup`)
+    ///     with `OrphanWatchdog` until it is reaped.
     static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                      stdin: String = "/dev/null", stdout: String, stderr: String? = nil,
-                      append: Bool = false, newProcessGroup: Bool = false) throws -> ChildProcess {
+                      stdin: String = "/dev/null", stdinDescriptor: Int32? = nil,
+                      stdout: String, stderr: String? = nil,
+                      append: Bool = false, newProcessGroup: Bool = false,
+                      watched: Bool = true) throws -> ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         let outputFlags = O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC)
-        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        if let stdinDescriptor {
+            posix_spawn_file_actions_adddup2(&actions, stdinDescriptor, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
+        }
         posix_spawn_file_actions_addopen(&actions, 1, stdout, outputFlags, 0o600)
         if let stderr {
             posix_spawn_file_actions_addopen(&actions, 2, stderr, outputFlags, 0o600)
@@ -87,7 +103,8 @@ final class ChildProcess: Sendable {
         guard error == 0 else {
             throw FixtureError("cannot start \(executable): \(String(cString: strerror(error)))")
         }
-        return ChildProcess(pid: pid)
+        if watched { OrphanWatchdog.shared.register(pid, group: newProcessGroup) }
+        return ChildProcess(pid: pid, leadsGroup: newProcessGroup, watched: watched)
     }
 
     /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which the
@@ -124,6 +141,9 @@ final class ChildProcess: Sendable {
             } else if result < 0 {
                 reaped = ExitStatus(code: -1, signaled: false)  // ECHILD: reaped by someone else
             }
+            // A group lives on while members remain; the server's stop()
+            // sees to those.
+            if reaped != nil && watched { OrphanWatchdog.shared.unregister(pid, group: leadsGroup) }
             return reaped
         }
     }

@@ -2,7 +2,8 @@ import Foundation
 import Glibc
 
 /// FixtureDirectory is a fresh temporary directory that one fixture (or one
-/// command run) owns, fills and removes. Directories of servers that run as
+/// command run) owns, fills and removes (and `OrphanWatchdog` removes if the
+/// test process dies first). Directories of servers that run as
 /// root but read files as the test account are made traversable (0755); the
 /// secrets inside are written 0600.
 struct FixtureDirectory: Sendable {
@@ -21,6 +22,7 @@ struct FixtureDirectory: Sendable {
         }
         let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if traversable { chmod(path, 0o755) }
+        OrphanWatchdog.shared.register(directory: path)
         return FixtureDirectory(path: path)
     }
 
@@ -80,5 +82,6 @@ struct FixtureDirectory: Sendable {
     /// directory may already be gone).
     func remove() {
         try? FileManager.default.removeItem(atPath: path)
+        OrphanWatchdog.shared.unregister(directory: path)
     }
 }
