@@ -8,8 +8,9 @@ import Synchronization
 ///
 /// A fixture's server runs until `stop()` or until the fixture is
 /// deallocated, whichever comes first; either way no process and no file is
-/// left behind. Start one server per test: starting is safe from tests
-/// running in parallel.
+/// left behind (and should the test process die first, `OrphanWatchdog`
+/// cleans up). Start one server per test: starting is safe from tests
+/// running in parallel, in one test process or several.
 protocol SSHServerFixture: AnyObject, Sendable {
     /// The running server and its files.
     var server: RunningServer { get }

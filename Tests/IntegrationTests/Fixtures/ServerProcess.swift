@@ -74,8 +74,8 @@ final class ServerProcess: Sendable {
             if descendants.isEmpty { break }
             seen.formUnion(descendants)
             var targets = Set(descendants.filter { tree[$0]?.isEmpty ?? true })
-            for leaf in targets {
-                guard let parent = ProcessTable.status(of: leaf)?.parent, parent != pid else { continue }
+            let parents = Set(targets.compactMap { ProcessTable.status(of: $0)?.parent }).subtracting([pid])
+            for parent in parents {
                 roundsAsParent[parent, default: 0] += 1
                 if roundsAsParent[parent, default: 0] >= 3 { targets.insert(parent) }
             }

@@ -12,7 +12,8 @@ import Foundation
 /// TinySSH implements little, on purpose: host and client keys Ed25519 only;
 /// key exchange curve25519-sha256 (also as curve25519-sha256@libssh.org) and
 /// sntrup761x25519-sha512@openssh.com; cipher chacha20-poly1305@openssh.com
-/// only (no separate MAC); public-key authentication only (no passwords);
+/// only (its KEXINIT names hmac-sha2-256 as MAC, which that cipher does not
+/// use); public-key authentication only (no passwords);
 /// no compression and no forwarding. SFTP works through the subsystem above.
 ///
 /// tinysshd reads only `~/.ssh/authorized_keys` of the account, so this
