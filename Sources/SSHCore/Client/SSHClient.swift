@@ -18,6 +18,10 @@ public final class SSHClient: Sendable {
         public var credentials: [UserAuthClient.Credential]
         public var transport: TransportConfiguration
         public var connectTimeout: Duration
+        /// ServerAliveInterval: probe a silent server this often; nil for never.
+        public var serverAliveInterval: Duration?
+        /// ServerAliveCountMax: unanswered probes before giving up.
+        public var serverAliveCountMax = 3
         /// Decides whether the server's host key is trusted; throw to refuse.
         public var verifyHostKey: @Sendable (SSHPublicKey) async throws -> Void
         /// Called with server banners and debug messages meant for display.
@@ -68,6 +72,11 @@ public final class SSHClient: Sendable {
                             transport: configuration.transport, user: configuration.user,
                             credentials: configuration.credentials, allocator: channel.allocator)
                         let handler = SSHClientHandler(machine: machine, eventLoop: channel.eventLoop, verifyHostKey: verify, onMessage: onMessage)
+                        if let alive = configuration.serverAliveInterval {
+                            handler.serverAliveInterval = .nanoseconds(max(1, Int64(alive.components.seconds) * 1_000_000_000
+                                + alive.components.attoseconds / 1_000_000_000))
+                        }
+                        handler.serverAliveCountMax = configuration.serverAliveCountMax
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                 }
@@ -136,6 +145,49 @@ public final class SSHClient: Sendable {
             return session.value.requestAnswered.futureResult
         }.get()
         return try await eventLoop.flatSubmit { session.value.finished.futureResult }.get()
+    }
+
+    /// Opens a subsystem (e.g. "sftp") as a byte stream.
+    public func openSubsystem(_ name: String) async throws -> SSHChannelStream {
+        try await openStream(request: .subsystem(name: name)) { try $0.openSession() }
+    }
+
+    /// Opens a direct-tcpip channel: the server connects to host:port and
+    /// relays the bytes (what ProxyJump and `ssh -W` use).
+    public func openDirectTCPIP(host: String, port: Int, originatorAddress: String = "127.0.0.1", originatorPort: Int = 0) async throws -> SSHChannelStream {
+        guard (1...65535).contains(port), (0...65535).contains(originatorPort) else {
+            throw SSHError(.invalidConfiguration, "bad port for direct-tcpip")
+        }
+        return try await openStream(request: nil) {
+            try $0.openDirectTCPIP(host: host, port: UInt32(port), originatorAddress: originatorAddress, originatorPort: UInt32(originatorPort))
+        }
+    }
+
+    private func openStream(request: ChannelRequestType?, open: @escaping @Sendable (inout ChannelMultiplexer) throws -> ChannelID) async throws -> SSHChannelStream {
+        let eventLoop = channel.eventLoop
+        let handler = self.handler
+        let (session, buffer) = try await eventLoop.submit { () -> (NIOLoopBound<SessionChannel>, NIOLoopBound<StreamBuffer>) in
+            let id = try handler.value.command(open)
+            let buffer = NIOLoopBound(StreamBuffer(), eventLoop: eventLoop)
+            let session = SessionChannel(id: id, eventLoop: eventLoop, consumesOnRead: true,
+                                         stdout: { buffer.value.append($0) }, stderr: { _ in })
+            session.onEOF = { buffer.value.finish() }
+            session.finished.futureResult.whenFailure { buffer.value.finish($0) }
+            handler.value.register(session)
+            return (NIOLoopBound(session, eventLoop: eventLoop), buffer)
+        }.get()
+        try await eventLoop.flatSubmit { session.value.opened.futureResult }.get()
+        if let request {
+            try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+                do {
+                    try handler.value.command { try $0.sendRequest(request, wantReply: true, on: session.value.id) }
+                } catch {
+                    return eventLoop.makeFailedFuture(error)
+                }
+                return session.value.requestAnswered.futureResult
+            }.get()
+        }
+        return try await eventLoop.submit { SSHChannelStream(id: session.value.id, eventLoop: eventLoop, handler: handler, buffer: buffer) }.get()
     }
 
     /// Runs `command` and collects its output.

@@ -19,6 +19,12 @@ final class SSHClientHandler: ChannelInboundHandler {
     /// Decides whether the server's host key is trusted (known_hosts, prompts).
     let verifyHostKey: @Sendable (SSHPublicKey) async throws -> Void
     private(set) var negotiated: NegotiatedAlgorithms?
+    /// ServerAliveInterval / ServerAliveCountMax, as ssh_config(5) defines them.
+    var serverAliveInterval: TimeAmount?
+    var serverAliveCountMax = 3
+    private var unansweredKeepalives = 0
+    private var receivedSinceLastCheck = false
+    private var keepaliveTask: RepeatedTask?
 
     init(machine: ClientConnectionStateMachine, eventLoop: EventLoop,
          verifyHostKey: @escaping @Sendable (SSHPublicKey) async throws -> Void,
@@ -46,6 +52,7 @@ final class SSHClientHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
+        receivedSinceLastCheck = true
         var out = context.channel.allocator.buffer(capacity: 0)
         machine.receive(&bytes)
         do {
@@ -102,10 +109,47 @@ final class SSHClientHandler: ChannelInboundHandler {
                 onMessage(text)
             case .authenticated:
                 authenticated.succeed(())
+                startKeepalives()
             case .channel(let channelEvent):
                 try route(channelEvent, output: &out)
             }
         }
+    }
+
+    /// Sends keepalive@openssh.com when the server has been silent for an
+    /// interval, and gives up after `serverAliveCountMax` unanswered ones, so a
+    /// dead peer is detected instead of waited on forever.
+    private func startKeepalives() {
+        guard let interval = serverAliveInterval, let context else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        keepaliveTask = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            bound.value.keepaliveTick()
+        }
+    }
+
+    private func keepaliveTick() {
+        guard let context else { return }
+        if receivedSinceLastCheck {
+            receivedSinceLastCheck = false
+            unansweredKeepalives = 0
+            return
+        }
+        unansweredKeepalives += 1
+        if unansweredKeepalives > serverAliveCountMax {
+            fail(SSHError(.timeout, "Timeout, server not responding (\(serverAliveCountMax) keepalives unanswered)"), context: context)
+            return
+        }
+        _ = try? command { try $0.sendKeepalive() }
+    }
+
+    /// Completes when `channel` may send more data (the peer opened its window).
+    func waitForWindow(_ id: ChannelID, eventLoop: EventLoop) -> EventLoopFuture<Void> {
+        guard let session = sessions[id] else {
+            return eventLoop.makeFailedFuture(failure ?? SSHError(.channelFailure, "the channel is closed"))
+        }
+        let promise = eventLoop.makePromise(of: Void.self)
+        session.writableWaiters.append(promise)
+        return promise.futureResult
     }
 
     /// Runs the (possibly interactive) verification off the event loop and
@@ -152,7 +196,9 @@ final class SSHClientHandler: ChannelInboundHandler {
             guard let session = sessions[id] else { return }
             let count = data.readableBytes
             session.stdout(data)
-            try machine.withMultiplexer(output: &out) { $0.consumed(count, on: id) }
+            if !session.consumesOnRead {
+                try machine.withMultiplexer(output: &out) { $0.consumed(count, on: id) }
+            }
         case .extendedData(let id, _, let data):
             guard let session = sessions[id] else { return }
             let count = data.readableBytes
@@ -166,15 +212,26 @@ final class SSHClientHandler: ChannelInboundHandler {
             sessions[id]?.requestAnswered.succeed(())
         case .requestFailed(let id, let request):
             sessions[id]?.requestAnswered.fail(SSHError(.channelFailure, "the server refused the \(request) request"))
-        case .eof:
-            break
+        case .eof(let id):
+            sessions[id]?.onEOF?()
         case .closed(let id):
             if let session = sessions.removeValue(forKey: id) {
                 session.timeout?.cancel()
+                session.onEOF?()
+                for waiter in session.writableWaiters { waiter.fail(SSHError(.channelFailure, "the channel closed")) }
+                session.writableWaiters.removeAll()
                 session.finished.succeed(session.exit)
                 session.requestAnswered.fail(SSHError(.channelFailure, "the channel closed before the server answered"))
             }
-        case .windowAvailable, .globalRequestAnswered, .openRequested, .requestReceived:
+        case .windowAvailable(let id, _):
+            if let session = sessions[id] {
+                let waiters = session.writableWaiters
+                session.writableWaiters.removeAll()
+                for waiter in waiters { waiter.succeed(()) }
+            }
+        case .globalRequestAnswered:
+            unansweredKeepalives = 0
+        case .openRequested, .requestReceived:
             break
         case .unrecognizedMessage:
             break
@@ -182,6 +239,8 @@ final class SSHClientHandler: ChannelInboundHandler {
     }
 
     private func fail(_ error: Error, context: ChannelHandlerContext) {
+        keepaliveTask?.cancel()
+        keepaliveTask = nil
         if failure == nil { failure = error }
         let reported = failure ?? error
         authenticated.fail(reported)

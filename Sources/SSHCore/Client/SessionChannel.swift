@@ -18,6 +18,13 @@ final class SessionChannel {
     let id: ChannelID
     let stdout: @Sendable (ByteBuffer) -> Void
     let stderr: @Sendable (ByteBuffer) -> Void
+    /// True for byte streams: received data reopens the window only when the
+    /// reader has taken it (`SSHChannelStream.read`), bounding what is buffered.
+    let consumesOnRead: Bool
+    /// Writers waiting for the peer's window to open.
+    var writableWaiters: [EventLoopPromise<Void>] = []
+    /// Called when the peer sends EOF (streams finish their reads).
+    var onEOF: (@Sendable () -> Void)?
     let opened: EventLoopPromise<Void>
     let requestAnswered: EventLoopPromise<Void>
     let finished: EventLoopPromise<RemoteExit>
@@ -25,9 +32,10 @@ final class SessionChannel {
     var requestName = ""
     var timeout: Scheduled<Void>?
 
-    init(id: ChannelID, eventLoop: EventLoop,
+    init(id: ChannelID, eventLoop: EventLoop, consumesOnRead: Bool = false,
          stdout: @escaping @Sendable (ByteBuffer) -> Void, stderr: @escaping @Sendable (ByteBuffer) -> Void) {
         self.id = id
+        self.consumesOnRead = consumesOnRead
         self.stdout = stdout
         self.stderr = stderr
         opened = eventLoop.makePromise()
@@ -41,5 +49,7 @@ final class SessionChannel {
         opened.fail(error)
         requestAnswered.fail(error)
         finished.fail(error)
+        for waiter in writableWaiters { waiter.fail(error) }
+        writableWaiters.removeAll()
     }
 }

@@ -1,0 +1,107 @@
+import NIOCore
+
+/// SSHChannelStream is a channel used as a byte stream: a subsystem such as
+/// sftp, or a direct-tcpip connection. Reads hand out what the server sent, in
+/// order; the window reopens only as the reader takes data, so what is
+/// buffered stays bounded by the window. Writes wait while more than
+/// `writeQueueLimit` bytes wait for the server's window.
+public final class SSHChannelStream: Sendable {
+    /// Bytes that may wait for the peer's window before `write` waits too.
+    public static let writeQueueLimit = 1 << 20
+
+    let id: ChannelID
+    private let eventLoop: EventLoop
+    private let handler: NIOLoopBound<SSHClientHandler>
+    private let buffer: NIOLoopBound<StreamBuffer>
+
+    init(id: ChannelID, eventLoop: EventLoop, handler: NIOLoopBound<SSHClientHandler>, buffer: NIOLoopBound<StreamBuffer>) {
+        self.id = id
+        self.eventLoop = eventLoop
+        self.handler = handler
+        self.buffer = buffer
+    }
+
+    /// The next bytes from the server, or nil once it sent EOF or closed.
+    public func read() async throws -> ByteBuffer? {
+        let (id, handler, buffer, eventLoop) = (self.id, self.handler, self.buffer, self.eventLoop)
+        return try await eventLoop.flatSubmit { () -> EventLoopFuture<ByteBuffer?> in
+            let future = buffer.value.next(eventLoop: eventLoop)
+            return future.map { chunk in
+                if let chunk {
+                    _ = try? handler.value.command { $0.consumed(chunk.readableBytes, on: id) }
+                }
+                return chunk
+            }
+        }.get()
+    }
+
+    /// Sends `data`, waiting while the server's window holds back too much.
+    public func write(_ data: ByteBuffer) async throws {
+        let (id, handler, eventLoop) = (self.id, self.handler, self.eventLoop)
+        try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+            do {
+                let queued = try handler.value.command { mux -> Int in
+                    _ = try mux.sendData(data, on: id)
+                    return mux.queuedBytes(on: id)
+                }
+                guard queued > Self.writeQueueLimit else { return eventLoop.makeSucceededVoidFuture() }
+                return handler.value.waitForWindow(id, eventLoop: eventLoop)
+            } catch {
+                return eventLoop.makeFailedFuture(error)
+            }
+        }.get()
+    }
+
+    /// Sends EOF: we will write no more (the server may still send).
+    public func closeWrite() async throws {
+        let (id, handler) = (self.id, self.handler)
+        try await eventLoop.submit { try handler.value.command { try $0.sendEOF(on: id) } }.get()
+    }
+
+    /// Closes the channel in both directions.
+    public func close() async {
+        let (id, handler) = (self.id, self.handler)
+        try? await eventLoop.submit { try handler.value.command { try $0.close(id) } }.get()
+    }
+}
+
+/// What a stream channel received and nobody read yet, on the event loop.
+final class StreamBuffer {
+    private var chunks = CircularBuffer<ByteBuffer>()
+    private var finished = false
+    private var error: Error?
+    private var waiter: EventLoopPromise<ByteBuffer?>?
+
+    func append(_ chunk: ByteBuffer) {
+        if let waiter {
+            self.waiter = nil
+            waiter.succeed(chunk)
+        } else {
+            chunks.append(chunk)
+        }
+    }
+
+    func finish(_ error: Error? = nil) {
+        guard !finished else { return }
+        finished = true
+        self.error = error
+        if let waiter {
+            self.waiter = nil
+            if let error { waiter.fail(error) } else { waiter.succeed(nil) }
+        }
+    }
+
+    func next(eventLoop: EventLoop) -> EventLoopFuture<ByteBuffer?> {
+        if let chunk = chunks.popFirst() { return eventLoop.makeSucceededFuture(chunk) }
+        if finished {
+            if let error { return eventLoop.makeFailedFuture(error) }
+            return eventLoop.makeSucceededFuture(nil)
+        }
+        if waiter != nil {
+            return eventLoop.makeFailedFuture(SSHError(.channelFailure, "concurrent reads on one channel stream"))
+        }
+        let promise = eventLoop.makePromise(of: ByteBuffer?.self)
+        waiter = promise
+        return promise.futureResult
+    }
+}
