@@ -32,7 +32,7 @@ enum SSHSession {
         let quiet = flags.quiet
         let verbosity = flags.verbose
 
-        let configuration = SSHClient.Configuration(
+        var configuration = SSHClient.Configuration(
             host: host, port: port, user: user,
             credentials: keys.map { .publicKey($0) },
             transport: transport,
@@ -45,6 +45,8 @@ enum SSHSession {
             onMessage: { text in
                 if !quiet { FileHandle.standardError.write(Data(text.utf8)) }
             })
+        configuration.serverAliveInterval = options.serverAliveInterval.flatMap { $0 > .zero ? $0 : nil }
+        if let count = options.serverAliveCountMax { configuration.serverAliveCountMax = count }
         flags.log(1, "connecting to \(host) port \(port) as \(user)")
         let client = try await SSHClient.connect(configuration)
         if let n = await client.negotiatedAlgorithms {

@@ -24,6 +24,10 @@ public final class ChaCha20Poly1305Protection: PacketProtection {
     private let payloadCipher: EVPCipherContext
     private let lengthCipher: EVPCipherContext
     private let poly1305: Poly1305
+    /// K_1 keystream for the length of packet `lengthKeystreamSequence`, kept
+    /// by `decryptLength` so `open` need not restart the length cipher.
+    private var lengthKeystream: UInt32 = 0
+    private var lengthKeystreamSequence: UInt32?
     /// 16-byte ChaCha20 IV as OpenSSL lays it out (32-bit little-endian block
     /// counter, then the nonce; OpenSSH's 64-bit counter high half is zero) ‖
     /// 64-byte Poly1305 key block ‖ 16-byte tag scratch; allocated once.
@@ -84,6 +88,8 @@ public final class ChaCha20Poly1305Protection: PacketProtection {
         try withUnsafeMutableBytes(of: &length) { out in
             try lengthCipher.update(UnsafeRawBufferPointer(rebasing: prefix[0..<4]), into: out)
         }
+        lengthKeystream = length ^ UnsafeRawBufferPointer(prefix).loadUnaligned(fromByteOffset: 0, as: UInt32.self)
+        lengthKeystreamSequence = sequenceNumber
         return UInt32(bigEndian: length)
     }
 
@@ -96,8 +102,14 @@ public final class ChaCha20Poly1305Protection: PacketProtection {
         guard constantTimeEquals(UnsafeRawBufferPointer(computedTag), UnsafeRawBufferPointer(tag)) else {
             throw CryptoError(.authenticationFailed, "Poly1305 tag does not match (chacha20-poly1305@openssh.com)")
         }
-        try lengthCipher.restart(iv: UnsafeRawBufferPointer(iv), encrypt: true)
-        try lengthCipher.update(inPlace: UnsafeMutableRawBufferPointer(rebasing: body[0..<4]))
+        if lengthKeystreamSequence == sequenceNumber {
+            let encrypted = UnsafeRawBufferPointer(body).loadUnaligned(fromByteOffset: 0, as: UInt32.self)
+            body.storeBytes(of: encrypted ^ lengthKeystream, toByteOffset: 0, as: UInt32.self)
+        } else {
+            try lengthCipher.restart(iv: UnsafeRawBufferPointer(iv), encrypt: true)
+            try lengthCipher.update(inPlace: UnsafeMutableRawBufferPointer(rebasing: body[0..<4]))
+        }
+        lengthKeystreamSequence = nil
         try payloadCipher.update(inPlace: UnsafeMutableRawBufferPointer(rebasing: body[4...]))
     }
 
