@@ -147,23 +147,26 @@ public final class SSHClient: Sendable {
         return try await eventLoop.flatSubmit { session.value.finished.futureResult }.get()
     }
 
-    /// Opens a subsystem (e.g. "sftp") as a byte stream.
-    public func openSubsystem(_ name: String) async throws -> SSHChannelStream {
-        try await openStream(request: .subsystem(name: name)) { try $0.openSession() }
+    /// Opens a subsystem (e.g. "sftp") as a byte stream; `timeout` covers
+    /// the channel open and the server's answer to the request.
+    public func openSubsystem(_ name: String, timeout: Duration = .seconds(30)) async throws -> SSHChannelStream {
+        try await openStream(request: .subsystem(name: name), timeout: timeout, what: "subsystem \(name)") { try $0.openSession() }
     }
 
     /// Opens a direct-tcpip channel: the server connects to host:port and
     /// relays the bytes (what ProxyJump and `ssh -W` use).
-    public func openDirectTCPIP(host: String, port: Int, originatorAddress: String = "127.0.0.1", originatorPort: Int = 0) async throws -> SSHChannelStream {
+    public func openDirectTCPIP(host: String, port: Int, originatorAddress: String = "127.0.0.1", originatorPort: Int = 0,
+                                timeout: Duration = .seconds(30)) async throws -> SSHChannelStream {
         guard (1...65535).contains(port), (0...65535).contains(originatorPort) else {
             throw SSHError(.invalidConfiguration, "bad port for direct-tcpip")
         }
-        return try await openStream(request: nil) {
+        return try await openStream(request: nil, timeout: timeout, what: "direct-tcpip to \(host):\(port)") {
             try $0.openDirectTCPIP(host: host, port: UInt32(port), originatorAddress: originatorAddress, originatorPort: UInt32(originatorPort))
         }
     }
 
-    private func openStream(request: ChannelRequestType?, open: @escaping @Sendable (inout ChannelMultiplexer) throws -> ChannelID) async throws -> SSHChannelStream {
+    private func openStream(request: ChannelRequestType?, timeout: Duration, what: String,
+                            open: @escaping @Sendable (inout ChannelMultiplexer) throws -> ChannelID) async throws -> SSHChannelStream {
         let eventLoop = channel.eventLoop
         let handler = self.handler
         let (session, buffer) = try await eventLoop.submit { () -> (NIOLoopBound<SessionChannel>, NIOLoopBound<StreamBuffer>) in
@@ -176,6 +179,12 @@ public final class SSHClient: Sendable {
             handler.value.register(session)
             return (NIOLoopBound(session, eventLoop: eventLoop), buffer)
         }.get()
+        let deadline = eventLoop.scheduleTask(in: Self.timeAmount(timeout)) {
+            let error = SSHError(.timeout, "\(what): no answer from the server within \(timeout)")
+            _ = try? handler.value.command { try $0.close(session.value.id) }
+            session.value.fail(error)
+        }
+        defer { deadline.cancel() }
         try await eventLoop.flatSubmit { session.value.opened.futureResult }.get()
         if let request {
             try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
@@ -206,6 +215,10 @@ public final class SSHClient: Sendable {
         try? await channel.eventLoop.submit { handler.value.disconnect(description: "disconnected by user") }.get()
         try? await channel.closeFuture.get()
         try? await ownedGroup?.shutdownGracefully()
+    }
+
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(max(0, Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000))
     }
 
     static func translate(_ error: Error, host: String, port: Int) -> Error {
