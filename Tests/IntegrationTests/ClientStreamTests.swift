@@ -75,6 +75,12 @@ func connectClient(to fixture: some SSHServerFixture, serverAliveInterval: Durat
     @Test func streamBackpressureKeepsEveryByte() async throws {
         let fixture = try await SSHDFixture.start(extraConfig: ["Subsystem echo /bin/cat"])
         defer { fixture.stop() }
+        do { try await echoThroughSubsystem(fixture) } catch {
+            Issue.record("\(error)\n--- server log ---\n\(fixture.log)")
+        }
+    }
+
+    func echoThroughSubsystem(_ fixture: SSHDFixture) async throws {
         let client = try await connectClient(to: fixture)
         let stream = try await client.openSubsystem("echo")
         let total = 24 << 20

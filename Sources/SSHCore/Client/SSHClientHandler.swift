@@ -11,6 +11,11 @@ final class SSHClientHandler: ChannelInboundHandler {
 
     private var machine: ClientConnectionStateMachine
     private var context: ChannelHandlerContext?
+    /// Every packet is sealed into this one buffer and written from it, so
+    /// bytes reach the socket in sequence-number order even when a callback
+    /// (a reader taking data, a writer woken by the window) sends from inside
+    /// the processing of received packets.
+    private var output = ByteBuffer()
     private var sessions: [ChannelID: SessionChannel] = [:]
     private var failure: Error?
     let authenticated: EventLoopPromise<Void>
@@ -37,13 +42,13 @@ final class SSHClientHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        output = context.channel.allocator.buffer(capacity: 64 * 1024)
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        var out = context.channel.allocator.buffer(capacity: 2048)
         do {
-            try machine.start(into: &out)
-            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+            try machine.start(into: &output)
+            flush()
         } catch {
             fail(error, context: context)
         }
@@ -53,16 +58,22 @@ final class SSHClientHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
         receivedSinceLastCheck = true
-        var out = context.channel.allocator.buffer(capacity: 0)
         machine.receive(&bytes)
         do {
-            try dispatchEvents(output: &out)
+            try dispatchEvents()
         } catch {
-            if out.readableBytes > 0 { context.write(wrapOutboundOut(out), promise: nil) }
             fail(error, context: context)
             return
         }
-        if out.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(out), promise: nil) }
+        flush()
+    }
+
+    /// Writes everything sealed so far.
+    private func flush() {
+        guard let context, output.readableBytes > 0 else { return }
+        let chunk = output
+        output = context.channel.allocator.buffer(capacity: 64 * 1024)
+        context.writeAndFlush(wrapOutboundOut(chunk), promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -76,12 +87,11 @@ final class SSHClientHandler: ChannelInboundHandler {
 
     /// Runs a multiplexer command on the event loop and sends what it queued.
     func command<R>(_ body: (inout ChannelMultiplexer) throws -> R) throws -> R {
-        guard let context else { throw SSHError(.connectionClosed, "the connection is not open") }
+        guard context != nil else { throw SSHError(.connectionClosed, "the connection is not open") }
         if let failure { throw failure }
-        var out = context.channel.allocator.buffer(capacity: 0)
-        let result = try machine.withMultiplexer(output: &out, body)
-        try dispatchEvents(output: &out)
-        if out.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(out), promise: nil) }
+        let result = try machine.withMultiplexer(output: &output, body)
+        try dispatchEvents()
+        flush()
         return result
     }
 
@@ -92,14 +102,18 @@ final class SSHClientHandler: ChannelInboundHandler {
     /// Closes the connection politely (DISCONNECT by application).
     func disconnect(description: String) {
         guard let context else { return }
-        var out = context.channel.allocator.buffer(capacity: 128)
-        machine.writeDisconnect(reason: .byApplication, description: description, into: &out)
+        machine.writeDisconnect(reason: .byApplication, description: description, into: &output)
+        let chunk = output
+        output = context.channel.allocator.buffer(capacity: 0)
         let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(chunk)).whenComplete { _ in channel.close(promise: nil) }
     }
 
-    private func dispatchEvents(output out: inout ByteBuffer) throws {
-        while let event = try machine.nextEvent(output: &out) {
+    /// Handles events until more input is needed. Callbacks run from here may
+    /// re-enter `command`; each machine call is a short exclusive access, so
+    /// that is safe, and output order is kept by the shared buffer.
+    private func dispatchEvents() throws {
+        while let event = try machine.nextEvent(output: &output) {
             switch event {
             case .hostKeyNeedsVerification(let key):
                 startHostKeyVerification(key)
@@ -111,7 +125,7 @@ final class SSHClientHandler: ChannelInboundHandler {
                 authenticated.succeed(())
                 startKeepalives()
             case .channel(let channelEvent):
-                try route(channelEvent, output: &out)
+                try route(channelEvent)
             }
         }
     }
@@ -175,18 +189,17 @@ final class SSHClientHandler: ChannelInboundHandler {
             fail(error, context: context)
             return
         }
-        var out = context.channel.allocator.buffer(capacity: 0)
         do {
-            try machine.hostKeyAccepted(output: &out)
-            try dispatchEvents(output: &out)
+            try machine.hostKeyAccepted(output: &output)
+            try dispatchEvents()
         } catch {
             fail(error, context: context)
             return
         }
-        if out.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(out), promise: nil) }
+        flush()
     }
 
-    private func route(_ event: ChannelMultiplexer.Event, output out: inout ByteBuffer) throws {
+    private func route(_ event: ChannelMultiplexer.Event) throws {
         switch event {
         case .opened(let id, _, _):
             sessions[id]?.opened.succeed(())
@@ -197,13 +210,13 @@ final class SSHClientHandler: ChannelInboundHandler {
             let count = data.readableBytes
             session.stdout(data)
             if !session.consumesOnRead {
-                try machine.withMultiplexer(output: &out) { $0.consumed(count, on: id) }
+                try machine.withMultiplexer(output: &output) { $0.consumed(count, on: id) }
             }
         case .extendedData(let id, _, let data):
             guard let session = sessions[id] else { return }
             let count = data.readableBytes
             session.stderr(data)
-            try machine.withMultiplexer(output: &out) { $0.consumed(count, on: id) }
+            try machine.withMultiplexer(output: &output) { $0.consumed(count, on: id) }
         case .exitStatus(let id, let status):
             sessions[id]?.exit = .status(status)
         case .exitSignal(let id, let signal):
@@ -247,11 +260,10 @@ final class SSHClientHandler: ChannelInboundHandler {
         for session in sessions.values { session.fail(reported) }
         sessions.removeAll()
         if let sshError = reported as? SSHError, sshError.code == .protocolError || sshError.code == .integrityFailure {
-            var out = context.channel.allocator.buffer(capacity: 128)
             machine.writeDisconnect(reason: sshError.code == .integrityFailure ? .macError : .protocolError,
-                                      description: sshError.message, into: &out)
-            context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+                                    description: sshError.message, into: &output)
         }
+        flush()
         context.close(promise: nil)
     }
 }
