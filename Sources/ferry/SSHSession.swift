@@ -36,7 +36,7 @@ enum SSHSession {
             host: host, port: port, user: user,
             credentials: keys.map { .publicKey($0) },
             transport: transport,
-            connectTimeout: options.connectTimeout ?? .seconds(30),
+            connectTimeout: (options.connectTimeout ?? nil) ?? .seconds(30),
             verifyHostKey: { key in
                 if verbosity > 0 { FileHandle.standardError.write(Data("debug1: Server host key: \(key.keyType) \(key.fingerprintSHA256)\n".utf8)) }
                 let verdict = try await verifier.verify(key, host: host, port: port)
