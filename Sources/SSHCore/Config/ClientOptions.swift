@@ -150,9 +150,10 @@ public struct ClientOptions: Sendable {
             let size = value.lowercased()
             let bytes: UInt64? = size == "default" || size == "none" ? nil : try Self.byteCount(keyword, size)
             var interval: Duration?? = nil
-            if arguments.count > 1 {
+            // An interval of "none" leaves the interval unset, so a later value may still set it.
+            if arguments.count > 1, arguments[1].lowercased() != "none" {
                 let time = arguments[1].lowercased()
-                interval = time == "none" || time == "default" ? .some(nil) : .some(try Self.duration(keyword, time))
+                interval = time == "default" ? .some(nil) : .some(try Self.duration(keyword, time))
             }
             if rekeyLimitBytes == nil { rekeyLimitBytes = .some(bytes) }
             if let interval, rekeyInterval == nil { rekeyInterval = interval }
