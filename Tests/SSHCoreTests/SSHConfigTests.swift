@@ -187,7 +187,7 @@ let configCorpus: [ConfigCase] = [
           HOSTNAME Mixed.Example.COM
           pOrT 3300
           StrictHostKeyChecking ACCEPT-NEW
-          BATCHMODE Yes
+          CHECKHOSTIP Yes
           loglevel verbose
         """),
     ConfigCase(name: "comments and blank lines", text: """
@@ -218,7 +218,7 @@ let configCorpus: [ConfigCase] = [
     ConfigCase(name: "many supported keywords", text: """
         Host foo
           AddressFamily inet
-          BatchMode yes
+          BatchMode no
           CheckHostIP yes
           Compression yes
           HashKnownHosts yes

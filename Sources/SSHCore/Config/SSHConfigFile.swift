@@ -123,8 +123,9 @@ struct SSHConfigReader {
         do { parsed = try SSHConfigParser.parse(bytes) } catch { throw failure(file, lineNumber, error.message) }
         guard let line = parsed else { return }
         guard let kind = SSHConfigKeywords.kind(of: line.keyword) else {
+            // readconf.c compares with the pattern list lower-cased (match_pattern_list(…, 1)).
             if let patterns = options.ignoreUnknown,
-               HostPatternMatcher.caseSensitiveListMatches(line.keyword, list: patterns) {
+               HostPatternMatcher.hostListMatches(line.keyword, list: patterns) {
                 ignored.append("\(file) line \(lineNumber): ignored unknown option \"\(line.keyword)\"")
                 return
             }
