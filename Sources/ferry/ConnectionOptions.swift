@@ -12,6 +12,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customShort("i"), help: "Identity (private key) file; repeatable.")
     var identity: [String] = []
 
+    @Option(name: .customShort("F"), help: ArgumentHelp("Read only this ssh_config file (none: no file) instead of ~/.ssh/config and /etc/ssh/ssh_config.", valueName: "configfile"))
+    var configFile: String?
+
     @Option(name: .customShort("o"), help: ArgumentHelp("Option in ssh_config syntax, e.g. -o Ciphers=aes128-ctr; repeatable.", valueName: "Keyword=Value"))
     var options: [String] = []
 
@@ -40,6 +43,20 @@ struct ConnectionOptions: ParsableArguments {
         for file in identity { try o.apply(keyword: "IdentityFile", value: file) }
         for option in options { try o.apply(option: option) }
         return o
+    }
+
+    /// The options for `target` as ssh resolves them: flags, then `-o`, then
+    /// `user@`, then the ssh_config files (first value wins); the host name
+    /// is the resolved HostName. Ignored keywords are reported at `-v`.
+    func resolvedOptions(for target: RemoteTarget) throws -> (options: ClientOptions, context: SSHConfigContext) {
+        var o = try clientOptions()
+        if let user = target.user { try o.apply(keyword: "User", value: user) }
+        let context = SSHConfigContext.current(host: target.host, configFile: configFile)
+        let report = try SSHConfigFile.resolve(into: &o, context: context)
+        for file in report.filesRead { log(1, "Reading configuration data \(file)") }
+        for note in report.ignored { log(1, note) }
+        for keyword in o.ignoredKeywords { log(1, "ignoring option \"\(keyword)\" (not used by ferry)") }
+        return (o, context)
     }
 
     func log(_ level: Int, _ message: @autoclosure () -> String) {

@@ -8,12 +8,25 @@ import SSHCrypto
 /// "ssh host".
 enum SSHSession {
     static func connect(_ target: RemoteTarget, _ flags: ConnectionOptions) async throws -> SSHClient {
-        let options = try flags.clientOptions()
+        let (options, context) = try flags.resolvedOptions(for: target)
         let host = options.hostName ?? target.host
         let port = options.port ?? 22
-        let user = target.user ?? options.user ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName()
+        let user = options.user ?? context.localUser
+        let tokens = ConfigTokens(host: host, originalHost: target.host, port: port, remoteUser: user,
+                                  localUser: context.localUser, homeDirectory: context.homeDirectory,
+                                  userID: context.userID, localHostName: context.localHostName,
+                                  hostKeyAlias: options.hostKeyAlias?.lowercased(), environment: context.environment)
+        // As ssh does when it loads them: ~ first, then %-tokens and ${VAR}.
+        func expandPath(_ path: String) throws -> String {
+            try tokens.expand(ConfigTokens.expandTilde(path, home: context.homeDirectory))
+        }
+        let identityPaths = try options.identityFiles.map(expandPath)
+        var userKnownHosts = options.userKnownHostsFiles ?? KnownHosts.defaultUserFiles
+        userKnownHosts = userKnownHosts.first?.lowercased() == "none" ? [] : try userKnownHosts.map(expandPath)
+        var globalKnownHosts = options.globalKnownHostsFiles ?? KnownHosts.defaultGlobalFiles
+        if globalKnownHosts.first?.lowercased() == "none" { globalKnownHosts = [] }
 
-        let (keys, skipped) = IdentityFiles.load(explicit: options.identityFiles)
+        let (keys, skipped) = IdentityFiles.load(explicit: identityPaths, home: context.homeDirectory)
         for s in skipped where !flags.quiet { FileHandle.standardError.write(Data("Warning: \(s.reason)\n".utf8)) }
         for key in keys { flags.log(1, "offering \(key.publicKey.keyType) key \(key.publicKey.fingerprintSHA256)") }
 
@@ -23,8 +36,8 @@ enum SSHSession {
 
         let policy = HostKeyPolicy(
             strictHostKeyChecking: options.strictHostKeyChecking ?? .ask,
-            userKnownHostsFiles: options.userKnownHostsFiles ?? KnownHosts.defaultUserFiles,
-            globalKnownHostsFiles: options.globalKnownHostsFiles ?? KnownHosts.defaultGlobalFiles,
+            userKnownHostsFiles: userKnownHosts,
+            globalKnownHostsFiles: globalKnownHosts,
             hashKnownHosts: options.hashKnownHosts ?? false,
             hostKeyAlias: options.hostKeyAlias)
         let prompt = options.batchMode == true ? nil : TerminalPrompt.hostKeyPrompt()
@@ -36,7 +49,7 @@ enum SSHSession {
             host: host, port: port, user: user,
             credentials: keys.map { .publicKey($0) },
             transport: transport,
-            connectTimeout: options.connectTimeout ?? .seconds(30),
+            connectTimeout: (options.connectTimeout ?? nil) ?? .seconds(30),
             verifyHostKey: { key in
                 if verbosity > 0 { FileHandle.standardError.write(Data("debug1: Server host key: \(key.keyType) \(key.fingerprintSHA256)\n".utf8)) }
                 let verdict = try await verifier.verify(key, host: host, port: port)

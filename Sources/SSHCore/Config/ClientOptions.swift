@@ -9,54 +9,102 @@ public struct ClientOptions: Sendable {
     public var port: Int?
     public var user: String?
     public var identityFiles: [String] = []
+    public var certificateFiles: [String] = []
+    public var identitiesOnly: Bool?
+    public var identityAgent: String?
     public var ciphers: String?
     public var macs: String?
     public var kexAlgorithms: String?
     public var hostKeyAlgorithms: String?
+    public var pubkeyAcceptedAlgorithms: String?
     public var compression: Bool?
     public var rekeyLimitBytes: UInt64??
     public var rekeyInterval: Duration??
-    public var connectTimeout: Duration?
+    public var connectTimeout: Duration??
     public var serverAliveInterval: Duration?
     public var serverAliveCountMax: Int?
     public var strictHostKeyChecking: StrictHostKeyChecking?
+    public var checkHostIP: Bool?
     public var userKnownHostsFiles: [String]?
     public var globalKnownHostsFiles: [String]?
     public var hashKnownHosts: Bool?
     public var hostKeyAlias: String?
     public var batchMode: Bool?
     public var logLevel: String?
+    /// ProxyJump as written (`none` included: it stops later values).
+    public var proxyJump: String?
+    /// ProxyCommand as written, tokens unexpanded (`none` included).
+    public var proxyCommand: String?
+    public var preferredAuthentications: String?
+    /// PubkeyAuthentication: `true`, `false`, `unbound` or `host-bound`, as ssh -G names them.
+    public var pubkeyAuthentication: String?
+    public var passwordAuthentication: Bool?
+    public var kbdInteractiveAuthentication: Bool?
+    /// AddressFamily: `any`, `inet` or `inet6`.
+    public var addressFamily: String?
+    /// IgnoreUnknown: a pattern list of keywords that are not errors when unknown.
+    public var ignoreUnknown: String?
+    /// Keywords OpenSSH knows that were given (by `-o` or a file) and that ferry ignores.
+    public var ignoredKeywords: [String] = []
 
     public init() {}
 
     /// Keywords `apply` understands; others OpenSSH knows are accepted and
-    /// ignored by the caller (with a `-v` message), as the issue on ssh_config specifies.
+    /// recorded in `ignoredKeywords` (see `SSHConfigKeywords`).
     public static let supportedKeywords: Set<String> = [
-        "hostname", "port", "user", "identityfile", "ciphers", "macs", "kexalgorithms",
-        "hostkeyalgorithms", "compression", "rekeylimit", "connecttimeout", "serveraliveinterval",
-        "serveralivecountmax", "stricthostkeychecking", "userknownhostsfile", "globalknownhostsfile",
-        "hashknownhosts", "hostkeyalias", "batchmode", "loglevel",
+        "hostname", "port", "user", "identityfile", "certificatefile", "identitiesonly", "identityagent",
+        "ciphers", "macs", "kexalgorithms", "hostkeyalgorithms", "pubkeyacceptedalgorithms",
+        "compression", "rekeylimit", "connecttimeout", "serveraliveinterval", "serveralivecountmax",
+        "stricthostkeychecking", "checkhostip", "userknownhostsfile", "globalknownhostsfile",
+        "hashknownhosts", "hostkeyalias", "batchmode", "loglevel", "proxyjump", "proxycommand",
+        "preferredauthentications", "pubkeyauthentication", "passwordauthentication",
+        "kbdinteractiveauthentication", "addressfamily", "ignoreunknown",
     ]
 
-    /// Parses `Keyword=Value` or `Keyword Value` as `-o` takes it and applies it.
+    /// Parses `Keyword=Value` or `Keyword Value` as `-o` takes it (the same
+    /// splitting as a config file line) and applies it. `Host`, `Match` and
+    /// `Include` are refused here, as ssh refuses them on the command line.
     public mutating func apply(option: String) throws {
-        let trimmed = option.trimmingCharacters(in: .whitespaces)
-        guard let separator = trimmed.firstIndex(where: { $0 == "=" || $0 == " " || $0 == "\t" }) else {
-            throw SSHError(.invalidConfiguration, "option \"\(option)\" has no value (use Keyword=Value)")
+        let line: SSHConfigLine?
+        do { line = try SSHConfigParser.parse(Array(option.utf8)) } catch {
+            throw SSHError(.invalidConfiguration, "option \"\(option)\": \(error.message)")
         }
-        let keyword = String(trimmed[..<separator])
-        var value = trimmed[trimmed.index(after: separator)...].trimmingCharacters(in: .whitespaces)
-        if value.hasPrefix("=") { value = String(value.dropFirst()).trimmingCharacters(in: .whitespaces) }
-        try apply(keyword: keyword, value: value)
+        guard let line else { throw SSHError(.invalidConfiguration, "option \"\(option)\" has no keyword") }
+        switch SSHConfigKeywords.kind(of: line.keyword) {
+        case .supported(let key): try apply(keyword: key, arguments: line.arguments, rest: line.rest)
+        case .ignored, .obsolete: ignoredKeywords.append(line.keyword)
+        case .host, .match, .include:
+            throw SSHError(.invalidConfiguration, "\(line.keyword) directive not supported as a command-line option")
+        case nil:
+            throw SSHError(.invalidConfiguration, "command-line line 0: Bad configuration option: \(line.keyword)")
+        }
     }
 
-    /// Applies one keyword; a keyword already set keeps its first value.
+    /// Applies one keyword with `value` split into arguments as a config
+    /// line would be; a keyword already set keeps its first value.
     public mutating func apply(keyword: String, value: String) throws {
-        let key = keyword.lowercased()
+        guard let arguments = SSHConfigParser.splitArguments(Array(value.utf8)) else {
+            throw SSHError(.invalidConfiguration, "\(keyword): invalid quotes in '\(value)'")
+        }
+        try apply(keyword: keyword, arguments: arguments.map { String(decoding: $0, as: UTF8.self) }, rest: value)
+    }
+
+    /// Applies one keyword with its arguments (`rest` is the unsplit text,
+    /// for ProxyCommand). A keyword already set keeps its first value, but
+    /// the value is checked either way, as OpenSSH checks it.
+    public mutating func apply(keyword: String, arguments: [String], rest: String) throws {
+        var key = keyword.lowercased()
+        if let canonical = SSHConfigKeywords.aliases[key] { key = canonical }
         guard Self.supportedKeywords.contains(key) else {
             throw SSHError(.invalidConfiguration, "unsupported option \"\(keyword)\"")
         }
-        guard !value.isEmpty else { throw SSHError(.invalidConfiguration, "\(keyword) needs a value") }
+        guard let value = arguments.first, !value.isEmpty else {
+            throw SSHError(.invalidConfiguration, "\(keyword): missing argument")
+        }
+        let multiple: Set<String> = ["userknownhostsfile", "globalknownhostsfile", "rekeylimit", "proxycommand", "proxyjump"]
+        if arguments.count > 1 && !multiple.contains(key) {
+            throw SSHError(.invalidConfiguration, "keyword \(keyword) extra arguments at end of line")
+        }
         switch key {
         case "hostname": if hostName == nil { hostName = value }
         case "port":
@@ -65,26 +113,53 @@ public struct ClientOptions: Sendable {
             }
             if port == nil { port = p }
         case "user": if user == nil { user = value }
-        case "identityfile": identityFiles.append(value)
+        case "identityfile": if !identityFiles.contains(value) { identityFiles.append(value) }
+        case "certificatefile": if !certificateFiles.contains(value) { certificateFiles.append(value) }
+        case "identitiesonly": if identitiesOnly == nil { identitiesOnly = try Self.yesNo(keyword, value) }
+        case "identityagent": if identityAgent == nil { identityAgent = value }
         case "ciphers": if ciphers == nil { ciphers = value }
         case "macs": if macs == nil { macs = value }
         case "kexalgorithms": if kexAlgorithms == nil { kexAlgorithms = value }
         case "hostkeyalgorithms": if hostKeyAlgorithms == nil { hostKeyAlgorithms = value }
+        case "pubkeyacceptedalgorithms": if pubkeyAcceptedAlgorithms == nil { pubkeyAcceptedAlgorithms = value }
         case "compression": if compression == nil { compression = try Self.yesNo(keyword, value) }
         case "batchmode": if batchMode == nil { batchMode = try Self.yesNo(keyword, value) }
         case "hashknownhosts": if hashKnownHosts == nil { hashKnownHosts = try Self.yesNo(keyword, value) }
+        case "checkhostip": if checkHostIP == nil { checkHostIP = try Self.yesNo(keyword, value) }
+        case "passwordauthentication":
+            if passwordAuthentication == nil { passwordAuthentication = try Self.yesNo(keyword, value) }
+        case "kbdinteractiveauthentication":
+            if kbdInteractiveAuthentication == nil { kbdInteractiveAuthentication = try Self.yesNo(keyword, value) }
+        case "pubkeyauthentication":
+            let v: String
+            switch value.lowercased() {
+            case "yes", "true": v = "true"
+            case "no", "false": v = "false"
+            case "unbound", "host-bound": v = value.lowercased()
+            default: throw SSHError(.invalidConfiguration, "unsupported PubkeyAuthentication value '\(value)'")
+            }
+            if pubkeyAuthentication == nil { pubkeyAuthentication = v }
+        case "addressfamily":
+            let v = value.lowercased()
+            guard ["any", "inet", "inet6"].contains(v) else {
+                throw SSHError(.invalidConfiguration, "unsupported AddressFamily value '\(value)'")
+            }
+            if addressFamily == nil { addressFamily = v }
         case "rekeylimit":
-            let parts = value.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard let first = parts.first else { throw SSHError(.invalidConfiguration, "RekeyLimit needs a value") }
-            if rekeyLimitBytes == nil {
-                let size = String(first).lowercased()
-                rekeyLimitBytes = size == "default" || size == "none" ? .some(nil) : .some(try Self.byteCount(keyword, size))
+            guard arguments.count <= 2 else { throw SSHError(.invalidConfiguration, "keyword \(keyword) extra arguments at end of line") }
+            let size = value.lowercased()
+            let bytes: UInt64? = size == "default" || size == "none" ? nil : try Self.byteCount(keyword, size)
+            var interval: Duration?? = nil
+            // An interval of "none" leaves the interval unset, so a later value may still set it.
+            if arguments.count > 1, arguments[1].lowercased() != "none" {
+                let time = arguments[1].lowercased()
+                interval = time == "default" ? .some(nil) : .some(try Self.duration(keyword, time))
             }
-            if parts.count > 1, rekeyInterval == nil {
-                let time = String(parts[1]).lowercased()
-                rekeyInterval = time == "none" || time == "default" ? .some(nil) : .some(try Self.duration(keyword, time))
-            }
-        case "connecttimeout": if connectTimeout == nil { connectTimeout = try Self.duration(keyword, value) }
+            if rekeyLimitBytes == nil { rekeyLimitBytes = .some(bytes) }
+            if let interval, rekeyInterval == nil { rekeyInterval = interval }
+        case "connecttimeout":
+            let v: Duration? = value == "none" ? nil : try Self.duration(keyword, value)
+            if connectTimeout == nil { connectTimeout = .some(v) }
         case "serveraliveinterval": if serverAliveInterval == nil { serverAliveInterval = try Self.duration(keyword, value) }
         case "serveralivecountmax":
             guard let n = Int(value), n >= 0 else { throw SSHError(.invalidConfiguration, "bad ServerAliveCountMax '\(value)'") }
@@ -95,12 +170,51 @@ public struct ClientOptions: Sendable {
             }
             if strictHostKeyChecking == nil { strictHostKeyChecking = v }
         case "userknownhostsfile":
-            if userKnownHostsFiles == nil { userKnownHostsFiles = value.split(separator: " ").map(String.init) }
+            try Self.checkFileList(keyword, arguments)
+            if userKnownHostsFiles == nil { userKnownHostsFiles = arguments }
         case "globalknownhostsfile":
-            if globalKnownHostsFiles == nil { globalKnownHostsFiles = value.split(separator: " ").map(String.init) }
+            try Self.checkFileList(keyword, arguments)
+            if globalKnownHostsFiles == nil { globalKnownHostsFiles = arguments }
         case "hostkeyalias": if hostKeyAlias == nil { hostKeyAlias = value }
-        case "loglevel": if logLevel == nil { logLevel = value }
+        case "loglevel":
+            guard let level = Self.logLevelName(value) else {
+                throw SSHError(.invalidConfiguration, "unsupported log level '\(value)'")
+            }
+            if logLevel == nil { logLevel = level }
+        case "proxyjump":
+            let text = Self.commandText(rest)
+            guard !text.isEmpty, !text.contains(where: { $0 == " " || $0 == "\t" }) else {
+                throw SSHError(.invalidConfiguration, "Invalid ProxyJump \"\(text)\"")
+            }
+            if proxyJump == nil { proxyJump = text }
+        case "proxycommand":
+            // As in OpenSSH: once ProxyJump is set, ProxyCommand is ignored.
+            if proxyCommand == nil && proxyJump == nil { proxyCommand = Self.commandText(rest) }
+        case "preferredauthentications": if preferredAuthentications == nil { preferredAuthentications = value }
+        case "ignoreunknown": if ignoreUnknown == nil { ignoreUnknown = value }
         default: break
+        }
+    }
+
+    /// ProxyCommand and ProxyJump take the rest of the line as text, less
+    /// leading whitespace and `=` (readconf.c `parse_command`).
+    static func commandText(_ rest: String) -> String {
+        String(rest.drop { $0 == " " || $0 == "\t" || $0 == "=" })
+    }
+
+    /// `none` may only stand alone in a known-hosts file list.
+    static func checkFileList(_ keyword: String, _ arguments: [String]) throws {
+        if arguments.count > 1, arguments.contains(where: { $0.lowercased() == "none" }) {
+            throw SSHError(.invalidConfiguration, "keyword \(keyword): \"none\" may only be the only argument")
+        }
+    }
+
+    /// LogLevel names as log.c knows them, in the spelling ssh -G prints.
+    static func logLevelName(_ value: String) -> String? {
+        switch value.uppercased() {
+        case "QUIET", "FATAL", "ERROR", "INFO", "VERBOSE", "DEBUG2", "DEBUG3": value.uppercased()
+        case "DEBUG", "DEBUG1": "DEBUG"
+        default: nil
         }
     }
 

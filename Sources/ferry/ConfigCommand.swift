@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import SSHCore
+
+/// `ferry config [options] [user@]host`: prints the configuration ferry
+/// would use for a host, in `ssh -G host` form (lower-case keyword, space,
+/// value), for the keywords ferry supports — so it can be checked against
+/// ssh, and so "why does ferry connect there?" has an answer.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Print the resolved configuration for a host (like ssh -G)."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "[user@]host")
+    var destination: String
+
+    func run() throws {
+        do {
+            let target = try RemoteTarget(destination)
+            let (options, context) = try connection.resolvedOptions(for: target)
+            print(try SSHConfigDump.render(options, context: context), terminator: "")
+        } catch let error as SSHError {
+            FileHandle.standardError.write(Data("ferry: \(error.message)\n".utf8))
+            throw ExitCode(ExitCodes.sshFailure)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import SSHCore
+import Testing
+
+/// `ferry config -F file host` (the built executable) against the library
+/// rendering and against `ssh -G`, over the whole corpus.
+@Suite struct SSHConfigCLITests {
+    /// .build/debug/ferry, next to this package's test products.
+    static var ferryBinary: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/ferry").path
+    }
+
+    func runFerry(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String, errorText: String) {
+        let binary = Self.ferryBinary
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) missing: run swift build --build-tests first")
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outURL = directory.appendingPathComponent("out"), errURL = directory.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        defer { try? out.close(); try? err.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+
+    @Test(arguments: configCorpus)
+    func cliAgreesWithLibraryAndSSH(_ c: ConfigCase) throws {
+        let fixture = try SSHConfigFixture(c.text, files: c.files)
+        defer { fixture.remove() }
+        for host in c.hosts {
+            let cli = try runFerry(["config", "-F", fixture.main] + c.options.flatMap { ["-o", $0] } + [host],
+                                   environment: fixture.environment)
+            #expect(cli.status == 0, "ferry config \(host): \(cli.errorText)")
+            #expect(cli.output == (try fixture.ferry(host, options: c.options)))
+            let theirs = try fixture.ssh(host, options: c.options)
+            let names = c.text.lowercased().contains("identityfile")
+            #expect(SSHGComparison.normalise(cli.output, compareIdentityFiles: names)
+                    == SSHGComparison.normalise(theirs.output, compareIdentityFiles: names), "\(c.name) / \(host)")
+        }
+    }
+
+    @Test func cliReportsErrorsWithFileAndLineAndIgnoredKeywordsAtVerbose() throws {
+        let bad = try SSHConfigFixture("Host *\n  Port 22\n  Nonsense yes\n")
+        defer { bad.remove() }
+        let failed = try runFerry(["config", "-F", bad.main, "foo"], environment: bad.environment)
+        #expect(failed.status == 255)
+        #expect(failed.errorText.contains("\(bad.main) line 3: Bad configuration option: nonsense"))
+
+        let ignored = try SSHConfigFixture("Host *\n  ForwardAgent yes\n")
+        defer { ignored.remove() }
+        let verbose = try runFerry(["config", "-v", "-F", ignored.main, "-o", "ControlMaster=auto", "foo"], environment: ignored.environment)
+        #expect(verbose.status == 0)
+        #expect(verbose.errorText.contains("line 2: ignoring option \"forwardagent\""))
+        #expect(verbose.errorText.contains("ignoring option \"controlmaster\""))
+    }
+}
