@@ -62,7 +62,11 @@ public final class SSHClient: Sendable {
                 + configuration.connectTimeout.components.attoseconds / 1_000_000_000
             let onMessage = configuration.onMessage
             let verify = configuration.verifyHostKey
-            let channel = try await ClientBootstrap(group: eventLoop)
+            // The handler is handed out by the initializer itself: looking it
+            // up in the pipeline afterwards races with a server that closes at
+            // once, and would hide the real error behind "handler not found".
+            let handlerPromise = eventLoop.makePromise(of: NIOLoopBound<SSHClientHandler>.self)
+            let connecting = ClientBootstrap(group: eventLoop)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelOption(.socketOption(.so_keepalive), value: 1)
                 .connectTimeout(.nanoseconds(timeoutNanos))
@@ -78,13 +82,13 @@ public final class SSHClient: Sendable {
                         }
                         handler.serverAliveCountMax = configuration.serverAliveCountMax
                         try channel.pipeline.syncOperations.addHandler(handler)
+                        handlerPromise.succeed(NIOLoopBound(handler, eventLoop: channel.eventLoop))
                     }
                 }
                 .connect(host: configuration.host, port: configuration.port)
-                .get()
-            let handler = try await channel.eventLoop.submit {
-                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: SSHClientHandler.self), eventLoop: channel.eventLoop)
-            }.get()
+            connecting.whenFailure { handlerPromise.fail($0) }
+            let channel = try await connecting.get()
+            let handler = try await handlerPromise.futureResult.get()
             let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(timeoutNanos)) {
                 handler.value.authenticated.fail(SSHError(.timeout, "timed out connecting to \(configuration.host) port \(configuration.port)"))
                 channel.close(promise: nil)
