@@ -167,3 +167,15 @@ final class StreamingDigest: Sendable {
         state.withLock { $0.digest.finalize() }.map { String(format: "%02x", $0) }.joined()
     }
 }
+
+/// StreamingCollector keeps a (small) output stream, such as stderr.
+final class StreamingCollector: Sendable {
+    private let bytes = Mutex<[UInt8]>([])
+
+    func append(_ buffer: ByteBuffer) {
+        bytes.withLock { $0.append(contentsOf: buffer.readableBytesView) }
+    }
+
+    var data: [UInt8] { bytes.withLock { $0 } }
+    var text: String { String(decoding: data, as: UTF8.self) }
+}
