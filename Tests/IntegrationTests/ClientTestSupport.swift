@@ -179,3 +179,65 @@ final class StreamingCollector: Sendable {
     var data: [UInt8] { bytes.withLock { $0 } }
     var text: String { String(decoding: data, as: UTF8.self) }
 }
+
+/// FerryCLI runs the `ferry` executable built next to the test bundle
+/// (`swift build --build-tests` builds it; `swift build --product ferry`
+/// alone does too) against a fixture.
+enum FerryCLI {
+    /// The ferry binary: `$FERRY_BINARY`, else `ferry` beside this test
+    /// process's executable (.build/<triple>/debug/).
+    static var executable: String? {
+        if let explicit = ProcessInfo.processInfo.environment["FERRY_BINARY"],
+           FileManager.default.isExecutableFile(atPath: explicit) {
+            return explicit
+        }
+        guard let me = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        var directory = URL(fileURLWithPath: me).deletingLastPathComponent()
+        // On Linux the test bundle is `ferryPackageTests.xctest`, an executable in the build directory.
+        if directory.lastPathComponent.hasSuffix(".xctest") { directory.deleteLastPathComponent() }
+        let candidate = directory.appendingPathComponent("ferry").path
+        return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
+    }
+
+    /// `-P port -i key -o …` for `fixture`: its client key, its known_hosts
+    /// (strict), no global known_hosts, no prompts. `options` come first so
+    /// they win (the first value of an option counts, as in ssh).
+    static func connectionArguments(for fixture: some SSHServerFixture, identity: String? = nil,
+                                    options: [String] = []) -> [String] {
+        options + [
+            "-P", String(fixture.port),
+            "-i", identity ?? fixture.clientKeyPath,
+            "-o", "UserKnownHostsFile=\(fixture.knownHostsPath)",
+            "-o", "GlobalKnownHostsFile=/dev/null",
+            "-o", "StrictHostKeyChecking=yes",
+            "-o", "BatchMode=yes",
+            "-o", "ConnectTimeout=10",
+        ]
+    }
+
+    /// Runs `ferry exec [arguments] user@host -- command…` with HOME set to
+    /// an empty scratch directory (no ~/.ssh of the test runner is used).
+    static func exec(_ command: [String], on fixture: some SSHServerFixture, identity: String? = nil,
+                     options: [String] = [], timeout: Duration = .seconds(60)) async throws -> CommandResult {
+        try await run(["exec"] + connectionArguments(for: fixture, identity: identity, options: options)
+                      + ["\(fixture.user)@\(fixture.host)", "--"] + command, timeout: timeout)
+    }
+
+    /// Runs ferry with `arguments` (HOME is an empty scratch directory).
+    static func run(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> CommandResult {
+        guard let executable else {
+            throw FixtureError("the ferry executable was not found next to the tests: run swift build --product ferry (or set FERRY_BINARY)")
+        }
+        let home = try FixtureDirectory.create(prefix: "ferry-home")
+        defer { home.remove() }
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        return try await FixtureCommand.run(executable, arguments, environment: environment, timeout: timeout)
+    }
+}
+
+/// The fixture's host key of `type` as ferry parses it.
+func ferryHostKey(_ fixture: some SSHServerFixture, _ type: SSHKeyType) throws -> SSHCrypto.SSHPublicKey {
+    let key = try #require(fixture.hostKeys.first { $0.keyTypeName == type.keyTypeName }, "the fixture has no \(type) host key")
+    return try SSHCrypto.SSHPublicKey(blob: key.blob)
+}
