@@ -241,3 +241,33 @@ func ferryHostKey(_ fixture: some SSHServerFixture, _ type: SSHKeyType) throws -
     let key = try #require(fixture.hostKeys.first { $0.keyTypeName == type.keyTypeName }, "the fixture has no \(type) host key")
     return try SSHCrypto.SSHPublicKey(blob: key.blob)
 }
+
+/// RawResult is a finished ferry run whose stdout is kept as bytes.
+struct RawResult {
+    var exit: ExitStatus?
+    var stdout: [UInt8]
+    var stderr: [UInt8]
+}
+
+extension FerryCLI {
+    /// Runs `ferry exec … -- command` on `fixture` and keeps stdout and stderr
+    /// as bytes (binary output).
+    static func execRaw(_ command: [String], on fixture: some SSHServerFixture,
+                        timeout: Duration = .seconds(60)) async throws -> RawResult {
+        guard let executable else { throw FixtureError("the ferry executable was not found next to the tests") }
+        let scratch = try FixtureDirectory.create(prefix: "ferry-raw")
+        defer { scratch.remove() }
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = scratch.path
+        let arguments = ["exec"] + connectionArguments(for: fixture) + ["\(fixture.user)@\(fixture.host)", "--"] + command
+        let child = try ChildProcess.spawn(executable, arguments, environment: environment,
+                                           stdout: scratch.file("stdout"), stderr: scratch.file("stderr"))
+        var status = await child.wait(timeout: timeout)
+        if status == nil {
+            child.send(SIGKILL)
+            status = await child.wait(timeout: .seconds(10))
+        }
+        func bytes(_ name: String) -> [UInt8] { FileManager.default.contents(atPath: scratch.file(name)).map { [UInt8]($0) } ?? [] }
+        return RawResult(exit: status, stdout: bytes("stdout"), stderr: bytes("stderr"))
+    }
+}
