@@ -108,8 +108,7 @@ struct ClientAlgorithmMatrixTests {
                 await client.close()
                 Issue.record("\(name): connected although sshd does not offer it")
             } catch let error as SSHError {
-                #expect(error.code == .noCommonAlgorithm && error.message.contains(name),
-                        "\(name): \(error.code) \(error.message)")
+                expectConnectFailure(error, .noCommonAlgorithm, containing: [name], name)
             } catch {
                 Issue.record("\(name): \(error)")
             }

@@ -128,7 +128,7 @@ struct ClientTinySSHTests {
                 await client.close()
                 Issue.record("connected to tinysshd with \(preferences)")
             } catch let error as SSHError {
-                #expect(error.code == .noCommonAlgorithm, "\(error.code): \(error.message)")
+                expectConnectFailure(error, .noCommonAlgorithm, "tinysshd \(preferences)")
             }
         }
     }

@@ -99,10 +99,10 @@ struct ClientRekeyCompressionTests {
         // sshd's own limit (2^32 blocks) is never reached here: every rekey is
         // ferry's. The limit is a threshold for starting one, as in OpenSSH:
         // what the server has in flight when ferry's KEXINIT leaves still
-        // arrives under the old keys, so there are fewer than 64.
-        let log = sshd.log
-        let rekeys = completedKeyExchanges(in: log) - 1
-        #expect(rekeys >= 16, "ferry should have rekeyed many times, sshd finished \(rekeys) re-exchanges")
+        // arrives under the old keys, so there are fewer than 64 — about 50
+        // on an idle machine, a dozen when the tests run in parallel.
+        let rekeys = completedKeyExchanges(in: sshd.log) - 1
+        #expect(rekeys >= 5, "ferry should have rekeyed repeatedly, sshd finished \(rekeys) re-exchanges")
     }
 
     // Sizes are modest: a debug build inflates at a few MB/s (see the report
@@ -143,7 +143,7 @@ struct ClientRekeyCompressionTests {
             await client.close()
             Issue.record("connected with compression only, to a server with Compression no")
         } catch let error as SSHError {
-            #expect(error.code == .noCommonAlgorithm && error.message.contains("compression"), "\(error.code): \(error.message)")
+            expectConnectFailure(error, .noCommonAlgorithm, containing: ["compression"], "compression only")
         }
     }
 }
