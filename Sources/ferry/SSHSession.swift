@@ -30,16 +30,22 @@ enum SSHSession {
         for s in skipped where !flags.quiet { FileHandle.standardError.write(Data("Warning: \(s.reason)\n".utf8)) }
         for key in keys { flags.log(1, "offering \(key.publicKey.keyType) key \(key.publicKey.fingerprintSHA256)") }
 
-        var transport = TransportConfiguration(role: .client, algorithms: try options.algorithmPreferences())
-        if case .some(let limit) = options.rekeyLimitBytes { transport.rekeyLimitBytes = limit }
-        if case .some(let interval) = options.rekeyInterval { transport.rekeyInterval = interval }
-
+        var algorithms = try options.algorithmPreferences()
         let policy = HostKeyPolicy(
             strictHostKeyChecking: options.strictHostKeyChecking ?? .ask,
             userKnownHostsFiles: userKnownHosts,
             globalKnownHostsFiles: globalKnownHosts,
             hashKnownHosts: options.hashKnownHosts ?? false,
             hostKeyAlias: options.hostKeyAlias)
+        if options.hostKeyAlgorithms == nil {
+            // As ssh: ask first for the key types already on record.
+            algorithms.hostKey = policy.loadKnownHosts().preferringKnownKeyTypes(
+                algorithms.hostKey, host: host, port: port, hostKeyAlias: options.hostKeyAlias)
+        }
+        var transport = TransportConfiguration(role: .client, algorithms: algorithms)
+        if case .some(let limit) = options.rekeyLimitBytes { transport.rekeyLimitBytes = limit }
+        if case .some(let interval) = options.rekeyInterval { transport.rekeyInterval = interval }
+
         let prompt = options.batchMode == true ? nil : TerminalPrompt.hostKeyPrompt()
         let verifier = HostKeyVerifier(policy: policy, prompt: prompt)
         let quiet = flags.quiet

@@ -26,6 +26,21 @@ import Testing
         #expect(KnownHosts.lookupName(host: "example.com", port: 2222, hostKeyAlias: "Backup") == "backup")
     }
 
+    /// ssh's order_hostkeyalgs: key types on record for the host come first.
+    @Test func knownKeyTypesArePreferred() {
+        let defaults = AlgorithmPreferences.defaultHostKey
+        let known = KnownHosts(userFiles: [file("/u",
+            "[a.example]:2222 \(K.rsaD)",
+            "@revoked [b.example]:2222 \(K.rsaD)",
+            "c.example \(K.rsaD)")])
+        #expect(known.preferringKnownKeyTypes(defaults, host: "a.example", port: 2222)
+                == ["rsa-sha2-512", "rsa-sha2-256", "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"])
+        #expect(known.preferringKnownKeyTypes(defaults, host: "b.example", port: 2222) == defaults, "a revoked line is no preference")
+        #expect(known.preferringKnownKeyTypes(defaults, host: "c.example", port: 2222) == defaults, "another port's key is not looked at")
+        #expect(known.preferringKnownKeyTypes(defaults, host: "d.example", port: 22) == defaults)
+        #expect(known.preferringKnownKeyTypes(defaults, host: "x", port: 1, hostKeyAlias: "c.example").first == "rsa-sha2-512")
+    }
+
     @Test func matchChangedUnknownRevokedInOneFile() throws {
         let known = KnownHosts(userFiles: [file("/u",
             "a.example \(K.ed25519A)",

@@ -115,6 +115,32 @@ import Testing
         #expect(TransportPair.payloads(pair.clientEvents) == [[95] + text])
     }
 
+    /// OpenSSH and dropbear start a fresh zlib stream at every NEWKEYS; a
+    /// sender that kept its deflate state across a rekey made sshd's
+    /// (and, receiving, ferry's) inflate fail with "invalid distance code".
+    @Test("compression restarts its zlib stream at every rekey", arguments: ["zlib", "zlib@openssh.com"])
+    func compressionRestartsAtRekey(_ method: String) throws {
+        var prefs = AlgorithmPreferences()
+        prefs.compression = [method]
+        var pair = try TransportPair(clientAlgorithms: prefs, serverAlgorithms: AlgorithmPreferences(compression: ["none", "zlib@openssh.com", "zlib"]))
+        try pair.pump()
+        try pair.client.authenticationSucceeded()
+        try pair.server.authenticationSucceeded()
+        // 16 KiB that do not compress, but would as a back-reference to an
+        // earlier copy still in the deflate window.
+        var generator = SystemRandomNumberGenerator()
+        let message = [UInt8(94)] + (0..<16_384).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        try pair.clientSends(message)
+        try pair.pump()
+        try pair.client.initiateRekey(into: &pair.toServer)
+        try pair.pump()
+        #expect(TransportPair.completedExchanges(pair.clientEvents).count == 2)
+        try pair.clientSends(message)
+        #expect(pair.toServer.readableBytes > 16_000, "the copy after the rekey must not refer to the old stream")
+        try pair.pump()
+        #expect(TransportPair.payloads(pair.serverEvents) == [message, message])
+    }
+
     @Test func noCommonCipherIsAClearError() throws {
         var prefs = AlgorithmPreferences()
         prefs.ciphers = ["aes128-ctr"]

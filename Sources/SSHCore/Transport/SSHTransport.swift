@@ -344,6 +344,9 @@ public struct SSHTransport {
         if strictKeyExchange { framer.outboundSequence = 0 }
         sentNewKeys = true
         negotiated = algorithms
+        // New keys, new zlib stream (OpenSSH and dropbear restart theirs at
+        // every NEWKEYS): the peer inflates what follows with a fresh state.
+        framer.compressor = nil
         try enableCompression(inbound: false, delayedOnly: false)
         if !isClient && completedExchanges == 0 && peerWantsExtInfo {
             let signatureAlgorithms = Array(configuration.algorithms.hostKey.joined(separator: ",").utf8)
@@ -373,6 +376,7 @@ public struct SSHTransport {
             sessionID: sessionID)
         if strictKeyExchange { framer.inboundSequence = 0 }
         receivedNewKeys = true
+        framer.decompressor = nil
         try enableCompression(inbound: true, delayedOnly: false)
         try finishExchangeIfDone(output: &out)
     }
