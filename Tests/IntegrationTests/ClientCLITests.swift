@@ -109,12 +109,9 @@ struct ClientCLITests {
         #expect(result.stderr.contains("127.0.0.1") && result.stderr.contains("\(port)")
                 && result.stderr.lowercased().contains("connection refused"), "\(result.stderr)")
         #expect(clock.now - began < .seconds(10))
-        // ssh says "ssh: connect to host 127.0.0.1 port N: Connection refused".
-        // SSHClient.translate passes on NIO's IOError description, which
-        // reads "connection reset (error set): Connection refused) (errno: 111)".
-        withKnownIssue("SSHClient.translate words a refused connection as NIO's 'connection reset (error set)' IOError text") {
-            #expect(!result.stderr.contains("reset") && !result.stderr.contains("errno"), "\(result.stderr)")
-        }
+        // Worded as ssh words it: "connect to host 127.0.0.1 port N: Connection refused".
+        #expect(result.stderr.contains("connect to host 127.0.0.1 port \(port): Connection refused"), "\(result.stderr)")
+        #expect(!result.stderr.contains("reset") && !result.stderr.contains("errno"), "\(result.stderr)")
     }
 
     @Test("sshd's Banner is shown on stderr, and -q suppresses it")

@@ -273,23 +273,12 @@ extension FerryCLI {
 }
 
 /// Expects a failed connect to have failed with `code` and a message
-/// containing every one of `fragments`.
-///
-/// Known issue (SSHClient.connect, not fixed here): after the TCP connect it
-/// looks its handler up in the channel pipeline; when the connection has
-/// already failed by then — the server's KEXINIT arrived first and
-/// negotiation failed, which happens under load — the handler is gone, the
-/// lookup throws ChannelPipelineError.notFound, and that replaces the real
-/// error: "ssh: connect to host 127.0.0.1 port N: notFound".
+/// containing every one of `fragments` (never a lost error such as a
+/// pipeline lookup failure standing in for the real one).
 func expectConnectFailure(_ error: SSHError, _ code: SSHError.Code, containing fragments: [String] = [],
                           _ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
-    if error.code == .io && error.message.hasSuffix(": notFound") {
-        withKnownIssue("SSHClient.connect replaces an early connection failure with ChannelPipelineError.notFound",
-                       isIntermittent: true, sourceLocation: sourceLocation) {
-            Issue.record("\(label): the real error was lost: \(error.message)", sourceLocation: sourceLocation)
-        }
-        return
-    }
+    #expect(!error.message.hasSuffix(": notFound"), "\(label): the real error was lost: \(error.message)",
+            sourceLocation: sourceLocation)
     #expect(error.code == code && fragments.allSatisfy { error.message.contains($0) },
             "\(label): \(error.code) \(error.message)", sourceLocation: sourceLocation)
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -225,14 +228,22 @@ public final class SSHClient: Sendable {
         .nanoseconds(max(0, Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000))
     }
 
+    /// Words a connection failure as ssh does ("connect to host h port p:
+    /// Connection refused"), from the system error number where there is one.
     static func translate(_ error: Error, host: String, port: Int) -> Error {
         if error is SSHError { return error }
-        if let connect = error as? NIOConnectionError {
-            return SSHError(.io, "ssh: connect to host \(host) port \(port): \(connect.connectionErrors.first.map { "\($0.error)" } ?? "connection failed")")
+        var underlying: Error = error
+        if let connect = error as? NIOConnectionError, let first = connect.connectionErrors.first {
+            underlying = first.error
         }
-        if error is ChannelError {
-            return SSHError(.io, "ssh: connect to host \(host) port \(port): \(error)")
+        let reason: String
+        if let io = underlying as? IOError {
+            reason = String(cString: strerror(io.errnoCode))
+        } else if case ChannelError.connectTimeout = underlying {
+            reason = "Connection timed out"
+        } else {
+            reason = "\(underlying)"
         }
-        return SSHError(.io, "ssh: connect to host \(host) port \(port): \(error)")
+        return SSHError(.io, "connect to host \(host) port \(port): \(reason)")
     }
 }
