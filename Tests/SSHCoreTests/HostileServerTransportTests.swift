@@ -706,7 +706,7 @@ private enum P256Point {
         try CipherFamily.chacha20Poly1305.establishedSession()
     }
 
-    @Test("malformed EXT_INFO", arguments: [0, 1, 2, 5, 6, 7])
+    @Test("malformed EXT_INFO", arguments: 0..<8)
     func malformedExtInfo(_ variant: Int) throws {
         let payload: [UInt8] = switch variant {
         case 0: message(7) { $0.writeUInt32(.max) }
@@ -732,6 +732,18 @@ private enum P256Point {
             return
         }
         #expect(extensions["server-sig-algs"] == Array("ssh-ed25519".utf8))
+    }
+
+    @Test("malformed DEBUG", arguments: [
+        [UInt8(4)], [4, 1], [4, 1, 0, 0, 0, 9, 0x61], [4, 1, 0, 0, 0, 2, 0xC3, 0x28, 0, 0, 0, 0], [4, 1, 0x7F, 0xFF, 0xFF, 0xFF],
+    ])
+    func malformedDebug(_ payload: [UInt8]) throws {
+        var session = try Self.established()
+        try session.server.send(payload)
+        expectSSHError(.protocolError, "\(payload)") { try session.deliver() }
+        // The same before the keys (non-strict, where DEBUG is allowed there).
+        var early = try TransportSession(strictKeyExchange: false)
+        expectSSHError(.protocolError, "\(payload) before KEXINIT") { _ = try early.exchangeKexInits { try $0.send(payload) } }
     }
 
     static let hostileText: [UInt8] = Array("bye\u{1b}[2J\u{1b}]0;pwned\u{07}\r\u{8}31m\u{7f} ok".utf8)
@@ -825,6 +837,17 @@ func fuzzPayload(_ rng: inout SplitMix64) -> [UInt8] {
 }
 
 @Suite struct HostileTransportFuzzTests {
+    @Test("random payloads under the real keys never trap", arguments: UInt64(1)...24)
+    func encryptedPayloads(_ seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        let family = CipherFamily.allCases[Int(seed) % CipherFamily.allCases.count]
+        var session = try family.establishedSession()
+        for _ in 0..<300 {
+            try session.server.send(fuzzPayload(&rng))
+            if expectNothingButSSHError("seed \(seed)", { try session.deliver() }) != nil { break }
+        }
+    }
+
     @Test("raw garbage after the key exchange never traps", arguments: UInt64(1)...24)
     func rawGarbage(_ seed: UInt64) throws {
         var rng = SplitMix64(seed: seed)

@@ -211,10 +211,14 @@ public struct SSHTransport {
             return .debug(message: "the peer did not implement our packet \(seq)", alwaysDisplay: false)
         case MessageNumber.debug.rawValue:
             var r = WireReader(Array(payload.readableBytesView))
-            _ = try r.readByte()
-            let always = try r.readBool()
-            let text = try r.readUTF8(maxLength: 64 * 1024)
-            return .debug(message: sanitize(text), alwaysDisplay: always)
+            do {
+                _ = try r.readByte()
+                let always = try r.readBool()
+                let text = try r.readUTF8(maxLength: 64 * 1024)
+                return .debug(message: sanitize(text), alwaysDisplay: always)
+            } catch let error as WireError {
+                throw SSHError(.protocolError, "malformed SSH_MSG_DEBUG: \(error.message)")
+            }
         case MessageNumber.extInfo.rawValue:
             return try handleExtInfo(Array(payload.readableBytesView))
         case MessageNumber.kexInit.rawValue:
@@ -416,11 +420,11 @@ public struct SSHTransport {
 
     private mutating func handleExtInfo(_ payload: [UInt8]) throws -> TransportEvent? {
         var r = WireReader(payload)
-        _ = try r.readByte()
-        let count = try r.readUInt32()
-        guard count <= 64 else { throw SSHError(.protocolError, "EXT_INFO lists \(count) extensions (limit 64)") }
         var extensions: [String: [UInt8]] = [:]
         do {
+            _ = try r.readByte()
+            let count = try r.readUInt32()
+            guard count <= 64 else { throw SSHError(.protocolError, "EXT_INFO lists \(count) extensions (limit 64)") }
             for _ in 0..<count {
                 let name = try r.readUTF8(maxLength: 256)
                 extensions[name] = Array(try r.readString(maxLength: 64 * 1024))
