@@ -160,6 +160,13 @@ private func expectNotSSH(_ result: (error: (any Error)?, bytesFed: Int, maxBuff
         #expect(dribble.maxBuffered <= IdentificationExchange.maxBannerLineLength + 1000)
     }
 
+    @Test("an overlong line is refused even when its newline arrives with it",
+          arguments: [IdentificationExchange.maxBannerLineLength + 1, 100_000, 10 << 20])
+    func overlongLineWithNewline(_ length: Int) {
+        let line = [UInt8](repeating: UInt8(ascii: "x"), count: length) + Array("\r\n".utf8)
+        expectNotSSH(feedClient(maxChunks: 1) { _ in line })
+    }
+
     @Test("binary garbage is refused within bounded input", arguments: UInt64(1)...12)
     func binaryGarbage(_ seed: UInt64) {
         var rng = SplitMix64(seed: seed)
@@ -208,6 +215,25 @@ private func expectNotSSH(_ result: (error: (any Error)?, bytesFed: Int, maxBuff
         var session = try TransportSession()
         let lines = Array([[UInt8]](repeating: Array("motd\r\n".utf8), count: IdentificationExchange.maxBannerLines + 1).joined())
         expectSSHError(.notSSH) { _ = try session.exchangeKexInits(banner: lines) }
+    }
+
+    @Test func longestBannerLineIsAcceptedWhateverTheReadSizes() throws {
+        let line = [UInt8](repeating: UInt8(ascii: "-"), count: IdentificationExchange.maxBannerLineLength) + [0x0D, 0x0A]
+        for chunkSize in [7, 100, 8191, line.count] {
+            var session = try TransportSession()
+            session.server.sendRaw(line)
+            session.server.sendIdentification()
+            try session.server.sendKexInit()
+            let bytes = Array(session.server.toClient.readableBytesView)
+            session.server.toClient.clear()
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(bytes.count, offset + chunkSize)
+                try session.deliver(Array(bytes[offset..<end]))
+                offset = end
+            }
+            #expect(session.client.peerIdentification == session.server.identification, "chunks of \(chunkSize)")
+        }
     }
 
     @Test func identificationAndKexInitArrivingByteByByte() throws {
