@@ -772,7 +772,7 @@ private enum P256Point {
         expectSSHError(.protocolError, "\(payload) before KEXINIT") { _ = try early.exchangeKexInits { try $0.send(payload) } }
     }
 
-    static let hostileText: [UInt8] = Array("bye\u{1b}[2J\u{1b}]0;pwned\u{07}\r\u{8}31m\u{7f} ok".utf8)
+    static let hostileText: [UInt8] = Array("bye\u{1b}[2J\u{1b}]0;pwned\u{07}\r\u{8}\u{9b}31m\u{7f} ok".utf8)
 
     @Test func debugTextIsSanitized() throws {
         var session = try Self.established()

@@ -201,7 +201,7 @@ public struct SSHTransport {
             let code = (try? r.readUInt32()) ?? 0
             let text = (try? r.readUTF8(maxLength: 64 * 1024)) ?? ""
             let reason = DisconnectReason(rawValue: code).map { "\($0)" } ?? "code \(code)"
-            throw SSHError(.disconnectedByPeer, "the server disconnected (\(reason)): \(sanitize(text))")
+            throw SSHError(.disconnectedByPeer, "the server disconnected (\(reason)): \(terminalSafeText(text))")
         case MessageNumber.ignore.rawValue:
             return nil
         case MessageNumber.unimplemented.rawValue:
@@ -215,7 +215,7 @@ public struct SSHTransport {
                 _ = try r.readByte()
                 let always = try r.readBool()
                 let text = try r.readUTF8(maxLength: 64 * 1024)
-                return .debug(message: sanitize(text), alwaysDisplay: always)
+                return .debug(message: terminalSafeText(text), alwaysDisplay: always)
             } catch let error as WireError {
                 throw SSHError(.protocolError, "malformed SSH_MSG_DEBUG: \(error.message)")
             }
@@ -433,13 +433,6 @@ public struct SSHTransport {
             throw SSHError(.protocolError, "malformed EXT_INFO: \(error.message)")
         }
         return .extensionInfo(extensions)
-    }
-
-    /// Makes peer-supplied text safe to print on a terminal.
-    private func sanitize(_ text: String) -> String {
-        String(text.unicodeScalars.map { scalar in
-            (scalar.value < 0x20 && scalar != "\n" && scalar != "\t") || scalar.value == 0x7f ? "?" : Character(scalar)
-        })
     }
 }
 
