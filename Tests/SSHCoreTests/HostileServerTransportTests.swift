@@ -760,6 +760,21 @@ private enum P256Point {
         #expect(extensions["server-sig-algs"] == Array("ssh-ed25519".utf8))
     }
 
+    @Test func extInfoBeforeNewKeysIsRefused() throws {
+        let extInfo = message(7) { $0.writeUInt32(1); $0.writeString("server-sig-algs"); $0.writeString("ssh-rsa") }
+        for strict in [false, true] {
+            var early = try TransportSession(strictKeyExchange: strict)
+            expectSSHError(.protocolError, "before KEXINIT, strict \(strict)") {
+                _ = try early.exchangeKexInits { try $0.send(extInfo) }
+            }
+            var late = try TransportSession(strictKeyExchange: strict)
+            let clientInit = try late.exchangeKexInits()
+            try late.server.send(try late.server.answer(clientInit))
+            try late.server.send(extInfo)
+            expectSSHError(.protocolError, "before NEWKEYS, strict \(strict)") { try late.deliver() }
+        }
+    }
+
     @Test("malformed DEBUG", arguments: [
         [UInt8(4)], [4, 1], [4, 1, 0, 0, 0, 9, 0x61], [4, 1, 0, 0, 0, 2, 0xC3, 0x28, 0, 0, 0, 0], [4, 1, 0x7F, 0xFF, 0xFF, 0xFF],
     ])

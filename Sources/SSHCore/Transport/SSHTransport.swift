@@ -220,6 +220,11 @@ public struct SSHTransport {
                 throw SSHError(.protocolError, "malformed SSH_MSG_DEBUG: \(error.message)")
             }
         case MessageNumber.extInfo.rawValue:
+            // RFC 8308 §2.4: only after NEWKEYS. Before it, without strict KEX,
+            // anyone on the path could have injected it.
+            guard isEstablished || receivedNewKeys else {
+                throw SSHError(.protocolError, "the peer sent EXT_INFO before its first NEWKEYS")
+            }
             return try handleExtInfo(Array(payload.readableBytesView))
         case MessageNumber.kexInit.rawValue:
             try handlePeerKexInit(Array(payload.readableBytesView), output: &out)
