@@ -229,6 +229,8 @@ struct HostileSession<Client: HostileServerClient> {
     var server: ScriptedServer
     var toServer = ByteBuffer()
     var events: [Client.Event] = []
+    /// Every payload the server read from the client, in order.
+    var received: [[UInt8]] = []
     /// Host keys the client asked to verify (all accepted).
     var verifiedHostKeys: [SSHPublicKey] = []
 
@@ -273,7 +275,9 @@ struct HostileSession<Client: HostileServerClient> {
     mutating func serverReads() throws -> [[UInt8]] {
         var bytes = toServer
         toServer = ByteBuffer()
-        return try server.receive(&bytes)
+        let payloads = try server.receive(&bytes)
+        received += payloads
+        return payloads
     }
 
     /// Identification (after `banner` lines) and KEXINIT both ways; returns
