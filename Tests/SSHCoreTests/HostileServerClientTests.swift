@@ -272,6 +272,21 @@ extension ClientSession {
         }
         try session.expectRefusal(.protocolError, payload)
     }
+
+    @Test func bannerIsSanitizedForTheTerminal() throws {
+        var session = try ClientSession.established()
+        try session.server.send(message(MessageNumber.userauthBanner.rawValue) {
+            $0.writeString("Welcome\u{1b}]0;owned\u{07}\u{9b}2J\r\nauthorized use only\n")
+            $0.writeString("")
+        })
+        let events = try session.deliver()
+        guard case .banner(let text)? = events.first else {
+            Issue.record("no banner event: \(events)")
+            return
+        }
+        #expect(isTerminalSafe(text), "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        #expect(text.hasPrefix("Welcome") && text.hasSuffix("authorized use only\n"))
+    }
 }
 
 // MARK: - Fuzzing the whole client
