@@ -17,7 +17,8 @@ public struct UserAuthClient {
     public enum Step {
         /// Send these payloads (each starts with its message number) and wait.
         case send([[UInt8]])
-        /// Show this banner to the user (RFC 4252 §5.4), then keep waiting.
+        /// Show this banner to the user (RFC 4252 §5.4), then keep waiting;
+        /// its control characters are already made safe for a terminal.
         case banner(String)
         /// Authentication succeeded.
         case succeeded
@@ -67,13 +68,13 @@ public struct UserAuthClient {
             awaitingServiceAccept = false
             let service = try r.readUTF8(maxLength: 64)
             guard service == "ssh-userauth" else {
-                throw SSHError(.protocolError, "the server accepted service \"\(service)\" instead of ssh-userauth")
+                throw SSHError(.protocolError, "the server accepted service \"\(terminalSafeText(service))\" instead of ssh-userauth")
             }
             pending = true
             return .send([request(method: "none")])
         case MessageNumber.userauthBanner.rawValue:
             let text = try r.readUTF8(maxLength: 64 * 1024)
-            return .banner(text)
+            return .banner(terminalSafeText(text))
         case MessageNumber.userauthSuccess.rawValue where pending:
             pending = false
             return .succeeded

@@ -16,6 +16,9 @@ struct IdentificationExchange {
 
     private var bannerLines = 0
 
+    private static let lineTooLong = SSHError(
+        .notSSH, "the server sent a line longer than \(maxBannerLineLength) bytes before its SSH identification: not an SSH server?")
+
     /// Our identification line, without CR LF.
     static func line(softwareVersion: String, comment: String? = nil) -> String {
         comment.map { "SSH-2.0-\(softwareVersion) \($0)" } ?? "SSH-2.0-\(softwareVersion)"
@@ -27,9 +30,8 @@ struct IdentificationExchange {
         while true {
             let view = buffer.readableBytesView
             guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
-                if view.count > Self.maxBannerLineLength {
-                    throw SSHError(.notSSH, "the server sent a line longer than \(Self.maxBannerLineLength) bytes before its SSH identification: not an SSH server?")
-                }
+                // Room for the longest line and the CR before its LF.
+                if view.count > Self.maxBannerLineLength + 1 { throw Self.lineTooLong }
                 return nil
             }
             let lineLength = newline - view.startIndex
@@ -49,6 +51,8 @@ struct IdentificationExchange {
                 }
                 return text
             }
+            // Checked here too: the whole line may have arrived in one read.
+            guard line.count <= Self.maxBannerLineLength else { throw Self.lineTooLong }
             bannerLines += 1
             if bannerLines > Self.maxBannerLines {
                 throw SSHError(.notSSH, "the server sent \(Self.maxBannerLines) lines without an SSH identification: not an SSH server?")

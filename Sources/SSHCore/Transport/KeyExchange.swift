@@ -122,13 +122,16 @@ struct KeyExchange {
             try r.expectEnd("SSH_MSG_KEX_DH_GEX_GROUP")
             guard let request = gexRequest else { throw SSHError(.protocolError, "unexpected SSH_MSG_KEX_DH_GEX_GROUP") }
             let group: DiffieHellmanGroup
+            let agreement: DiffieHellmanKeyAgreement
             do {
                 group = try DiffieHellmanGroup(p: p, g: g, minimumBits: Int(request.min), maximumBits: Int(request.max))
+                // A group that passes the checks can still be one where no
+                // exponent gives a valid public value (p = 2^2048 − 1, g = 2).
+                agreement = try DiffieHellmanKeyAgreement(group: group, securityBits: negotiated.neededSecurityBits)
             } catch let error as CryptoError {
                 throw SSHError(.protocolError, "the server's group-exchange group is unacceptable: \(error.message)")
             }
             groupExchange = (request.min, request.preferred, request.max, group.p, group.g)
-            let agreement = try DiffieHellmanKeyAgreement(group: group, securityBits: negotiated.neededSecurityBits)
             step = .awaitingReply(agreement, clientPublic: agreement.publicValue)
             return (initMessage(MessageNumber.kexDHGexInit.rawValue, agreement.publicValue), nil)
 

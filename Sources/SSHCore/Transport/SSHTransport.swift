@@ -201,7 +201,7 @@ public struct SSHTransport {
             let code = (try? r.readUInt32()) ?? 0
             let text = (try? r.readUTF8(maxLength: 64 * 1024)) ?? ""
             let reason = DisconnectReason(rawValue: code).map { "\($0)" } ?? "code \(code)"
-            throw SSHError(.disconnectedByPeer, "the server disconnected (\(reason)): \(sanitize(text))")
+            throw SSHError(.disconnectedByPeer, "the server disconnected (\(reason)): \(terminalSafeText(text))")
         case MessageNumber.ignore.rawValue:
             return nil
         case MessageNumber.unimplemented.rawValue:
@@ -211,11 +211,20 @@ public struct SSHTransport {
             return .debug(message: "the peer did not implement our packet \(seq)", alwaysDisplay: false)
         case MessageNumber.debug.rawValue:
             var r = WireReader(Array(payload.readableBytesView))
-            _ = try r.readByte()
-            let always = try r.readBool()
-            let text = try r.readUTF8(maxLength: 64 * 1024)
-            return .debug(message: sanitize(text), alwaysDisplay: always)
+            do {
+                _ = try r.readByte()
+                let always = try r.readBool()
+                let text = try r.readUTF8(maxLength: 64 * 1024)
+                return .debug(message: terminalSafeText(text), alwaysDisplay: always)
+            } catch let error as WireError {
+                throw SSHError(.protocolError, "malformed SSH_MSG_DEBUG: \(error.message)")
+            }
         case MessageNumber.extInfo.rawValue:
+            // RFC 8308 §2.4: only after NEWKEYS. Before it, without strict KEX,
+            // anyone on the path could have injected it.
+            guard isEstablished || receivedNewKeys else {
+                throw SSHError(.protocolError, "the peer sent EXT_INFO before its first NEWKEYS")
+            }
             return try handleExtInfo(Array(payload.readableBytesView))
         case MessageNumber.kexInit.rawValue:
             try handlePeerKexInit(Array(payload.readableBytesView), output: &out)
@@ -420,11 +429,11 @@ public struct SSHTransport {
 
     private mutating func handleExtInfo(_ payload: [UInt8]) throws -> TransportEvent? {
         var r = WireReader(payload)
-        _ = try r.readByte()
-        let count = try r.readUInt32()
-        guard count <= 64 else { throw SSHError(.protocolError, "EXT_INFO lists \(count) extensions (limit 64)") }
         var extensions: [String: [UInt8]] = [:]
         do {
+            _ = try r.readByte()
+            let count = try r.readUInt32()
+            guard count <= 64 else { throw SSHError(.protocolError, "EXT_INFO lists \(count) extensions (limit 64)") }
             for _ in 0..<count {
                 let name = try r.readUTF8(maxLength: 256)
                 extensions[name] = Array(try r.readString(maxLength: 64 * 1024))
@@ -433,13 +442,6 @@ public struct SSHTransport {
             throw SSHError(.protocolError, "malformed EXT_INFO: \(error.message)")
         }
         return .extensionInfo(extensions)
-    }
-
-    /// Makes peer-supplied text safe to print on a terminal.
-    private func sanitize(_ text: String) -> String {
-        String(text.unicodeScalars.map { scalar in
-            (scalar.value < 0x20 && scalar != "\n" && scalar != "\t") || scalar.value == 0x7f ? "?" : Character(scalar)
-        })
     }
 }
 
