@@ -112,7 +112,7 @@ struct ClientAlgorithmMatrixTests {
             } catch {
                 Issue.record("\(name): \(error)")
             }
-            #expect(clock.now - began < .seconds(10), "\(name): the refusal took \(clock.now - began)")
+            #expect(clock.now - began < .seconds(25), "\(name): the refusal took \(clock.now - began)")
         }
     }
 }

@@ -67,7 +67,7 @@ struct ClientCLITests {
         let elapsed = clock.now - began
         #expect(result.exit == ExitStatus(code: 255, signaled: false), "\(result.summary)")
         #expect(result.stderr.contains("timed out"), "\(result.stderr)")
-        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(6), "took \(elapsed)")
+        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(20), "took \(elapsed)")  // well short of the remote sleep 30
         #expect(sshd.log.contains("Starting session: command"), "the command ran before the timeout")
 
         // The remote sleep ends (SIGTERM by the signal request, or the closed
@@ -108,7 +108,9 @@ struct ClientCLITests {
         #expect(result.exit == ExitStatus(code: 255, signaled: false), "\(result.summary)")
         #expect(result.stderr.contains("127.0.0.1") && result.stderr.contains("\(port)")
                 && result.stderr.lowercased().contains("connection refused"), "\(result.stderr)")
-        #expect(clock.now - began < .seconds(10))
+        // Refused at once rather than retried or hung: any bound far below the
+        // 30 s connect timeout proves it without timing the (shared) machine.
+        #expect(clock.now - began < .seconds(25))
         // Worded as ssh words it: "connect to host 127.0.0.1 port N: Connection refused".
         #expect(result.stderr.contains("connect to host 127.0.0.1 port \(port): Connection refused"), "\(result.stderr)")
         #expect(!result.stderr.contains("reset") && !result.stderr.contains("errno"), "\(result.stderr)")

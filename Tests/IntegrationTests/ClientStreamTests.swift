@@ -128,7 +128,8 @@ func connectClient(to fixture: some SSHServerFixture, serverAliveInterval: Durat
             while try await stream.read() != nil {}
         }
         let waited = ContinuousClock.now - started
-        #expect(waited < .seconds(5), "dead server detected after \(waited)")
+        // Detected rather than waited on forever; the bound only proves that.
+        #expect(waited < .seconds(20), "dead server detected after \(waited)")
         await client.close()
     }
 }
