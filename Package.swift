@@ -40,7 +40,13 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        .target(name: "SFTP", dependencies: ["SSHWire"]),
+        // SFTP runs over any byte stream (an SSH channel, or pipes to a local
+        // sftp-server): it never imports SSHCore. ByteBuffer carries file data
+        // without copies.
+        .target(
+            name: "SFTP",
+            dependencies: ["SSHWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .target(name: "SCP", dependencies: ["SSHCore"]),
         .target(name: "Transfer", dependencies: ["SFTP", "SCP", "SSHCore"]),
         .executableTarget(
@@ -56,7 +62,10 @@ let package = Package(
             name: "SSHCoreTests",
             dependencies: ["SSHCore", "SSHCrypto", "SSHWire", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        .testTarget(name: "SFTPTests", dependencies: ["SFTP"]),
+        .testTarget(
+            name: "SFTPTests",
+            dependencies: ["SFTP", "SSHWire", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "SCPTests", dependencies: ["SCP"]),
         .testTarget(name: "TransferTests", dependencies: ["Transfer"]),
         .testTarget(
