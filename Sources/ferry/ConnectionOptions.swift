@@ -18,6 +18,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customShort("o"), help: ArgumentHelp("Option in ssh_config syntax, e.g. -o Ciphers=aes128-ctr; repeatable.", valueName: "Keyword=Value"))
     var options: [String] = []
 
+    @Option(name: .customShort("J"), help: ArgumentHelp("Connect through these jump hosts, as ssh -J.", valueName: "[user@]host[:port][,…]"))
+    var jump: String?
+
     @Option(name: .customShort("c"), help: "Cipher list, as ssh -c (e.g. aes128-gcm@openssh.com or +aes128-ctr).")
     var cipher: String?
 
@@ -37,6 +40,7 @@ struct ConnectionOptions: ParsableArguments {
     func clientOptions() throws -> ClientOptions {
         var o = ClientOptions()
         if let port { try o.apply(keyword: "Port", value: String(port)) }
+        if let jump { try o.apply(keyword: "ProxyJump", value: jump) }
         if let cipher { try o.apply(keyword: "Ciphers", value: cipher) }
         if let mac { try o.apply(keyword: "MACs", value: mac) }
         if compress { try o.apply(keyword: "Compression", value: "yes") }

@@ -64,6 +64,13 @@ enum SSHSession {
             onMessage: { text in
                 if !quiet { FileHandle.standardError.write(Data(text.utf8)) }
             })
+        if let jump = options.proxyJump, jump.lowercased() != "none" {
+            let command = try ProxyJumpCommand.command(jump: jump, configFile: flags.configFile, verbosity: flags.verbose, quiet: flags.quiet)
+            configuration.proxyCommand = try tokens.expand(command, allowed: ["h", "p", "r", "n", "%"], environment: false)
+        } else if let command = options.proxyCommand, command.lowercased() != "none" {
+            configuration.proxyCommand = try tokens.expand(command, allowed: ["h", "p", "r", "n", "%"])
+        }
+        if let proxy = configuration.proxyCommand { flags.log(1, "using proxy command: \(proxy)") }
         configuration.serverAliveInterval = options.serverAliveInterval.flatMap { $0 > .zero ? $0 : nil }
         if let count = options.serverAliveCountMax { configuration.serverAliveCountMax = count }
         flags.log(1, "connecting to \(host) port \(port) as \(user)")

@@ -21,6 +21,9 @@ public final class SSHClient: Sendable {
         public var credentials: [UserAuthClient.Credential]
         public var transport: TransportConfiguration
         public var connectTimeout: Duration
+        /// ProxyCommand with its tokens already expanded: the connection runs
+        /// over this command's stdin and stdout instead of TCP to host:port.
+        public var proxyCommand: String?
         /// ServerAliveInterval: probe a silent server this often; nil for never.
         public var serverAliveInterval: Duration?
         /// ServerAliveCountMax: unanswered probes before giving up.
@@ -69,11 +72,7 @@ public final class SSHClient: Sendable {
             // up in the pipeline afterwards races with a server that closes at
             // once, and would hide the real error behind "handler not found".
             let handlerPromise = eventLoop.makePromise(of: NIOLoopBound<SSHClientHandler>.self)
-            let connecting = ClientBootstrap(group: eventLoop)
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .channelOption(.socketOption(.so_keepalive), value: 1)
-                .connectTimeout(.nanoseconds(timeoutNanos))
-                .channelInitializer { channel in
+            let install: @Sendable (Channel) -> EventLoopFuture<Void> = { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let machine = ClientConnectionStateMachine(
                             transport: configuration.transport, user: configuration.user,
@@ -88,9 +87,24 @@ public final class SSHClient: Sendable {
                         handlerPromise.succeed(NIOLoopBound(handler, eventLoop: channel.eventLoop))
                     }
                 }
-                .connect(host: configuration.host, port: configuration.port)
+            let connecting: EventLoopFuture<Channel>
+            let proxy = try configuration.proxyCommand.map { try ProxyCommandProcess(command: $0) }
+            if let process = proxy {
+                connecting = NIOPipeBootstrap(group: eventLoop)
+                    .channelInitializer(install)
+                    .takingOwnershipOfDescriptors(input: process.readDescriptor, output: process.writeDescriptor)
+            } else {
+                connecting = ClientBootstrap(group: eventLoop)
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .channelOption(.socketOption(.so_keepalive), value: 1)
+                    .connectTimeout(.nanoseconds(timeoutNanos))
+                    .channelInitializer(install)
+                    .connect(host: configuration.host, port: configuration.port)
+            }
+            connecting.whenFailure { _ in proxy?.terminate() }
             connecting.whenFailure { handlerPromise.fail($0) }
             let channel = try await connecting.get()
+            if let proxy { channel.closeFuture.whenComplete { _ in proxy.terminate() } }
             let handler = try await handlerPromise.futureResult.get()
             let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(timeoutNanos)) {
                 handler.value.authenticated.fail(SSHError(.timeout, "timed out connecting to \(configuration.host) port \(configuration.port)"))
