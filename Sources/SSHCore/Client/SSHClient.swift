@@ -250,11 +250,12 @@ public final class SSHClient: Sendable {
         if let connect = error as? NIOConnectionError, let first = connect.connectionErrors.first {
             underlying = first.error
         }
+        if case ChannelError.connectTimeout = underlying {
+            return SSHError(.timeout, "connect to host \(host) port \(port): Connection timed out")
+        }
         let reason: String
         if let io = underlying as? IOError {
             reason = String(cString: strerror(io.errnoCode))
-        } else if case ChannelError.connectTimeout = underlying {
-            reason = "Connection timed out"
         } else {
             reason = "\(underlying)"
         }
