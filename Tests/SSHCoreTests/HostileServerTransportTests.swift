@@ -176,6 +176,19 @@ private func expectNotSSH(_ result: (error: (any Error)?, bytesFed: Int, maxBuff
         #expect(result.maxBuffered <= IdentificationExchange.maxBannerLineLength + 4096)
     }
 
+    @Test("random binary is refused at once, not after a thousand lines", arguments: UInt64(1)...12)
+    func binaryGarbageIsRefusedAtOnce(_ seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let result = feedClient(maxChunks: 10_000) { _ in (0..<1024).map { _ in UInt8.random(in: 0...255, using: &rng) } }
+        expectNotSSH(result)
+        #expect(result.bytesFed <= 8 * 1024, "refused only after \(result.bytesFed) bytes")
+    }
+
+    @Test("a banner line with a NUL or a stray CR", arguments: ["a\u{0}b\r\n", "\u{0}", "a\rb\r\n", "abc\rd", "\r\r\n"])
+    func bannerLineWithInvalidCharacters(_ line: String) {
+        expectNotSSH(feedClient(maxChunks: 1) { _ in Array(line.utf8) })
+    }
+
     @Test func garbageWithoutNewlinesIsRefused() {
         var rng = SplitMix64(seed: 99)
         let result = feedClient(maxChunks: 1000) { _ in
