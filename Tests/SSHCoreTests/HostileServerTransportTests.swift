@@ -935,3 +935,45 @@ func fuzzPayload(_ rng: inout SplitMix64) -> [UInt8] {
         }
     }
 }
+
+// MARK: - Compression
+
+@Suite struct HostileCompressionTests {
+    /// A session with zlib (not delayed) in both directions.
+    static func compressedSession() throws -> TransportSession {
+        var session = try TransportSession(
+            algorithms: AlgorithmPreferences(compression: ["zlib", "none"]),
+            server: ScriptedServer(algorithms: AlgorithmPreferences(
+                hostKey: [SignatureAlgorithm.ed25519.rawValue], compression: ["zlib"])))
+        try session.establish()
+        guard session.client.negotiated?.compressionServerToClient == .zlib else {
+            throw TestFailure("zlib not negotiated: \(String(describing: session.client.negotiated))")
+        }
+        // The server starts compressing what it sends after its NEWKEYS.
+        try session.server.startCompressing()
+        return session
+    }
+
+    @Test func compressedPayloadsAreAccepted() throws {
+        var session = try Self.compressedSession()
+        let payload = [UInt8(94)] + [UInt8](repeating: 0x61, count: 100_000)
+        try session.server.send(payload)
+        #expect(TransportPair.payloads(try session.deliver()) == [payload])
+    }
+
+    @Test func decompressionBombIsRefused() throws {
+        var session = try Self.compressedSession()
+        // 4 MB of zeros compress to ~4 KB: a packet well under the limit
+        // that inflates far past it.
+        try session.server.send([UInt8(94)] + [UInt8](repeating: 0, count: 4 << 20))
+        #expect(session.server.toClient.readableBytes < HostilePacketFramingTests.maximumPacketLength)
+        expectSSHError(.protocolError) { try session.deliver() }
+    }
+
+    @Test func corruptCompressedStreamIsRefused() throws {
+        var session = try Self.compressedSession()
+        session.server.stopCompressing()
+        try session.server.send([0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x12, 0x34])  // not a deflate stream
+        expectSSHError(.protocolError) { try session.deliver() }
+    }
+}
