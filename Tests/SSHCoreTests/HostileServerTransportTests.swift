@@ -936,9 +936,9 @@ func fuzzPayload(_ rng: inout SplitMix64) -> [UInt8] {
     }
 }
 
-// MARK: - Compression
+// MARK: - Compression and buffering
 
-@Suite struct HostileCompressionTests {
+@Suite struct HostileCompressionAndBufferingTests {
     /// A session with zlib (not delayed) in both directions.
     static func compressedSession() throws -> TransportSession {
         var session = try TransportSession(
@@ -975,5 +975,51 @@ func fuzzPayload(_ rng: inout SplitMix64) -> [UInt8] {
         session.server.stopCompressing()
         try session.server.send([0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x12, 0x34])  // not a deflate stream
         expectSSHError(.protocolError) { try session.deliver() }
+    }
+
+    @Test func inputWhileTheHostKeyDecisionIsPendingIsBounded() throws {
+        var session = try TransportSession()
+        let clientInit = try session.exchangeKexInits()
+        try session.server.send(try session.server.answer(clientInit))
+        var out = ByteBuffer()
+        var bytes = session.server.toClient
+        session.server.toClient.clear()
+        session.client.receive(&bytes)
+        guard case .hostKeyNeedsVerification? = try session.client.nextEvent(output: &out) else {
+            Issue.record("no host key question")
+            return
+        }
+        // The owner is asking a person; the server streams meanwhile.
+        let chunk = ByteBuffer(repeating: 0x41, count: 64 * 1024)
+        let error = expectNothingButSSHError {
+            for _ in 0..<1024 {  // 64 MiB
+                var more = chunk
+                session.client.receive(&more)
+                let event = try session.client.nextEvent(output: &out)
+                #expect(event == nil)
+            }
+        }
+        #expect(error?.code == .protocolError, "64 MiB buffered while the host key decision was pending")
+        #expect(session.client.bufferedInputCount
+                <= SSHTransport.inputLimitDuringHostKeyDecision(session.client.configuration) + chunk.readableBytes)
+    }
+
+    @Test func whatAServerMaySendDuringTheHostKeyDecisionIsKept() throws {
+        var session = try TransportSession()
+        let clientInit = try session.exchangeKexInits()
+        try session.server.send(try session.server.answer(clientInit))
+        try session.server.sendNewKeys()
+        try session.server.send(message(7) { $0.writeUInt32(1); $0.writeString("server-sig-algs"); $0.writeString("ssh-ed25519") })
+        try session.server.send([UInt8(94)] + [UInt8](repeating: 1, count: 200_000))
+        var out = ByteBuffer()
+        var bytes = session.server.toClient
+        session.server.toClient.clear()
+        session.client.receive(&bytes)
+        #expect(try session.client.nextEvent(output: &out).map { SSHTransport.hostKey(in: $0) != nil } == true)
+        #expect(try session.client.nextEvent(output: &out) == nil)
+        try session.client.hostKeyAccepted(output: &out)
+        var events: [TransportEvent] = []
+        while let event = try session.client.nextEvent(output: &out) { events.append(event) }
+        #expect(TransportPair.payloads(events).map(\.count) == [200_001])
     }
 }
