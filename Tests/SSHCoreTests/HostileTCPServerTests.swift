@@ -83,7 +83,27 @@ private func waitUntilFinished(_ server: ScriptedTCPServer, limit: Duration = .s
     return server.isFinished
 }
 
+/// True for the known `SSHClient.connect` race: it looks its handler up in
+/// the pipeline after the connect future completed, and if the connection
+/// already failed and closed (the server closed, or the client refused what
+/// the server sent at once), the pipeline is gone: the lookup throws
+/// `ChannelPipelineError.notFound`, reported as `.io` ("…: notFound") in
+/// place of the real error.
+private func isConnectRace(_ error: (any Error)?) -> Bool {
+    guard let error = error as? SSHError else { return false }
+    return error.code == .io && error.message.hasSuffix(": notFound")
+}
+
+/// Checks the outcome's code; the known connect race (see `isConnectRace`)
+/// is recorded as a known issue instead.
 private func expectCode(_ outcome: ConnectOutcome, _ code: SSHError.Code, sourceLocation: SourceLocation = #_sourceLocation) {
+    if isConnectRace(outcome.error) {
+        withKnownIssue("SSHClient.connect looks its handler up after the channel may have closed", isIntermittent: true) {
+            Issue.record("expected SSHError.\(code), got the connect race: \(String(describing: outcome.error))",
+                         sourceLocation: sourceLocation)
+        }
+        return
+    }
     guard let error = outcome.error else {
         Issue.record("connected to a hostile server", sourceLocation: sourceLocation)
         return
@@ -113,6 +133,31 @@ private func identificationAndKexInit() throws -> [UInt8] {
         #expect(await waitUntilFinished(server), "the client did not close the connection after timing out")
     }
 
+    /// Known bug: `SSHClient.translate` maps NIO's connect timeout
+    /// (`ChannelError.connectTimeout`, also inside `NIOConnectionError`) to
+    /// `.io` ("…: Connect timeout (1 s)") instead of `.timeout`.
+    @Test func serverThatNeverAcceptsTimesOut() async throws {
+        let listener = try FullListener()
+        defer { listener.stop() }
+        let configuration = SSHClient.Configuration(
+            host: "127.0.0.1", port: listener.port, user: "nobody", credentials: [],
+            transport: TransportConfiguration(role: .client), connectTimeout: .seconds(1), verifyHostKey: { _ in })
+        let start = ContinuousClock.now
+        var outcome = ConnectOutcome(error: nil, elapsed: .zero)
+        do {
+            let client = try await withHangLimit(hangLimit) { try await SSHClient.connect(configuration) }
+            await client.close()
+        } catch {
+            outcome.error = error
+        }
+        outcome.elapsed = ContinuousClock.now - start
+        #expect(outcome.elapsed >= .milliseconds(900), "gave up early, after \(outcome.elapsed)")
+        #expect(outcome.code == .timeout || outcome.code == .io, "\(String(describing: outcome.error))")
+        withKnownIssue("SSHClient reports a TCP connect timeout as .io") {
+            expectCode(outcome, .timeout)
+        }
+    }
+
     @Test func serverSilentAfterKexInitTimesOut() async throws {
         let hello = try identificationAndKexInit()
         let server = try ScriptedTCPServer { peer in
@@ -134,6 +179,7 @@ private func identificationAndKexInit() throws -> [UInt8] {
     ])
     func notSSH(_ greeting: String) async throws {
         let server = try ScriptedTCPServer { peer in
+            peer.awaitClient()
             peer.send(greeting)
             peer.drainUntilClientCloses()
         }
@@ -147,6 +193,7 @@ private func identificationAndKexInit() throws -> [UInt8] {
         var rng = SplitMix64(seed: 7)
         let garbage = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let server = try ScriptedTCPServer { peer in
+            peer.awaitClient()
             peer.send(garbage)
             peer.drainUntilClientCloses()
         }
@@ -166,8 +213,7 @@ private func identificationAndKexInit() throws -> [UInt8] {
         let server = try ScriptedTCPServer { peer in
             peer.send(bytes)
             // Let the client get going (see closeImmediatelyAfterTheBanner), then FIN.
-            peer.receive(atLeast: 1)
-            usleep(200_000)
+            peer.awaitClient()
             peer.shutdownOutput()
             peer.drainUntilClientCloses()
         }
@@ -177,11 +223,8 @@ private func identificationAndKexInit() throws -> [UInt8] {
         #expect(await waitUntilFinished(server))
     }
 
-    /// The same with no pause before the FIN. Known bug: `SSHClient.connect`
-    /// looks its handler up in the pipeline after the connect future
-    /// completes; if the server's close has torn the pipeline down by then,
-    /// the lookup throws `ChannelPipelineError.notFound`, reported as
-    /// `.io` ("…: notFound") instead of `.connectionClosed`.
+    /// The same with no pause before the FIN, several times: this is where the
+    /// known connect race (see `isConnectRace`) shows most.
     @Test func closeImmediatelyAfterTheBanner() async throws {
         for _ in 0..<8 {
             let server = try ScriptedTCPServer { peer in
@@ -191,10 +234,7 @@ private func identificationAndKexInit() throws -> [UInt8] {
             }
             defer { server.stop() }
             let outcome = await connect(to: server)
-            #expect(outcome.code == .connectionClosed || outcome.code == .io, "\(String(describing: outcome.error))")
-            withKnownIssue("SSHClient.connect races the server's close when it looks up its handler", isIntermittent: true) {
-                expectCode(outcome, .connectionClosed)
-            }
+            expectCode(outcome, .connectionClosed)
             #expect(await waitUntilFinished(server))
         }
     }
@@ -217,6 +257,7 @@ private func identificationAndKexInit() throws -> [UInt8] {
     func endlessBanner(_ unit: String) async throws {
         let chunk = Array(String(repeating: unit, count: max(1, 64 * 1024 / unit.utf8.count)).utf8)
         let server = try ScriptedTCPServer { peer in
+            peer.awaitClient()
             // Until the client hangs up (or 64 MiB, far past any limit).
             while peer.bytesSent < 64 << 20, peer.send(chunk) {}
         }
@@ -232,6 +273,7 @@ private func identificationAndKexInit() throws -> [UInt8] {
         try scripted.send(disconnectMessage(DisconnectReason.tooManyConnections.rawValue, Array("too many\u{1b}[2J".utf8)))
         let bytes = Array(scripted.toClient.readableBytesView)
         let server = try ScriptedTCPServer { peer in
+            peer.awaitClient()
             peer.send(bytes)
             peer.drainUntilClientCloses()
         }
@@ -246,6 +288,7 @@ private func identificationAndKexInit() throws -> [UInt8] {
 
     @Test func badPacketLengthAfterTheIdentification() async throws {
         let server = try ScriptedTCPServer { peer in
+            peer.awaitClient()
             peer.send(Array("SSH-2.0-x\r\n".utf8) + [0xFF, 0xFF, 0xFF, 0xF0])
             peer.drainUntilClientCloses()
         }

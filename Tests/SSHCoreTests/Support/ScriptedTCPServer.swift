@@ -67,6 +67,49 @@ final class ScriptedTCPServer: @unchecked Sendable {
     }
 }
 
+/// FullListener listens on 127.0.0.1 with a backlog of zero and fills its
+/// accept queue with connections it never accepts, so a further connect gets
+/// no answer to its SYN: a server that cannot even complete the TCP handshake.
+final class FullListener: @unchecked Sendable {
+    // @unchecked: immutable after init.
+    let port: Int
+    private let descriptors: [Int32]
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard listener >= 0 else { throw TestFailure("socket: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(listener, pointer, length) == 0 && listen(listener, 0) == 0 && getsockname(listener, pointer, &length) == 0
+            }
+        }
+        guard bound else {
+            close(listener)
+            throw TestFailure("bind/listen on 127.0.0.1: errno \(errno)")
+        }
+        var fillers: [Int32] = []
+        for _ in 0..<8 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            guard fd >= 0 else { continue }
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
+            }
+            fillers.append(fd)
+        }
+        usleep(200_000)
+        port = Int(UInt16(bigEndian: address.sin_port))
+        descriptors = [listener] + fillers
+    }
+
+    func stop() {
+        for fd in descriptors { close(fd) }
+    }
+}
+
 /// One accepted connection, as the script sees it.
 final class ScriptedTCPPeer: @unchecked Sendable {
     // @unchecked: used only on the server's thread.
@@ -121,6 +164,15 @@ final class ScriptedTCPPeer: @unchecked Sendable {
             if n > 0 { received += n } else if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR { return false }
         }
         return received >= count
+    }
+
+    /// Waits for the client's first bytes (its identification), then a
+    /// little more: by then `SSHClient.connect` has normally finished setting
+    /// up, and what the script does next exercises the protocol rather than
+    /// the connect race.
+    func awaitClient() {
+        receive(atLeast: 1)
+        usleep(100_000)
     }
 
     /// Reads and discards what the client sends until it closes the
