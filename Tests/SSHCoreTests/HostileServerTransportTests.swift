@@ -94,9 +94,6 @@ struct KexReply {
             $0.writeString(signature)
         }
     }
-
-    /// Offset of the signature string's content in `encoded`.
-    var signatureOffset: Int { 1 + 4 + hostKey.count + 4 + publicValue.count + 4 }
 }
 
 /// Feeds `chunk(i)` for i = 0, 1, … to a fresh client transport until it
@@ -579,6 +576,7 @@ private func expectNotSSH(_ result: (error: (any Error)?, bytesFed: Int, maxBuff
         try session.server.sendNewKeys()
         try session.deliver()
         #expect(session.client.isEstablished)
+        #expect(session.verifiedHostKeys == [ScriptedServer.ed25519Key.publicKey])
     }
 
     @Test("a host key of the wrong type", arguments: [ScriptedServer.ecdsaKey.publicKey.blob, ScriptedServer.rsaKey.publicKey.blob])
