@@ -94,9 +94,6 @@ struct KexReply {
             $0.writeString(signature)
         }
     }
-
-    /// Offset of the signature string's content in `encoded`.
-    var signatureOffset: Int { 1 + 4 + hostKey.count + 4 + publicValue.count + 4 }
 }
 
 /// Feeds `chunk(i)` for i = 0, 1, … to a fresh client transport until it
@@ -174,6 +171,19 @@ private func expectNotSSH(_ result: (error: (any Error)?, bytesFed: Int, maxBuff
         expectNotSSH(result)
         #expect(result.bytesFed <= (IdentificationExchange.maxBannerLines + 1) * IdentificationExchange.maxBannerLineLength)
         #expect(result.maxBuffered <= IdentificationExchange.maxBannerLineLength + 4096)
+    }
+
+    @Test("random binary is refused at once, not after a thousand lines", arguments: UInt64(1)...12)
+    func binaryGarbageIsRefusedAtOnce(_ seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let result = feedClient(maxChunks: 10_000) { _ in (0..<1024).map { _ in UInt8.random(in: 0...255, using: &rng) } }
+        expectNotSSH(result)
+        #expect(result.bytesFed <= 8 * 1024, "refused only after \(result.bytesFed) bytes")
+    }
+
+    @Test("a banner line with a NUL or a stray CR", arguments: ["a\u{0}b\r\n", "\u{0}", "a\rb\r\n", "abc\rd", "\r\r\n"])
+    func bannerLineWithInvalidCharacters(_ line: String) {
+        expectNotSSH(feedClient(maxChunks: 1) { _ in Array(line.utf8) })
     }
 
     @Test func garbageWithoutNewlinesIsRefused() {
@@ -566,6 +576,7 @@ private func expectNotSSH(_ result: (error: (any Error)?, bytesFed: Int, maxBuff
         try session.server.sendNewKeys()
         try session.deliver()
         #expect(session.client.isEstablished)
+        #expect(session.verifiedHostKeys == [ScriptedServer.ed25519Key.publicKey])
     }
 
     @Test("a host key of the wrong type", arguments: [ScriptedServer.ecdsaKey.publicKey.blob, ScriptedServer.rsaKey.publicKey.blob])
@@ -920,5 +931,93 @@ func fuzzPayload(_ rng: inout SplitMix64) -> [UInt8] {
             }
             if expectNothingButSSHError("seed \(seed)", { try session.deliver() }) != nil { break }
         }
+    }
+}
+
+// MARK: - Compression and buffering
+
+@Suite struct HostileCompressionAndBufferingTests {
+    /// A session with zlib (not delayed) in both directions.
+    static func compressedSession() throws -> TransportSession {
+        var session = try TransportSession(
+            algorithms: AlgorithmPreferences(compression: ["zlib", "none"]),
+            server: ScriptedServer(algorithms: AlgorithmPreferences(
+                hostKey: [SignatureAlgorithm.ed25519.rawValue], compression: ["zlib"])))
+        try session.establish()
+        guard session.client.negotiated?.compressionServerToClient == .zlib else {
+            throw TestFailure("zlib not negotiated: \(String(describing: session.client.negotiated))")
+        }
+        // The server starts compressing what it sends after its NEWKEYS.
+        try session.server.startCompressing()
+        return session
+    }
+
+    @Test func compressedPayloadsAreAccepted() throws {
+        var session = try Self.compressedSession()
+        let payload = [UInt8(94)] + [UInt8](repeating: 0x61, count: 100_000)
+        try session.server.send(payload)
+        #expect(TransportPair.payloads(try session.deliver()) == [payload])
+    }
+
+    @Test func decompressionBombIsRefused() throws {
+        var session = try Self.compressedSession()
+        // 4 MB of zeros compress to ~4 KB: a packet well under the limit
+        // that inflates far past it.
+        try session.server.send([UInt8(94)] + [UInt8](repeating: 0, count: 4 << 20))
+        #expect(session.server.toClient.readableBytes < HostilePacketFramingTests.maximumPacketLength)
+        expectSSHError(.protocolError) { try session.deliver() }
+    }
+
+    @Test func corruptCompressedStreamIsRefused() throws {
+        var session = try Self.compressedSession()
+        session.server.stopCompressing()
+        try session.server.send([0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x12, 0x34])  // not a deflate stream
+        expectSSHError(.protocolError) { try session.deliver() }
+    }
+
+    @Test func inputWhileTheHostKeyDecisionIsPendingIsBounded() throws {
+        var session = try TransportSession()
+        let clientInit = try session.exchangeKexInits()
+        try session.server.send(try session.server.answer(clientInit))
+        var out = ByteBuffer()
+        var bytes = session.server.toClient
+        session.server.toClient.clear()
+        session.client.receive(&bytes)
+        guard case .hostKeyNeedsVerification? = try session.client.nextEvent(output: &out) else {
+            Issue.record("no host key question")
+            return
+        }
+        // The owner is asking a person; the server streams meanwhile.
+        let chunk = ByteBuffer(repeating: 0x41, count: 64 * 1024)
+        let error = expectNothingButSSHError {
+            for _ in 0..<1024 {  // 64 MiB
+                var more = chunk
+                session.client.receive(&more)
+                let event = try session.client.nextEvent(output: &out)
+                #expect(event == nil)
+            }
+        }
+        #expect(error?.code == .protocolError, "64 MiB buffered while the host key decision was pending")
+        #expect(session.client.bufferedInputCount
+                <= SSHTransport.inputLimitDuringHostKeyDecision(session.client.configuration) + chunk.readableBytes)
+    }
+
+    @Test func whatAServerMaySendDuringTheHostKeyDecisionIsKept() throws {
+        var session = try TransportSession()
+        let clientInit = try session.exchangeKexInits()
+        try session.server.send(try session.server.answer(clientInit))
+        try session.server.sendNewKeys()
+        try session.server.send(message(7) { $0.writeUInt32(1); $0.writeString("server-sig-algs"); $0.writeString("ssh-ed25519") })
+        try session.server.send([UInt8(94)] + [UInt8](repeating: 1, count: 200_000))
+        var out = ByteBuffer()
+        var bytes = session.server.toClient
+        session.server.toClient.clear()
+        session.client.receive(&bytes)
+        #expect(try session.client.nextEvent(output: &out).map { SSHTransport.hostKey(in: $0) != nil } == true)
+        #expect(try session.client.nextEvent(output: &out) == nil)
+        try session.client.hostKeyAccepted(output: &out)
+        var events: [TransportEvent] = []
+        while let event = try session.client.nextEvent(output: &out) { events.append(event) }
+        #expect(TransportPair.payloads(events).map(\.count) == [200_001])
     }
 }

@@ -4,8 +4,9 @@ import NIOCore
 /// §4.2) from the start of the byte stream.
 ///
 /// A server may send other lines before its `SSH-` line (a banner); those are
-/// skipped, within limits, so a peer that streams endless text is refused
-/// rather than buffered without bound. What follows the identification line is
+/// skipped, within limits (as OpenSSH: 1024 lines of at most 8192 bytes,
+/// without NUL or a CR other than the one before LF), so a peer that streams
+/// endless text or binary is refused rather than buffered without bound. What follows the identification line is
 /// left in the buffer for the packet layer.
 struct IdentificationExchange {
     /// Longest identification line (RFC 4253 §4.2: 255 including CR LF).
@@ -18,6 +19,8 @@ struct IdentificationExchange {
 
     private static let lineTooLong = SSHError(
         .notSSH, "the server sent a line longer than \(maxBannerLineLength) bytes before its SSH identification: not an SSH server?")
+    private static let invalidCharacters = SSHError(
+        .notSSH, "the server sent a line with a NUL or a stray CR before its SSH identification: not an SSH server?")
 
     /// Our identification line, without CR LF.
     static func line(softwareVersion: String, comment: String? = nil) -> String {
@@ -32,6 +35,8 @@ struct IdentificationExchange {
             guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
                 // Room for the longest line and the CR before its LF.
                 if view.count > Self.maxBannerLineLength + 1 { throw Self.lineTooLong }
+                // Binary garbage is refused at once rather than after 1024 "lines".
+                if view.contains(0) || view.dropLast().contains(UInt8(ascii: "\r")) { throw Self.invalidCharacters }
                 return nil
             }
             let lineLength = newline - view.startIndex
@@ -53,6 +58,8 @@ struct IdentificationExchange {
             }
             // Checked here too: the whole line may have arrived in one read.
             guard line.count <= Self.maxBannerLineLength else { throw Self.lineTooLong }
+            // As OpenSSH: no NUL, and CR only right before the LF.
+            if line.contains(0) || line.contains(UInt8(ascii: "\r")) { throw Self.invalidCharacters }
             bannerLines += 1
             if bannerLines > Self.maxBannerLines {
                 throw SSHError(.notSSH, "the server sent \(Self.maxBannerLines) lines without an SSH identification: not an SSH server?")

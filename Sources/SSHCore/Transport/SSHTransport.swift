@@ -81,6 +81,12 @@ public struct SSHTransport {
             guard let line else { return nil }
             peerIdentification = line
         }
+        // While the owner decides (perhaps asking a person) nothing is
+        // processed; a server has nothing to send then beyond NEWKEYS and
+        // EXT_INFO, so one that streams is refused rather than buffered.
+        if awaitingHostKeyDecision && framer.bufferedByteCount > Self.inputLimitDuringHostKeyDecision(configuration) {
+            throw SSHError(.protocolError, "the server sent \(framer.bufferedByteCount) bytes while its host key was being verified")
+        }
         while !awaitingHostKeyDecision, let payload = try framer.nextPayload() {
             if let event = try handle(payload, output: &out) { return event }
             if !pendingEvents.isEmpty { return pendingEvents.removeFirst() }
@@ -141,6 +147,11 @@ public struct SSHTransport {
     public var bufferedInputCount: Int { framer.bufferedByteCount }
 
     // MARK: - Internals
+
+    /// Most input buffered while the host key decision is pending.
+    static func inputLimitDuringHostKeyDecision(_ configuration: TransportConfiguration) -> Int {
+        4 * configuration.maximumPacketLength
+    }
 
     private var rekeyLimit: UInt64 {
         if let limit = configuration.rekeyLimitBytes { return max(limit, 16 * 1024) }

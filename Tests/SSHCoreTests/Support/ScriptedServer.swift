@@ -133,6 +133,15 @@ struct ScriptedServer {
         if strictKeyExchange { framer.outboundSequence = 0 }
     }
 
+    /// Compresses what we send from now on (zlib, or zlib@openssh.com after authentication).
+    mutating func startCompressing() throws {
+        framer.compressor = try ZlibCompressor()
+    }
+
+    mutating func stopCompressing() {
+        framer.compressor = nil
+    }
+
     // MARK: Receiving
 
     /// Reads what the client sent: its identification line, then whole
