@@ -64,6 +64,9 @@ enum SSHSession {
             onMessage: { text in
                 if !quiet { FileHandle.standardError.write(Data(text.utf8)) }
             })
+        configuration.authentication = options.authenticationPolicy(host: host)
+        // BatchMode: nobody is asked, and password/keyboard-interactive are off.
+        if options.batchMode != true { configuration.answerPrompt = SecretPrompt.handler(quiet: quiet) }
         configuration.serverAliveInterval = options.serverAliveInterval.flatMap { $0 > .zero ? $0 : nil }
         if let count = options.serverAliveCountMax { configuration.serverAliveCountMax = count }
         flags.log(1, "connecting to \(host) port \(port) as \(user)")
