@@ -92,6 +92,7 @@ enum SecretPrompt {
         if haveSettings && !question.echo {
             var quiet = saved
             quiet.c_lflag &= ~tcflag_t(ECHO | ECHONL)
+            TerminalRestore.arm(fd: fd, settings: saved)
             _ = tcsetattr(fd, TCSAFLUSH, &quiet)
         }
         var line = [UInt8](repeating: 0, count: maximumAnswerLength)
@@ -110,6 +111,7 @@ enum SecretPrompt {
         }
         if haveSettings && !question.echo {
             _ = tcsetattr(fd, TCSAFLUSH, &saved)
+            TerminalRestore.disarm()
             writeAll(fd, [UInt8(ascii: "\n")])
         }
         guard sawEnd || count > 0 else { return nil }
@@ -152,5 +154,32 @@ enum SecretPrompt {
             guard n > 0 else { return }
             offset += n
         }
+    }
+}
+
+/// TerminalRestore puts the terminal's echo back when the user interrupts a
+/// password prompt (^C, ^\, SIGTERM), as readpassphrase(3) does: the signal
+/// handler restores the saved settings, then the signal does what it would
+/// have done. Only one prompt reads the terminal at a time.
+enum TerminalRestore {
+    nonisolated(unsafe) private static var fd: Int32 = -1
+    nonisolated(unsafe) private static var settings = termios()
+    private static let signals = [SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGTSTP]
+
+    static func arm(fd: Int32, settings: termios) {
+        Self.settings = settings
+        Self.fd = fd
+        for s in signals {
+            signal(s) { number in
+                if TerminalRestore.fd >= 0 { _ = tcsetattr(TerminalRestore.fd, TCSAFLUSH, &TerminalRestore.settings) }
+                signal(number, SIG_DFL)
+                raise(number)
+            }
+        }
+    }
+
+    static func disarm() {
+        for s in signals { signal(s, SIG_DFL) }
+        fd = -1
     }
 }
