@@ -71,6 +71,9 @@ enum SSHSession {
             configuration.proxyCommand = try tokens.expand(command, allowed: ["h", "p", "r", "n", "%"])
         }
         if let proxy = configuration.proxyCommand { flags.log(1, "using proxy command: \(proxy)") }
+        configuration.authentication = options.authenticationPolicy(host: host)
+        // BatchMode: nobody is asked, and password/keyboard-interactive are off.
+        if options.batchMode != true { configuration.answerPrompt = SecretPrompt.handler(quiet: quiet) }
         configuration.serverAliveInterval = options.serverAliveInterval.flatMap { $0 > .zero ? $0 : nil }
         if let count = options.serverAliveCountMax { configuration.serverAliveCountMax = count }
         flags.log(1, "connecting to \(host) port \(port) as \(user)")

@@ -5,36 +5,90 @@ import SSHWire
 /// UserAuthClient is the client side of the SSH authentication protocol
 /// (RFC 4252) as a sans-I/O state machine: it asks for the `ssh-userauth`
 /// service, learns the server's methods with a `none` request, then tries
-/// the credentials it was given in order, as OpenSSH does.
+/// `publickey`, `keyboard-interactive` (RFC 4256) and `password` in the
+/// policy's order, as OpenSSH does, until the server says SUCCESS.
+///
+/// When a method needs a person (a password, the prompts of a
+/// keyboard-interactive round) the machine returns `.prompt` and waits for
+/// `answer(_:)`; nothing else is sent meanwhile.
 public struct UserAuthClient {
     /// A way to prove who we are.
     public enum Credential: Sendable {
         /// A private key, signing the session (RFC 4252 §7).
         case publicKey(SSHPrivateKey)
+        /// A password known in advance (library use; the CLI never takes one on
+        /// its command line). It answers the first `password` attempt and a
+        /// lone "Password:" prompt of keyboard-interactive without asking.
+        case password(SecureBytes)
     }
 
     /// What the layers around should do after a message.
     public enum Step {
         /// Send these payloads (each starts with its message number) and wait.
         case send([[UInt8]])
+        /// Send this payload, which holds a secret (a password, answers), and
+        /// wait; it is wiped when released.
+        case sendSecret(SecureBytes)
         /// Show this banner to the user (RFC 4252 §5.4), then keep waiting;
         /// its control characters are already made safe for a terminal.
         case banner(String)
+        /// Ask this, then call `answer(_:)` with the answers.
+        case prompt(AuthenticationPrompt)
         /// Authentication succeeded.
         case succeeded
     }
 
-    public let user: String
-    private var credentials: [Credential]
-    private var allowedMethods: [String]?
-    private var serverSignatureAlgorithms: [String]?
-    private var triedMethods: [String] = []
-    private var awaitingServiceAccept = false
-    private var pending = false
+    /// Where the exchange stands.
+    enum Phase {
+        /// Before `start()`.
+        case idle
+        /// SERVICE_REQUEST sent.
+        case awaitingServiceAccept
+        /// A USERAUTH_REQUEST (or INFO_RESPONSE) of this method is out.
+        case awaitingReply(method: String)
+        /// Paused on a prompt of this kind; `answer(_:)` resumes.
+        case awaitingAnswers(AuthenticationPrompt.Kind, questionCount: Int)
+        /// SUCCESS received, or failed for good.
+        case finished
+    }
 
-    public init(user: String, credentials: [Credential]) {
+    public let user: String
+    let policy: AuthenticationPolicy
+    /// All keys, to start over after partial success (OpenSSH `pubkey_reset`).
+    let keys: [SSHPrivateKey]
+    var untriedKeys: [SSHPrivateKey]
+    let password: SecureBytes?
+    var passwordCredentialUsed = false
+    var kbdPasswordCredentialUsed = false
+    var serverSignatureAlgorithms: [String]?
+    var phase = Phase.idle
+    /// The server's last list of methods that can continue.
+    var serverMethods: [String] = []
+    /// State of OpenSSH's `authmethod_get`: the list it walks, its position in
+    /// the preferred order, and the method in use.
+    var walkedList: [String]?
+    var preferredCursor = 0
+    var current: String?
+    /// Methods given up for this connection (no keys left, attempts used up,
+    /// nobody to answer).
+    var disabled: Set<String> = []
+    var passwordAttempts = 0
+    var keyboardInteractiveAttempts = 0
+
+    public init(user: String, credentials: [Credential], policy: AuthenticationPolicy = AuthenticationPolicy()) {
         self.user = user
-        self.credentials = credentials
+        self.policy = policy
+        var keys: [SSHPrivateKey] = []
+        var password: SecureBytes?
+        for credential in credentials {
+            switch credential {
+            case .publicKey(let key): keys.append(key)
+            case .password(let secret): if password == nil { password = secret }
+            }
+        }
+        self.keys = keys
+        self.untriedKeys = keys
+        self.password = password
     }
 
     /// Records the server's `server-sig-algs` (RFC 8308) to choose RSA signature algorithms.
@@ -44,7 +98,7 @@ public struct UserAuthClient {
 
     /// The SERVICE_REQUEST that starts authentication.
     public mutating func start() -> [UInt8] {
-        awaitingServiceAccept = true
+        phase = .awaitingServiceAccept
         var w = WireWriter()
         w.writeByte(MessageNumber.serviceRequest.rawValue)
         w.writeString("ssh-userauth")
@@ -56,85 +110,110 @@ public struct UserAuthClient {
         do {
             return try receiveMessage(payload, sessionID: sessionID)
         } catch let error as WireError {
+            phase = .finished
             throw SSHError(.protocolError, "malformed authentication message: \(error.message)")
+        } catch {
+            phase = .finished
+            throw error
+        }
+    }
+
+    /// Resumes after `.prompt`: `answers` holds one secret per question, or
+    /// is nil when nobody could answer. The answers are sent (the caller's
+    /// SecureBytes wipe themselves when released).
+    public mutating func answer(_ answers: [SecureBytes]?, sessionID: [UInt8]) throws -> Step {
+        guard case .awaitingAnswers(let kind, let count) = phase else {
+            throw SSHError(.protocolError, "an authentication answer arrived with no question pending")
+        }
+        switch kind {
+        case .password:
+            guard let answers, let secret = answers.first, answers.count == 1 else {
+                // Nobody to answer: give the method up, as ssh does when the
+                // prompt cannot be read, and go on with the next one.
+                disabled.insert("password")
+                return try proceed(sessionID: sessionID)
+            }
+            phase = .awaitingReply(method: "password")
+            return .sendSecret(UserAuthMessages.passwordRequest(user: user, password: secret))
+        case .keyboardInteractive:
+            phase = .awaitingReply(method: "keyboard-interactive")
+            guard let answers, answers.count == count else {
+                // The server waits for exactly `count` answers; empty ones fail
+                // this round cleanly, and the method is not tried again.
+                disabled.insert("keyboard-interactive")
+                return .sendSecret(UserAuthMessages.infoResponse(Array(repeating: SecureBytes([]), count: count)))
+            }
+            return .sendSecret(UserAuthMessages.infoResponse(answers))
         }
     }
 
     private mutating func receiveMessage(_ payload: [UInt8], sessionID: [UInt8]) throws -> Step {
         var r = WireReader(payload)
         let number = try r.readByte()
-        switch number {
-        case MessageNumber.serviceAccept.rawValue where awaitingServiceAccept:
-            awaitingServiceAccept = false
+        switch (number, phase) {
+        case (MessageNumber.serviceAccept.rawValue, .awaitingServiceAccept):
             let service = try r.readUTF8(maxLength: 64)
             guard service == "ssh-userauth" else {
                 throw SSHError(.protocolError, "the server accepted service \"\(terminalSafeText(service))\" instead of ssh-userauth")
             }
-            pending = true
+            phase = .awaitingReply(method: "none")
             return .send([request(method: "none")])
-        case MessageNumber.userauthBanner.rawValue:
+        case (MessageNumber.userauthBanner.rawValue, .awaitingReply), (MessageNumber.userauthBanner.rawValue, .awaitingAnswers),
+             (MessageNumber.userauthBanner.rawValue, .awaitingServiceAccept):
             let text = try r.readUTF8(maxLength: 64 * 1024)
             return .banner(terminalSafeText(text))
-        case MessageNumber.userauthSuccess.rawValue where pending:
-            pending = false
+        case (MessageNumber.userauthSuccess.rawValue, .awaitingReply):
+            phase = .finished
             return .succeeded
-        case MessageNumber.userauthFailure.rawValue where pending:
+        case (MessageNumber.userauthFailure.rawValue, .awaitingReply):
             let methods = try r.readNameList(maxLength: 4096, maxCount: 64)
-            _ = try r.readBool()  // partial success: the next method is simply tried
-            allowedMethods = methods
-            if let next = try nextAttempt(sessionID: sessionID) { return .send([next]) }
-            pending = false
-            throw SSHError(.authenticationFailed, "Permission denied (\(methods.joined(separator: ","))).")
+            let partial = try r.readBool()
+            serverMethods = methods
+            if partial {
+                // Another method is required too (AuthenticationMethods a,b):
+                // keys may sign again, as OpenSSH's pubkey_reset allows.
+                untriedKeys = keys
+            }
+            return try proceed(sessionID: sessionID)
+        case (MessageNumber.userauthInfoRequest.rawValue, .awaitingReply(method: "keyboard-interactive")):
+            return try infoRequest(UserAuthMessages.decodeInfoRequest(&r))
+        case (MessageNumber.userauthPasswordChangeRequest.rawValue, .awaitingReply(method: "password")):
+            let prompt = try UserAuthMessages.decodePasswordChangeRequest(&r)
+            throw SSHError(.authenticationFailed,
+                           "\(user)@\(policy.host): the password has expired and the server asks for a new one"
+                           + (prompt.isEmpty ? "" : " (\"\(prompt)\")")
+                           + "; ferry does not change passwords: change it with passwd on the server or with ssh, then try again")
         default:
             throw SSHError(.protocolError, "unexpected authentication message \(number)")
         }
     }
 
-    private mutating func nextAttempt(sessionID: [UInt8]) throws -> [UInt8]? {
-        while !credentials.isEmpty {
-            let credential = credentials.removeFirst()
-            switch credential {
-            case .publicKey(let key):
-                guard allowedMethods?.contains("publickey") ?? true else { continue }
-                guard let algorithm = signatureAlgorithm(for: key) else { continue }
-                triedMethods.append("publickey")
-                return try publicKeyRequest(key, algorithm: algorithm, sessionID: sessionID)
-            }
+    /// A keyboard-interactive round: answered at once when it asks nothing or
+    /// only for the password we were given; otherwise a prompt for the owner.
+    private mutating func infoRequest(_ request: UserAuthMessages.InfoRequest) throws -> Step {
+        let prompts = request.prompts
+        if prompts.isEmpty && (!policy.canPrompt || (request.name.isEmpty && request.instruction.isEmpty)) {
+            return .sendSecret(UserAuthMessages.infoResponse([]))
         }
-        return nil
+        if prompts.count == 1, let only = prompts.first, !only.echo, let password, !kbdPasswordCredentialUsed,
+           only.text.lowercased().contains("password") {
+            // OpenSSH's "password" devices ask exactly this; answering it with
+            // the password given is what clients call password fallback.
+            kbdPasswordCredentialUsed = true
+            return .sendSecret(UserAuthMessages.infoResponse([password]))
+        }
+        phase = .awaitingAnswers(.keyboardInteractive, questionCount: prompts.count)
+        guard policy.canPrompt else { return try answer(nil, sessionID: []) }
+        return .prompt(AuthenticationPrompt(kind: .keyboardInteractive, name: request.name,
+                                            instruction: request.instruction, questions: prompts))
     }
 
-    /// RSA keys sign with rsa-sha2-512 or -256 as the server allows; without
-    /// server-sig-algs, rsa-sha2-512 (every server since OpenSSH 7.2 takes it).
-    private func signatureAlgorithm(for key: SSHPrivateKey) -> SignatureAlgorithm? {
-        guard key.type == .rsa else { return key.type.defaultSignatureAlgorithm }
-        guard let offered = serverSignatureAlgorithms else { return .rsaSHA512 }
-        return [SignatureAlgorithm.rsaSHA512, .rsaSHA256].first { offered.contains($0.rawValue) }
-    }
-
-    private func request(method: String) -> [UInt8] {
+    func request(method: String) -> [UInt8] {
         var w = WireWriter()
         w.writeByte(MessageNumber.userauthRequest.rawValue)
         w.writeString(user)
         w.writeString("ssh-connection")
         w.writeString(method)
         return w.bytes
-    }
-
-    private func publicKeyRequest(_ key: SSHPrivateKey, algorithm: SignatureAlgorithm, sessionID: [UInt8]) throws -> [UInt8] {
-        var body = WireWriter()
-        body.writeByte(MessageNumber.userauthRequest.rawValue)
-        body.writeString(user)
-        body.writeString("ssh-connection")
-        body.writeString("publickey")
-        body.writeBool(true)
-        body.writeString(algorithm.rawValue)
-        body.writeString(key.publicKey.blob)
-        var signed = WireWriter()
-        signed.writeString(sessionID)
-        signed.writeRaw(body.bytes)
-        let signature = try key.sign(signed.bytes, algorithm: algorithm)
-        body.writeString(signature)
-        return body.bytes
     }
 }

@@ -14,6 +14,9 @@ public struct ClientConnectionStateMachine {
         case keysEstablished(NegotiatedAlgorithms)
         /// The server's authentication banner, to show on stderr.
         case banner(String)
+        /// Authentication needs answers (a password, keyboard-interactive
+        /// prompts); call `answerAuthenticationPrompt` with them.
+        case authenticationPrompt(AuthenticationPrompt)
         /// SSH_MSG_DEBUG the server marked for display.
         case debug(String)
         /// Authentication succeeded: channels may be opened.
@@ -29,10 +32,11 @@ public struct ClientConnectionStateMachine {
     private var events: [Event] = []
 
     public init(transport: TransportConfiguration, user: String, credentials: [UserAuthClient.Credential],
+                authentication: AuthenticationPolicy = AuthenticationPolicy(),
                 multiplexer: ChannelMultiplexer.Configuration = .init(role: .client),
                 allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         self.transport = SSHTransport(configuration: transport, allocator: allocator)
-        self.auth = UserAuthClient(user: user, credentials: credentials)
+        self.auth = UserAuthClient(user: user, credentials: credentials, policy: authentication)
         self.mux = ChannelMultiplexer(configuration: multiplexer, allocator: allocator)
     }
 
@@ -69,6 +73,15 @@ public struct ClientConnectionStateMachine {
     /// the next `nextEvent(output:)`.
     public mutating func hostKeyAccepted(output out: inout ByteBuffer) throws {
         try transport.hostKeyAccepted(output: &out)
+    }
+
+    /// Resumes authentication after `.authenticationPrompt` with one answer
+    /// per question, or nil when nobody could answer (the method is given up).
+    public mutating func answerAuthenticationPrompt(_ answers: [SecureBytes]?, output out: inout ByteBuffer) throws {
+        guard !isAuthenticated, let sessionID = transport.sessionID else {
+            throw SSHError(.protocolError, "an authentication answer with no authentication under way")
+        }
+        try perform(auth.answer(answers, sessionID: sessionID), output: &out)
     }
 
     /// Writes SSH_MSG_DISCONNECT before the socket is closed.
@@ -122,19 +135,28 @@ public struct ClientConnectionStateMachine {
                 guard !isAuthenticated, let sessionID = transport.sessionID else {
                     throw SSHError(.protocolError, "authentication message \(number) after authentication")
                 }
-                switch try auth.receive(Array(payload.readableBytesView), sessionID: sessionID) {
-                case .send(let payloads):
-                    for p in payloads { try transport.sendPayload(into: &out) { $0.writeBytes(p) } }
-                case .banner(let text):
-                    events.append(.banner(text))
-                case .succeeded:
-                    isAuthenticated = true
-                    try transport.authenticationSucceeded()
-                    events.append(.authenticated)
-                }
+                try perform(auth.receive(Array(payload.readableBytesView), sessionID: sessionID), output: &out)
             } else {
                 throw SSHError(.protocolError, "unexpected message \(number) from the server")
             }
+        }
+    }
+
+    /// Carries out what the authentication layer asked for.
+    private mutating func perform(_ step: UserAuthClient.Step, output out: inout ByteBuffer) throws {
+        switch step {
+        case .send(let payloads):
+            for p in payloads { try transport.sendPayload(into: &out) { $0.writeBytes(p) } }
+        case .sendSecret(let secret):
+            try secret.withUnsafeBytes { bytes in try transport.sendPayload(into: &out) { $0.writeBytes(bytes) } }
+        case .banner(let text):
+            events.append(.banner(text))
+        case .prompt(let prompt):
+            events.append(.authenticationPrompt(prompt))
+        case .succeeded:
+            isAuthenticated = true
+            try transport.authenticationSucceeded()
+            events.append(.authenticated)
         }
     }
 }

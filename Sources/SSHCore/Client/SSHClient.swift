@@ -32,6 +32,11 @@ public final class SSHClient: Sendable {
         public var verifyHostKey: @Sendable (SSHPublicKey) async throws -> Void
         /// Called with server banners and debug messages meant for display.
         public var onMessage: @Sendable (String) -> Void
+        /// Method order and switches (PreferredAuthentications, BatchMode…).
+        /// `canPrompt` is set from `answerPrompt`; an empty `host` becomes `host`.
+        public var authentication = AuthenticationPolicy()
+        /// Answers password and keyboard-interactive prompts; nil: nobody to ask.
+        public var answerPrompt: AuthenticationPromptHandler?
 
         public init(host: String, port: Int = 22, user: String, credentials: [UserAuthClient.Credential],
                     transport: TransportConfiguration, connectTimeout: Duration = .seconds(30),
@@ -74,10 +79,14 @@ public final class SSHClient: Sendable {
             let handlerPromise = eventLoop.makePromise(of: NIOLoopBound<SSHClientHandler>.self)
             let install: @Sendable (Channel) -> EventLoopFuture<Void> = { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        var policy = configuration.authentication
+                        policy.canPrompt = configuration.answerPrompt != nil
+                        if policy.host.isEmpty { policy.host = configuration.host }
                         let machine = ClientConnectionStateMachine(
                             transport: configuration.transport, user: configuration.user,
-                            credentials: configuration.credentials, allocator: channel.allocator)
+                            credentials: configuration.credentials, authentication: policy, allocator: channel.allocator)
                         let handler = SSHClientHandler(machine: machine, eventLoop: channel.eventLoop, verifyHostKey: verify, onMessage: onMessage)
+                        handler.answerPrompt = configuration.answerPrompt
                         if let alive = configuration.serverAliveInterval {
                             handler.serverAliveInterval = .nanoseconds(max(1, Int64(alive.components.seconds) * 1_000_000_000
                                 + alive.components.attoseconds / 1_000_000_000))

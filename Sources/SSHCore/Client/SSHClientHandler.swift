@@ -23,6 +23,8 @@ final class SSHClientHandler: ChannelInboundHandler {
     let onMessage: @Sendable (String) -> Void
     /// Decides whether the server's host key is trusted (known_hosts, prompts).
     let verifyHostKey: @Sendable (SSHPublicKey) async throws -> Void
+    /// Answers password and keyboard-interactive prompts; nil: nobody to ask.
+    var answerPrompt: AuthenticationPromptHandler?
     private(set) var negotiated: NegotiatedAlgorithms?
     /// ServerAliveInterval / ServerAliveCountMax, as ssh_config(5) defines them.
     var serverAliveInterval: TimeAmount?
@@ -121,6 +123,8 @@ final class SSHClientHandler: ChannelInboundHandler {
                 negotiated = algorithms
             case .banner(let text), .debug(let text):
                 onMessage(text)
+            case .authenticationPrompt(let prompt):
+                startAuthenticationPrompt(prompt)
             case .authenticated:
                 authenticated.succeed(())
                 startKeepalives()
@@ -191,6 +195,35 @@ final class SSHClientHandler: ChannelInboundHandler {
         }
         do {
             try machine.hostKeyAccepted(output: &output)
+            try dispatchEvents()
+        } catch {
+            fail(error, context: context)
+            return
+        }
+        flush()
+    }
+
+    /// Asks for authentication answers off the event loop (a terminal read
+    /// or askpass blocks) and resumes authentication on it with them.
+    private func startAuthenticationPrompt(_ prompt: AuthenticationPrompt) {
+        guard let context else { return }
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let ask = answerPrompt
+        Task {
+            do {
+                let answers = try await ask?(prompt)
+                loop.execute { bound.value.resumeAfterPrompt(.success(answers)) }
+            } catch {
+                loop.execute { bound.value.resumeAfterPrompt(.failure(error)) }
+            }
+        }
+    }
+
+    private func resumeAfterPrompt(_ result: Result<[SecureBytes]?, Error>) {
+        guard let context, failure == nil else { return }
+        do {
+            try machine.answerAuthenticationPrompt(result.get(), output: &output)
             try dispatchEvents()
         } catch {
             fail(error, context: context)

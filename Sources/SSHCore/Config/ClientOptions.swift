@@ -40,6 +40,8 @@ public struct ClientOptions: Sendable {
     public var pubkeyAuthentication: String?
     public var passwordAuthentication: Bool?
     public var kbdInteractiveAuthentication: Bool?
+    /// NumberOfPasswordPrompts: password (and keyboard-interactive) attempts.
+    public var numberOfPasswordPrompts: Int?
     /// AddressFamily: `any`, `inet` or `inet6`.
     public var addressFamily: String?
     /// IgnoreUnknown: a pattern list of keywords that are not errors when unknown.
@@ -58,7 +60,7 @@ public struct ClientOptions: Sendable {
         "stricthostkeychecking", "checkhostip", "userknownhostsfile", "globalknownhostsfile",
         "hashknownhosts", "hostkeyalias", "batchmode", "loglevel", "proxyjump", "proxycommand",
         "preferredauthentications", "pubkeyauthentication", "passwordauthentication",
-        "kbdinteractiveauthentication", "addressfamily", "ignoreunknown",
+        "kbdinteractiveauthentication", "addressfamily", "ignoreunknown", "numberofpasswordprompts",
     ]
 
     /// Parses `Keyword=Value` or `Keyword Value` as `-o` takes it (the same
@@ -130,6 +132,11 @@ public struct ClientOptions: Sendable {
             if passwordAuthentication == nil { passwordAuthentication = try Self.yesNo(keyword, value) }
         case "kbdinteractiveauthentication":
             if kbdInteractiveAuthentication == nil { kbdInteractiveAuthentication = try Self.yesNo(keyword, value) }
+        case "numberofpasswordprompts":
+            guard let n = Int(value), n >= 0 else {
+                throw SSHError(.invalidConfiguration, "\(keyword): integer value '\(value)' is invalid")
+            }
+            if numberOfPasswordPrompts == nil { numberOfPasswordPrompts = n }
         case "pubkeyauthentication":
             let v: String
             switch value.lowercased() {

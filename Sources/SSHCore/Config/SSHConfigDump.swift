@@ -39,6 +39,7 @@ public enum SSHConfigDump {
         add("passwordauthentication", flag(options.passwordAuthentication ?? true))
         add("pubkeyauthentication", options.pubkeyAuthentication ?? "true")
         add("stricthostkeychecking", strictName(options.strictHostKeyChecking ?? .ask))
+        add("numberofpasswordprompts", String(options.numberOfPasswordPrompts ?? 3))
         add("serveralivecountmax", String(options.serverAliveCountMax ?? 3))
         add("serveraliveinterval", String(seconds(options.serverAliveInterval ?? .zero)))
         add("ciphers", algorithms.ciphers.joined(separator: ","))

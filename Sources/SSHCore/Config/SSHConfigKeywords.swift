@@ -63,7 +63,7 @@ public enum SSHConfigKeywords {
         "exitonforwardfailure", "xauthlocation", "gatewayports", "kbdinteractivedevices",
         "hostbasedauthentication", "addkeystoagent", "remoteforward", "localforward",
         "permitremoteopen", "escapechar", "connectionattempts", "tcpkeepalive", "keepalive",
-        "numberofpasswordprompts", "syslogfacility", "logverbose", "dynamicforward",
+        "syslogfacility", "logverbose", "dynamicforward",
         "casignaturealgorithms", "bindaddress", "bindinterface", "clearallforwardings",
         "enablesshkeysign", "verifyhostkeydns", "nohostauthenticationforlocalhost", "sendenv",
         "setenv", "controlpath", "controlmaster", "controlpersist", "tunnel", "tunneldevice",

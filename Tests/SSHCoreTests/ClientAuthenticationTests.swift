@@ -1,0 +1,56 @@
+import NIOCore
+import SSHCrypto
+import SSHWire
+import Testing
+@testable import SSHCore
+
+/// Authentication prompts through the whole client machine, over an
+/// encrypted in-memory connection, and the options that set the policy.
+@Suite("client authentication through the connection machine")
+struct ClientAuthenticationTests {
+    @Test("a password prompt pauses the machine; the answer resumes it")
+    func passwordPromptRoundTrip() throws {
+        var session = try ClientSession(client: ClientConnectionStateMachine(
+            transport: TransportConfiguration(role: .client), user: "alice", credentials: [],
+            authentication: AuthenticationPolicy(canPrompt: true, host: "h")))
+        try session.establish()
+        try session.server.send(message(MessageNumber.serviceAccept.rawValue) { $0.writeString("ssh-userauth") })
+        try session.deliver()
+        _ = try session.serverReads()  // none
+        try session.server.send(message(MessageNumber.userauthFailure.rawValue) { $0.writeString("password"); $0.writeBool(false) })
+        let events = try session.deliver()
+        guard case .authenticationPrompt(let prompt)? = events.last else { throw TestFailure("no prompt: \(events)") }
+        #expect(prompt.kind == .password && prompt.questions.first?.text == "alice@h's password: ")
+        #expect(try session.serverReads().isEmpty, "nothing is sent while the prompt is pending")
+
+        var out = ByteBuffer()
+        try session.client.answerAuthenticationPrompt([SecureBytes(Array("pw".utf8))], output: &out)
+        session.toServer.writeBuffer(&out)
+        let sent = try session.serverReads()
+        var expected = WireWriter()
+        expected.writeByte(MessageNumber.userauthRequest.rawValue)
+        expected.writeString("alice"); expected.writeString("ssh-connection"); expected.writeString("password")
+        expected.writeBool(false); expected.writeString("pw")
+        #expect(sent == [expected.bytes])
+        try session.server.send([MessageNumber.userauthSuccess.rawValue])
+        #expect(try session.deliver().contains { if case .authenticated = $0 { true } else { false } })
+    }
+
+    @Test("ssh_config options become the policy, with ssh's defaults")
+    func policyFromOptions() throws {
+        let defaults = ClientOptions().authenticationPolicy(host: "h")
+        #expect(defaults == AuthenticationPolicy(host: "h"))
+        #expect(defaults.preferredMethods == ["publickey", "keyboard-interactive", "password"] && defaults.numberOfPasswordPrompts == 3)
+        var o = ClientOptions()
+        for option in ["PreferredAuthentications=password,publickey", "PubkeyAuthentication=no", "PasswordAuthentication=yes",
+                       "KbdInteractiveAuthentication=no", "BatchMode=yes", "NumberOfPasswordPrompts=1"] {
+            try o.apply(option: option)
+        }
+        #expect(o.authenticationPolicy(host: "h") == AuthenticationPolicy(
+            preferredMethods: ["password", "publickey"], publicKey: false, password: true, keyboardInteractive: false,
+            batchMode: true, numberOfPasswordPrompts: 1, host: "h"))
+        var bad = ClientOptions()
+        #expect(throws: SSHError.self) { try bad.apply(option: "NumberOfPasswordPrompts=-1") }
+        #expect(throws: SSHError.self) { try bad.apply(option: "NumberOfPasswordPrompts=many") }
+    }
+}
