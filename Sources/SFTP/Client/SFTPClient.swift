@@ -1,0 +1,244 @@
+import NIOCore
+
+/// SFTPClient is an SFTP v3 session over a `ByteStream`: one async method
+/// per request of draft-ietf-secsh-filexfer-02 and per OpenSSH extension.
+///
+/// Methods may be called concurrently: requests reach the server in call
+/// order, replies are matched by id whatever their order, and an error
+/// surfaces at the call whose request caused it. A protocol violation by
+/// the server (bad packet, reply for no request) ends the session and fails
+/// every call after it.
+///
+/// The session ends when `close()` is called or the stream ends; until
+/// then its reader and writer tasks keep it alive.
+public final class SFTPClient: Sendable {
+    let connection: SFTPConnection
+
+    /// The protocol version the server speaks (always 3).
+    public var serverVersion: UInt32 { connection.serverVersion }
+    /// The extensions the server advertised in SSH_FXP_VERSION, in its order.
+    public var extensions: [SFTPExtensionPair] { connection.extensions }
+    /// The server's limits@openssh.com reply, or nil when not advertised.
+    public let limits: SFTPLimits?
+
+    /// Starts a session: exchanges versions and, when the server offers
+    /// limits@openssh.com, asks for its limits (they size the pipelines).
+    public static func connect(over stream: some ByteStream) async throws -> SFTPClient {
+        let connection = try await SFTPConnection.start(over: stream)
+        var limits: SFTPLimits?
+        if Self.advertises(.limits, in: connection.extensions) {
+            let reply = try await connection.request(.extended(name: SFTPExtension.limits.name, data: ByteBuffer()))
+            limits = try SFTPLimits.decode(try Self.extendedReply(reply, "limits@openssh.com"))
+        }
+        return SFTPClient(connection: connection, limits: limits)
+    }
+
+    private init(connection: SFTPConnection, limits: SFTPLimits?) {
+        self.connection = connection
+        self.limits = limits
+    }
+
+    /// Ends the session: later calls fail, calls in flight fail, and the
+    /// server sees the end of its input.
+    public func close() { connection.close() }
+
+    /// Block length for READ (from limits@openssh.com, else 32 KiB).
+    public var readBlockLength: Int { limits?.readBlockLength ?? SFTPProtocol.defaultBlockLength }
+    /// Block length for WRITE (from limits@openssh.com, else 32 KiB).
+    public var writeBlockLength: Int { limits?.writeBlockLength ?? SFTPProtocol.defaultBlockLength }
+
+    /// True when the server advertised `ext` with the version ferry implements.
+    public func supports(_ ext: SFTPExtension) -> Bool { Self.advertises(ext, in: extensions) }
+
+    static func advertises(_ ext: SFTPExtension, in extensions: [SFTPExtensionPair]) -> Bool {
+        // The first advertisement of a name counts, as in OpenSSH's client.
+        extensions.first { $0.name == ext.name }?.version == ext.version
+    }
+
+    // MARK: Files
+
+    /// SSH_FXP_OPEN. `attributes` apply when the file is created (mode).
+    public func open(_ path: SFTPPath, flags: SFTPOpenFlags, attributes: SFTPAttributes = .none) async throws -> SFTPHandle {
+        try Self.handle(try await connection.request(.open(path: path, flags: flags, attributes: attributes)), "open \(path)")
+    }
+
+    /// SSH_FXP_CLOSE of a file or directory handle.
+    public func close(_ handle: SFTPHandle) async throws {
+        try Self.ok(try await connection.request(.close(handle: handle)), "close")
+    }
+
+    /// SSH_FXP_READ: up to `length` bytes at `offset`, nil at end of file.
+    /// Fewer bytes than asked is not the end of the file (servers may
+    /// return short reads anywhere); more than asked is a protocol error.
+    public func read(_ handle: SFTPHandle, offset: UInt64, length: UInt32) async throws -> ByteBuffer? {
+        let reply = try await connection.request(.read(handle: handle, offset: offset, length: length), maxData: Int(length))
+        return try Self.data(reply, "read")
+    }
+
+    /// SSH_FXP_WRITE of `data` at `offset` (ignored by OpenSSH for files
+    /// opened with `.append`).
+    public func write(_ handle: SFTPHandle, offset: UInt64, data: ByteBuffer) async throws {
+        try Self.ok(try await connection.request(.write(handle: handle, offset: offset, data: data)), "write")
+    }
+
+    // MARK: Attributes
+
+    /// SSH_FXP_STAT: follows symbolic links.
+    public func stat(_ path: SFTPPath) async throws -> SFTPAttributes {
+        try Self.attributes(try await connection.request(.stat(path: path)), "stat \(path)")
+    }
+
+    /// SSH_FXP_LSTAT: a final symbolic link is described, not followed.
+    public func lstat(_ path: SFTPPath) async throws -> SFTPAttributes {
+        try Self.attributes(try await connection.request(.lstat(path: path)), "lstat \(path)")
+    }
+
+    /// SSH_FXP_FSTAT of an open handle.
+    public func fstat(_ handle: SFTPHandle) async throws -> SFTPAttributes {
+        try Self.attributes(try await connection.request(.fstat(handle: handle)), "fstat")
+    }
+
+    /// SSH_FXP_SETSTAT: size (truncate), owner, mode, times.
+    public func setstat(_ path: SFTPPath, _ attributes: SFTPAttributes) async throws {
+        try Self.ok(try await connection.request(.setstat(path: path, attributes: attributes)), "setstat \(path)")
+    }
+
+    /// SSH_FXP_FSETSTAT on an open handle.
+    public func fsetstat(_ handle: SFTPHandle, _ attributes: SFTPAttributes) async throws {
+        try Self.ok(try await connection.request(.fsetstat(handle: handle, attributes: attributes)), "fsetstat")
+    }
+
+    // MARK: Directories
+
+    /// SSH_FXP_OPENDIR.
+    public func opendir(_ path: SFTPPath) async throws -> SFTPHandle {
+        try Self.handle(try await connection.request(.opendir(path: path)), "opendir \(path)")
+    }
+
+    /// SSH_FXP_READDIR: the next batch of entries, nil at the end. Names are
+    /// the server's: check `componentProblem` before joining one to a path.
+    public func readdir(_ handle: SFTPHandle) async throws -> [SFTPName]? {
+        let reply = try await connection.request(.readdir(handle: handle))
+        if case .status(let status) = reply, status.code == .eof { return nil }
+        return try Self.names(reply, "readdir")
+    }
+
+    /// Every entry of a directory (opendir, readdir to the end, close),
+    /// `.` and `..` included as the server sends them.
+    public func listDirectory(_ path: SFTPPath) async throws -> [SFTPName] {
+        let handle = try await opendir(path)
+        var entries: [SFTPName] = []
+        do {
+            while let batch = try await readdir(handle) { entries += batch }
+        } catch {
+            try? await close(handle)
+            throw error
+        }
+        try await close(handle)
+        return entries
+    }
+
+    /// SSH_FXP_MKDIR.
+    public func mkdir(_ path: SFTPPath, attributes: SFTPAttributes = .none) async throws {
+        try Self.ok(try await connection.request(.mkdir(path: path, attributes: attributes)), "mkdir \(path)")
+    }
+
+    /// SSH_FXP_RMDIR.
+    public func rmdir(_ path: SFTPPath) async throws {
+        try Self.ok(try await connection.request(.rmdir(path: path)), "rmdir \(path)")
+    }
+
+    // MARK: Names
+
+    /// SSH_FXP_REMOVE of a file.
+    public func remove(_ path: SFTPPath) async throws {
+        try Self.ok(try await connection.request(.remove(path: path)), "remove \(path)")
+    }
+
+    /// SSH_FXP_RENAME: OpenSSH refuses when `newPath` exists; see `posixRename`.
+    public func rename(_ oldPath: SFTPPath, to newPath: SFTPPath) async throws {
+        try Self.ok(try await connection.request(.rename(oldPath: oldPath, newPath: newPath)), "rename \(oldPath)")
+    }
+
+    /// SSH_FXP_REALPATH: the canonical absolute path.
+    public func realpath(_ path: SFTPPath) async throws -> SFTPPath {
+        try Self.singleName(try await connection.request(.realpath(path: path)), "realpath \(path)").path
+    }
+
+    /// SSH_FXP_READLINK: the target of a symbolic link.
+    public func readlink(_ path: SFTPPath) async throws -> SFTPPath {
+        try Self.singleName(try await connection.request(.readlink(path: path)), "readlink \(path)").path
+    }
+
+    /// SSH_FXP_SYMLINK: creates `linkPath` pointing at `target` (sent in
+    /// OpenSSH's order; see `SFTPRequest.symlink`).
+    public func symlink(at linkPath: SFTPPath, pointingTo target: SFTPPath) async throws {
+        try Self.ok(try await connection.request(.symlink(linkPath: linkPath, targetPath: target)), "symlink \(linkPath)")
+    }
+
+    /// SSH_FXP_EXTENDED with any name: the raw reply, for extensions this
+    /// client has no method for.
+    public func extended(_ name: String, data: ByteBuffer = ByteBuffer()) async throws -> SFTPReply {
+        try await connection.request(.extended(name: name, data: data))
+    }
+
+    // MARK: Reply checks
+
+    static func unexpected(_ reply: SFTPReply, _ operation: String) -> SFTPError {
+        SFTPError(.unexpectedReply, "\(operation): the SFTP server answered with \(reply.type)")
+    }
+
+    static func ok(_ reply: SFTPReply, _ operation: @autoclosure () -> String) throws {
+        guard case .status(let status) = reply else { throw unexpected(reply, operation()) }
+        guard status.code == .ok else { throw SFTPError(status: status, operation: operation()) }
+    }
+
+    static func handle(_ reply: SFTPReply, _ operation: @autoclosure () -> String) throws -> SFTPHandle {
+        switch reply {
+        case .handle(let handle): return handle
+        case .status(let status): throw SFTPError(status: status, operation: operation())
+        default: throw unexpected(reply, operation())
+        }
+    }
+
+    static func data(_ reply: SFTPReply, _ operation: @autoclosure () -> String) throws -> ByteBuffer? {
+        switch reply {
+        case .data(let data): return data
+        case .status(let status) where status.code == .eof: return nil
+        case .status(let status): throw SFTPError(status: status, operation: operation())
+        default: throw unexpected(reply, operation())
+        }
+    }
+
+    static func attributes(_ reply: SFTPReply, _ operation: @autoclosure () -> String) throws -> SFTPAttributes {
+        switch reply {
+        case .attributes(let attributes): return attributes
+        case .status(let status): throw SFTPError(status: status, operation: operation())
+        default: throw unexpected(reply, operation())
+        }
+    }
+
+    static func names(_ reply: SFTPReply, _ operation: @autoclosure () -> String) throws -> [SFTPName] {
+        switch reply {
+        case .name(let names): return names
+        case .status(let status): throw SFTPError(status: status, operation: operation())
+        default: throw unexpected(reply, operation())
+        }
+    }
+
+    static func singleName(_ reply: SFTPReply, _ operation: @autoclosure () -> String) throws -> SFTPName {
+        let names = try names(reply, operation())
+        guard names.count == 1, let name = names.first else {
+            throw SFTPError(.unexpectedReply, "\(operation()): the SFTP server returned \(names.count) names where one belongs")
+        }
+        return name
+    }
+
+    static func extendedReply(_ reply: SFTPReply, _ operation: @autoclosure () -> String) throws -> ByteBuffer {
+        switch reply {
+        case .extendedReply(let data): return data
+        case .status(let status): throw SFTPError(status: status, operation: operation())
+        default: throw unexpected(reply, operation())
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import NIOCore
+import Synchronization
+
+/// SFTPConnection matches requests and replies over one `ByteStream`: the
+/// engine under `SFTPClient` and the pipelines.
+///
+/// Requests are written in the order `send` is called (ids are assigned and
+/// the packet queued under one lock, and a single writer task drains the
+/// queue), so a caller that issues reads in file order has them reach the
+/// server in file order. One reader task cuts replies from the stream and
+/// completes each pending request by id, in whatever order they come. A
+/// reply for no pending request, an undecodable packet or the end of the
+/// stream fails every pending request and every later one: after a protocol
+/// error the two sides no longer agree about what is outstanding.
+final class SFTPConnection: Sendable {
+    /// Called once with the reply to a request, on the reader task: it must
+    /// not block.
+    typealias Completion = @Sendable (Result<SFTPReply, SFTPError>) -> Void
+
+    private struct Pending {
+        let type: SFTPPacketType
+        /// For READ: the most data the reply may carry.
+        let maxData: Int
+        let completion: Completion
+    }
+
+    private struct State {
+        var nextID: UInt32 = 0
+        var pending: [UInt32: Pending] = [:]
+        var failure: SFTPError?
+    }
+
+    private let stream: any ByteStream
+    private let state = Mutex(State())
+    private let outbound: AsyncStream<ByteBuffer>.Continuation
+    private let allocator = ByteBufferAllocator()
+
+    /// The server's VERSION: the protocol version and its extensions.
+    let serverVersion: UInt32
+    let extensions: [SFTPExtensionPair]
+
+    /// Sends SSH_FXP_INIT, waits for SSH_FXP_VERSION, and starts the
+    /// reader and writer tasks.
+    static func start(over stream: any ByteStream) async throws -> SFTPConnection {
+        try await stream.write(SFTPMessage.initialize(version: SFTPProtocol.version, extensions: []).encoded())
+        var decoder = SFTPFrameDecoder()
+        var first: ByteBuffer?
+        while first == nil {
+            guard let chunk = try await stream.read() else {
+                throw SFTPError(.connectionClosed, "the SFTP server closed the stream before sending its version")
+            }
+            decoder.append(chunk)
+            first = try decoder.next()
+        }
+        guard let body = first, case .version(let version, let extensions) = try SFTPMessage.decode(body) else {
+            throw SFTPError(.unexpectedReply, "the SFTP server's first packet is not SSH_FXP_VERSION")
+        }
+        guard version == SFTPProtocol.version else {
+            throw SFTPError(.unsupportedVersion, "the SFTP server speaks protocol version \(version); ferry speaks version 3")
+        }
+        let connection = SFTPConnection(stream: stream, version: version, extensions: extensions)
+        connection.startTasks(decoder: decoder)
+        return connection
+    }
+
+    private init(stream: any ByteStream, version: UInt32, extensions: [SFTPExtensionPair]) {
+        self.stream = stream
+        self.serverVersion = version
+        self.extensions = extensions
+        (self.outboundStream, self.outbound) = AsyncStream.makeStream(of: ByteBuffer.self)
+    }
+
+    private let outboundStream: AsyncStream<ByteBuffer>
+
+    private func startTasks(decoder: SFTPFrameDecoder) {
+        Task { await self.writeLoop() }
+        Task { await self.readLoop(decoder: decoder) }
+    }
+
+    /// Queues `request`; `completion` gets its reply or the error that
+    /// ended the connection. `maxData` bounds a READ's DATA reply.
+    func send(_ request: SFTPRequest, maxData: Int = 0, completion: @escaping Completion) {
+        var packet = allocator.buffer(capacity: Self.capacity(for: request))
+        SFTPMessage.request(id: 0, request).encode(into: &packet)
+        let failure: SFTPError? = state.withLock { state in
+            if let failure = state.failure { return failure }
+            var id = state.nextID
+            // Skip ids still outstanding after 2^32 requests.
+            while state.pending[id] != nil { id &+= 1 }
+            state.nextID = id &+ 1
+            packet.setInteger(id, at: packet.readerIndex + 5)
+            state.pending[id] = Pending(type: request.type, maxData: maxData, completion: completion)
+            outbound.yield(packet)
+            return nil
+        }
+        if let failure { completion(.failure(failure)) }
+    }
+
+    /// Sends `request` and waits for its reply.
+    func request(_ request: SFTPRequest, maxData: Int = 0) async throws -> SFTPReply {
+        try await withCheckedThrowingContinuation { continuation in
+            send(request, maxData: maxData) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Stops writing: no request is sent after this one returns; the server
+    /// sees the end of its input and closes, which ends the reader.
+    func close() {
+        fail(SFTPError(.connectionClosed, "the SFTP session was closed"))
+    }
+
+    /// Number of requests waiting for replies (for tests and the pipelines).
+    var outstanding: Int { state.withLock { $0.pending.count } }
+
+    private static func capacity(for request: SFTPRequest) -> Int {
+        if case .write(_, _, let data) = request { return data.readableBytes + 300 }
+        return 128
+    }
+
+    private func writeLoop() async {
+        for await packet in outboundStream {
+            do {
+                try await stream.write(packet)
+            } catch {
+                fail(SFTPError(.connectionClosed, "writing to the SFTP server failed: \(error)"))
+                break
+            }
+        }
+        try? await stream.closeWrite()
+    }
+
+    private func readLoop(decoder: SFTPFrameDecoder) async {
+        var decoder = decoder
+        do {
+            while true {
+                while let body = try decoder.next() {
+                    try dispatch(try SFTPMessage.decode(body))
+                }
+                guard let chunk = try await stream.read() else { break }
+                decoder.append(chunk)
+            }
+            let partial = decoder.bufferedBytes > 0 ? " in the middle of a packet" : ""
+            fail(SFTPError(.connectionClosed, "the SFTP server closed the connection\(partial)"))
+        } catch let error as SFTPError {
+            fail(error)
+        } catch {
+            fail(SFTPError(.connectionClosed, "reading from the SFTP server failed: \(error)"))
+        }
+    }
+
+    private func dispatch(_ message: SFTPMessage) throws {
+        guard case .reply(let id, let reply) = message else {
+            throw SFTPError(.unexpectedReply, "the SFTP server sent \(message.type) where only replies may come")
+        }
+        guard let pending = state.withLock({ $0.pending.removeValue(forKey: id) }) else {
+            throw SFTPError(.unexpectedReply, "the SFTP server sent a \(reply.type) reply for request \(id), which is not outstanding")
+        }
+        if case .data(let data) = reply, pending.type == .read, data.readableBytes > pending.maxData {
+            // More than asked for: a server trying to make us write past the
+            // block. Fatal for the session, like any protocol violation.
+            let error = SFTPError(.tooMuchData, "the SFTP server returned \(data.readableBytes) bytes for a read of \(pending.maxData)")
+            pending.completion(.failure(error))
+            throw error
+        }
+        pending.completion(.success(reply))
+    }
+
+    private func fail(_ error: SFTPError) {
+        let pending = state.withLock { state -> [Pending] in
+            if state.failure == nil { state.failure = error }
+            let pending = Array(state.pending.values)
+            state.pending.removeAll()
+            return pending
+        }
+        outbound.finish()
+        for request in pending { request.completion(.failure(error)) }
+    }
+}

@@ -1,0 +1,117 @@
+import NIOCore
+
+/// ReadPipeline reads one remote file (or a range of it) with many READ
+/// requests in flight, the engine under get, resume and sync.
+///
+/// Requests go out in file order; the window of outstanding requests
+/// starts at one and grows by one per reply up to `maxOutstanding`.
+/// Replies are taken in whatever order they come and held until the bytes
+/// before them have arrived, so `sink` sees the file in order, once. A
+/// short read (fewer bytes than asked, which servers may send anywhere) is
+/// kept and the missing tail asked for again at once: treating it as the
+/// end, or skipping the gap, is how SFTP clients have silently truncated
+/// files. EOF ends the file at the lowest offset that reported it; data
+/// beyond that offset means the file changed underneath and is an error.
+public struct ReadPipeline: Sendable {
+    public let client: SFTPClient
+    public let handle: SFTPHandle
+    /// Bytes per READ (limits@openssh.com's read length, else 32 KiB).
+    public let blockLength: Int
+    /// The most READs outstanding at once.
+    public let maxOutstanding: Int
+    /// Where reading starts (a resumed download starts past what it has).
+    public let startOffset: UInt64
+    /// Where reading stops at the latest; nil reads to EOF.
+    public let endOffset: UInt64?
+
+    public init(client: SFTPClient, handle: SFTPHandle, blockLength: Int? = nil, maxOutstanding: Int = 64,
+                startOffset: UInt64 = 0, endOffset: UInt64? = nil) {
+        self.client = client
+        self.handle = handle
+        self.blockLength = max(1, min(blockLength ?? client.readBlockLength, SFTPProtocol.maxReadLength))
+        self.maxOutstanding = max(1, maxOutstanding)
+        self.startOffset = startOffset
+        self.endOffset = endOffset
+    }
+
+    private struct Completion: Sendable {
+        let range: PipelineRange
+        let result: Result<SFTPReply, SFTPError>
+    }
+
+    /// Reads until EOF (or `endOffset`), handing `sink` each piece with
+    /// its offset, in file order. Returns the offset where reading ended.
+    @discardableResult
+    public func run(_ sink: (UInt64, ByteBuffer) async throws -> Void) async throws -> UInt64 {
+        let (completions, continuation) = AsyncStream.makeStream(of: Completion.self)
+        defer { continuation.finish() }
+        var window = PipelineWindow(limit: maxOutstanding)
+        var nextOffset = startOffset
+        var delivered = startOffset
+        var outstanding = 0
+        var endOfFile: UInt64? = endOffset
+        var held: [UInt64: ByteBuffer] = [:]
+        var failure: Error?
+        var replies = completions.makeAsyncIterator()
+
+        func send(_ range: PipelineRange) {
+            outstanding += 1
+            client.connection.send(.read(handle: handle, offset: range.offset, length: UInt32(range.length)),
+                                   maxData: range.length) { result in
+                continuation.yield(Completion(range: range, result: result))
+            }
+        }
+
+        while true {
+            while failure == nil, outstanding < window.size, nextOffset < (endOfFile ?? .max) {
+                let remaining = (endOfFile ?? .max) - nextOffset
+                let length = Int(min(UInt64(blockLength), remaining))
+                send(PipelineRange(offset: nextOffset, length: length))
+                nextOffset += UInt64(length)
+            }
+            if outstanding == 0 { break }
+            guard let completion = await replies.next() else { break }
+            outstanding -= 1
+            window.replied()
+            let range = completion.range
+            do {
+                switch try completion.result.get() {
+                case .data(let data):
+                    let count = data.readableBytes
+                    guard count > 0 else {
+                        throw SFTPError(.unexpectedReply, "the SFTP server returned no data and no EOF at offset \(range.offset)")
+                    }
+                    if let end = endOfFile, range.offset + UInt64(count) > end, endOffset == nil {
+                        throw SFTPError(.unexpectedReply, "the file changed while it was read: data past its end at \(end)")
+                    }
+                    held[range.offset] = data
+                    if count < range.length {
+                        send(PipelineRange(offset: range.offset + UInt64(count), length: range.length - count))
+                    }
+                case .status(let status) where status.code == .eof:
+                    if range.offset < (endOfFile ?? .max) {
+                        if held.keys.contains(where: { $0 >= range.offset }) {
+                            throw SFTPError(.unexpectedReply, "the file changed while it was read: EOF at \(range.offset) before data past it")
+                        }
+                        endOfFile = range.offset
+                    }
+                case let reply:
+                    _ = try SFTPClient.data(reply, "read")
+                }
+                while let data = held.removeValue(forKey: delivered) {
+                    try await sink(delivered, data)
+                    delivered += UInt64(data.readableBytes)
+                }
+            } catch {
+                // Stop asking; the replies still due are ignored.
+                failure = failure ?? error
+                break
+            }
+        }
+        if let failure { throw failure }
+        if !held.isEmpty || delivered < (endOfFile ?? delivered) {
+            throw SFTPError(.unexpectedReply, "the SFTP server's replies left a gap at offset \(delivered)")
+        }
+        return delivered
+    }
+}
