@@ -83,27 +83,9 @@ private func waitUntilFinished(_ server: ScriptedTCPServer, limit: Duration = .s
     return server.isFinished
 }
 
-/// True for the known `SSHClient.connect` race: it looks its handler up in
-/// the pipeline after the connect future completed, and if the connection
-/// already failed and closed (the server closed, or the client refused what
-/// the server sent at once), the pipeline is gone: the lookup throws
-/// `ChannelPipelineError.notFound`, reported as `.io` ("…: notFound") in
-/// place of the real error.
-private func isConnectRace(_ error: (any Error)?) -> Bool {
-    guard let error = error as? SSHError else { return false }
-    return error.code == .io && error.message.hasSuffix(": notFound")
-}
-
-/// Checks the outcome's code; the known connect race (see `isConnectRace`)
-/// is recorded as a known issue instead.
+/// Checks the outcome's code (a lost error, e.g. a pipeline lookup failure
+/// standing in for the real one, fails the check).
 private func expectCode(_ outcome: ConnectOutcome, _ code: SSHError.Code, sourceLocation: SourceLocation = #_sourceLocation) {
-    if isConnectRace(outcome.error) {
-        withKnownIssue("SSHClient.connect looks its handler up after the channel may have closed", isIntermittent: true) {
-            Issue.record("expected SSHError.\(code), got the connect race: \(String(describing: outcome.error))",
-                         sourceLocation: sourceLocation)
-        }
-        return
-    }
     guard let error = outcome.error else {
         Issue.record("connected to a hostile server", sourceLocation: sourceLocation)
         return
@@ -152,10 +134,7 @@ private func identificationAndKexInit() throws -> [UInt8] {
         }
         outcome.elapsed = ContinuousClock.now - start
         #expect(outcome.elapsed >= .milliseconds(900), "gave up early, after \(outcome.elapsed)")
-        #expect(outcome.code == .timeout || outcome.code == .io, "\(String(describing: outcome.error))")
-        withKnownIssue("SSHClient reports a TCP connect timeout as .io") {
-            expectCode(outcome, .timeout)
-        }
+        expectCode(outcome, .timeout)
     }
 
     @Test func serverSilentAfterKexInitTimesOut() async throws {

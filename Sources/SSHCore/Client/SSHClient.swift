@@ -69,6 +69,7 @@ public final class SSHClient: Sendable {
         guard let group = eventLoopGroup ?? owned else { throw SSHError(.io, "no event loop") }
         do {
             let eventLoop = group.next()
+            let startedAt = NIODeadline.now()
             let timeoutNanos = Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
                 + configuration.connectTimeout.components.attoseconds / 1_000_000_000
             let onMessage = configuration.onMessage
@@ -115,7 +116,9 @@ public final class SSHClient: Sendable {
             let channel = try await connecting.get()
             if let proxy { channel.closeFuture.whenComplete { _ in proxy.terminate() } }
             let handler = try await handlerPromise.futureResult.get()
-            let deadline = channel.eventLoop.scheduleTask(in: .nanoseconds(timeoutNanos)) {
+            // One deadline for the whole connect, counted from its start, so TCP
+            // connect plus handshake cannot take twice the timeout.
+            let deadline = channel.eventLoop.scheduleTask(deadline: startedAt + .nanoseconds(timeoutNanos)) {
                 handler.value.authenticated.fail(SSHError(.timeout, "timed out connecting to \(configuration.host) port \(configuration.port)"))
                 channel.close(promise: nil)
             }

@@ -1,4 +1,7 @@
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import SSHCrypto
 
 /// SSHClientHandler is the NIO edge of a client connection: it feeds bytes to
@@ -58,6 +61,8 @@ final class SSHClientHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // After a fatal error the connection is being closed: read no further.
+        guard failure == nil else { return }
         var bytes = unwrapInboundIn(data)
         receivedSinceLastCheck = true
         machine.receive(&bytes)
@@ -84,7 +89,11 @@ final class SSHClientHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        fail(SSHError(.io, "connection error: \(error)"), context: context)
+        if let io = error as? IOError, io.errnoCode == ECONNRESET || io.errnoCode == EPIPE {
+            fail(SSHError(.connectionClosed, "the connection was reset by the server"), context: context)
+        } else {
+            fail(SSHError(.io, "connection error: \(error)"), context: context)
+        }
     }
 
     /// Runs a multiplexer command on the event loop and sends what it queued.
@@ -237,7 +246,7 @@ final class SSHClientHandler: ChannelInboundHandler {
         case .opened(let id, _, _):
             sessions[id]?.opened.succeed(())
         case .openFailed(let id, let reason, let description):
-            sessions.removeValue(forKey: id)?.fail(SSHError(.channelFailure, "channel open failed: \(reason) \(description)"))
+            sessions.removeValue(forKey: id)?.fail(SSHError(.channelFailure, "channel open failed: \(reason) \(terminalSafeText(description))"))
         case .data(let id, let data):
             guard let session = sessions[id] else { return }
             let count = data.readableBytes
@@ -253,7 +262,8 @@ final class SSHClientHandler: ChannelInboundHandler {
         case .exitStatus(let id, let status):
             sessions[id]?.exit = .status(status)
         case .exitSignal(let id, let signal):
-            sessions[id]?.exit = .signal(signal.signalName, coreDumped: signal.coreDumped, message: signal.errorMessage)
+            sessions[id]?.exit = .signal(terminalSafeText(signal.signalName), coreDumped: signal.coreDumped,
+                                         message: terminalSafeText(signal.errorMessage))
         case .requestSucceeded(let id, _):
             sessions[id]?.requestAnswered.succeed(())
         case .requestFailed(let id, let request):
