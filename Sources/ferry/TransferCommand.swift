@@ -60,7 +60,11 @@ struct GetCommand: AsyncParsableCommand {
             var remotes: [SFTPPath] = []
             var failures: [TransferError] = []
             for source in sources {
-                do { remotes += try await expand(source.path) } catch { failures.append(TransferError.wrapping(error)) }
+                do { remotes += try await expand(source.path) } catch {
+                    let failure = TransferError.wrapping(error)
+                    files.onEvent(.failed(failure))
+                    failures.append(failure)
+                }
             }
             var report = await files.get(remotes, to: destination, recursive: transfer.recursive)
             report.failures.insert(contentsOf: failures, at: 0)
