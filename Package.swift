@@ -48,7 +48,7 @@ let package = Package(
             dependencies: ["SSHWire", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(name: "SCP", dependencies: ["SSHCore"]),
-        .target(name: "Transfer", dependencies: ["SFTP", "SCP", "SSHCore"]),
+        .target(name: "Transfer", dependencies: ["SFTP", "SCP", "SSHCore", .product(name: "NIOCore", package: "swift-nio")]),
         .executableTarget(
             name: "ferry",
             dependencies: [
@@ -67,7 +67,10 @@ let package = Package(
             dependencies: ["SFTP", "SSHWire", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "SCPTests", dependencies: ["SCP"]),
-        .testTarget(name: "TransferTests", dependencies: ["Transfer"]),
+        .testTarget(
+            name: "TransferTests",
+            dependencies: ["Transfer", "SFTP", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["SSHCore", "SSHCrypto", "SSHWire", "Transfer", .product(name: "NIOCore", package: "swift-nio")]

@@ -48,6 +48,8 @@ actor ScriptedServer {
         var wrongIDRead: Int?
         /// Advertise limits@openssh.com with this read length.
         var readLimit: UInt64?
+        /// Answer the Nth WRITE (1-based) with SSH_FX_FAILURE.
+        var failWrite: Int?
     }
 
     let script: Script
@@ -56,6 +58,9 @@ actor ScriptedServer {
     private var generation = 0
     private(set) var reads = 0
     private(set) var maxOutstandingSeen = 0
+    private(set) var writes = 0
+    /// What WRITEs stored (the file as a client uploaded it).
+    private(set) var written: [UInt8] = []
 
     init(script: Script, stream: MemoryStream) {
         self.script = script
@@ -98,6 +103,24 @@ actor ScriptedServer {
         case .request(let id, .read(_, let offset, let length)):
             reads += 1
             let reply = readReply(id: id, offset: offset, length: Int(length))
+            if script.reorder {
+                held.append(reply.encoded())
+                maxOutstandingSeen = max(maxOutstandingSeen, held.count)
+                if held.count >= 3 { try await flush() } else { scheduleFlush() }
+            } else {
+                try await send(reply)
+            }
+        case .request(let id, .write(_, let offset, let data)):
+            writes += 1
+            let reply: SFTPMessage
+            if writes == script.failWrite {
+                reply = .reply(id: id, .status(SFTPStatus(code: .failure, message: "scripted write failure")))
+            } else {
+                let end = Int(offset) + data.readableBytes
+                if written.count < end { written += [UInt8](repeating: 0, count: end - written.count) }
+                written.replaceSubrange(Int(offset)..<end, with: data.readableBytesView)
+                reply = .reply(id: id, .status(SFTPStatus(code: .ok)))
+            }
             if script.reorder {
                 held.append(reply.encoded())
                 maxOutstandingSeen = max(maxOutstandingSeen, held.count)

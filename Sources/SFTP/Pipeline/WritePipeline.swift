@@ -1,0 +1,103 @@
+import NIOCore
+
+/// WritePipeline writes one remote file (or its tail) with many WRITE
+/// requests in flight: the mirror of `ReadPipeline`, the engine under put
+/// and resumed uploads.
+///
+/// The source is asked for the file in order, one block at a time, and each
+/// block goes out as a WRITE at its offset as soon as the window allows, so
+/// requests reach the server in file order. The window of outstanding
+/// requests starts at one and grows by one per reply up to
+/// `maxOutstanding` (slow start: a server that refuses the first WRITE has
+/// not been sent a hundred more). Unlike reads, every outstanding WRITE
+/// holds its data in our memory until the packet is written, so the bytes
+/// outstanding are also capped by `memoryBudget`. Replies are taken in
+/// whatever order they come; the first failure stops new requests, the
+/// replies still due are awaited (so nothing is in flight once `run`
+/// returns), and the failure is thrown.
+public struct WritePipeline: Sendable {
+    public let client: SFTPClient
+    public let handle: SFTPHandle
+    /// Bytes per WRITE (limits@openssh.com's write length, else 32 KiB).
+    public let blockLength: Int
+    /// The most WRITEs outstanding at once.
+    public let maxOutstanding: Int
+    /// The most bytes outstanding at once (at least one block is always allowed).
+    public let memoryBudget: Int
+    /// Where writing starts (a resumed upload starts past what is there).
+    public let startOffset: UInt64
+
+    public init(client: SFTPClient, handle: SFTPHandle, blockLength: Int? = nil, maxOutstanding: Int = 64,
+                memoryBudget: Int = 16 << 20, startOffset: UInt64 = 0) {
+        self.client = client
+        self.handle = handle
+        self.blockLength = max(1, min(blockLength ?? client.writeBlockLength, SFTPProtocol.maxReadLength))
+        self.maxOutstanding = max(1, maxOutstanding)
+        self.memoryBudget = max(1, memoryBudget)
+        self.startOffset = startOffset
+    }
+
+    private struct Completion: Sendable {
+        let range: PipelineRange
+        let result: Result<SFTPReply, SFTPError>
+    }
+
+    /// Writes what `source` supplies until it returns nil or an empty
+    /// buffer. `source(offset, maxLength)` gives the next bytes of the file
+    /// at `offset`, at most `maxLength` of them (fewer is fine: the next
+    /// call asks from where they ended). Returns the offset where the data
+    /// ended, once the server has acknowledged every WRITE.
+    @discardableResult
+    public func run(_ source: (UInt64, Int) async throws -> ByteBuffer?) async throws -> UInt64 {
+        let (completions, continuation) = AsyncStream.makeStream(of: Completion.self)
+        defer { continuation.finish() }
+        var window = PipelineWindow(limit: maxOutstanding)
+        var nextOffset = startOffset
+        var outstanding = 0
+        var outstandingBytes = 0
+        var sourceEnded = false
+        var failure: Error?
+        var replies = completions.makeAsyncIterator()
+
+        while true {
+            while failure == nil, !sourceEnded, outstanding < window.size,
+                  outstanding == 0 || outstandingBytes + blockLength <= memoryBudget {
+                let data: ByteBuffer?
+                do {
+                    data = try await source(nextOffset, blockLength)
+                } catch {
+                    failure = error
+                    break
+                }
+                guard let data, data.readableBytes > 0 else {
+                    sourceEnded = true
+                    break
+                }
+                guard data.readableBytes <= blockLength else {
+                    failure = SFTPError(.invalidArgument, "the write source returned \(data.readableBytes) bytes for a block of \(blockLength)")
+                    break
+                }
+                let range = PipelineRange(offset: nextOffset, length: data.readableBytes)
+                outstanding += 1
+                outstandingBytes += range.length
+                nextOffset += UInt64(range.length)
+                client.connection.send(.write(handle: handle, offset: range.offset, data: data)) { result in
+                    continuation.yield(Completion(range: range, result: result))
+                }
+            }
+            if outstanding == 0 { break }
+            guard let completion = await replies.next() else { break }
+            outstanding -= 1
+            outstandingBytes -= completion.range.length
+            window.replied()
+            do {
+                try SFTPClient.ok(try completion.result.get(), "write at offset \(completion.range.offset)")
+            } catch {
+                // Stop sending; keep collecting the replies still due.
+                failure = failure ?? error
+            }
+        }
+        if let failure { throw failure }
+        return nextOffset
+    }
+}

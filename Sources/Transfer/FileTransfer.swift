@@ -1,0 +1,68 @@
+import SFTP
+
+/// FileTransfer copies files between the local file system and one SFTP
+/// session: `get` and `put` of files and trees, each file through the
+/// read or write pipeline, several files in flight at once.
+///
+/// One file failing does not stop the others: each failure is reported
+/// through `onEvent` as it happens and collected in the `TransferReport`,
+/// which the caller turns into an exit status.
+public struct FileTransfer: Sendable {
+    public let client: SFTPClient
+    public let options: TransferOptions
+    /// Told of each file finished, failed or skipped, from any task.
+    public let onEvent: @Sendable (TransferEvent) -> Void
+
+    public init(client: SFTPClient, options: TransferOptions = TransferOptions(),
+                onEvent: @escaping @Sendable (TransferEvent) -> Void = { _ in }) {
+        self.client = client
+        self.options = options
+        self.onEvent = onEvent
+    }
+
+    /// How many files may be open on the server at once: the option,
+    /// capped by limits@openssh.com's max-open-handles (less two, left for
+    /// directory listings and the caller).
+    var concurrentFiles: Int {
+        var width = max(1, options.concurrentFiles)
+        if let handles = client.limits?.maxOpenHandles, handles > 0 {
+            width = min(width, max(1, Int(min(handles, 1 << 20)) - 2))
+        }
+        return width
+    }
+}
+
+/// TransferEvent is what a transfer reports as it goes.
+public enum TransferEvent: Sendable {
+    /// A file was copied completely (`bytes` moved, a resume counts only the rest).
+    case finished(path: String, bytes: UInt64)
+    /// A file (or a source) failed; the others go on.
+    case failed(TransferError)
+    /// An entry was left out on purpose (a symbolic link in a tree, a device).
+    case skipped(path: String, reason: String)
+}
+
+/// TransferReport sums up one get or put.
+public struct TransferReport: Sendable {
+    /// Files copied completely.
+    public var files = 0
+    /// Bytes moved over the session.
+    public var bytes: UInt64 = 0
+    /// One entry per failed file or source, in the order they failed.
+    public var failures: [TransferError] = []
+    /// Entries left out on purpose.
+    public var skipped = 0
+
+    public init() {}
+
+    /// True when nothing failed.
+    public var succeeded: Bool { failures.isEmpty }
+}
+
+/// One file to copy, planned before any is started.
+enum TransferJob: Sendable {
+    /// Remote source to local destination.
+    case download(SFTPPath, String)
+    /// Local source to remote destination.
+    case upload(String, SFTPPath)
+}

@@ -1,0 +1,33 @@
+import NIOCore
+import SFTP
+import SSHCore
+
+/// SSHChannelByteStream makes an SSH channel (opened for the `sftp`
+/// subsystem) the `ByteStream` the SFTP module runs over. The shapes match
+/// exactly; this type exists because SFTP must not import SSHCore, and a
+/// wrapper avoids a retroactive conformance of one module's type to
+/// another module's protocol.
+public struct SSHChannelByteStream: ByteStream {
+    public let channel: SSHChannelStream
+
+    public init(_ channel: SSHChannelStream) { self.channel = channel }
+
+    public func read() async throws -> ByteBuffer? { try await channel.read() }
+    public func write(_ data: ByteBuffer) async throws { try await channel.write(data) }
+    public func closeWrite() async throws { try await channel.closeWrite() }
+}
+
+extension SSHClient {
+    /// Opens the `sftp` subsystem and starts an SFTP session on it. Closing
+    /// the session (`SFTPClient.close()`) ends the channel's input; the
+    /// caller closes the channel itself with `SSHChannelStream.close()`.
+    public func openSFTP() async throws -> (SFTPClient, SSHChannelStream) {
+        let channel = try await openSubsystem("sftp")
+        do {
+            return (try await SFTPClient.connect(over: SSHChannelByteStream(channel)), channel)
+        } catch {
+            await channel.close()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import SFTP
+
+/// TransferError is the one error type of the Transfer layer: why one file
+/// (or the whole request) failed, as a stable code and one human line.
+public struct TransferError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Stable identifiers for the ways a transfer can fail.
+    public enum Code: String, Sendable {
+        /// A local system call failed (open, write, rename, mkdir…).
+        case local
+        /// The SFTP server refused a request or the session failed.
+        case remote
+        /// The source is a directory and recursion was not asked for.
+        case isDirectory
+        /// The source is not a regular file (device, socket…).
+        case notRegularFile
+        /// A name a server listed cannot be a single path component
+        /// (`..`, a `/`, NUL, not UTF-8): refused, never joined to a path.
+        case refusedName
+        /// The request itself cannot be done (several sources, one file destination).
+        case usage
+        /// No file matched a source (or a remote glob).
+        case noMatch
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    public static func == (a: TransferError, b: TransferError) -> Bool { a.code == b.code }
+
+    /// `error` as a TransferError about `path`: SFTP errors keep the
+    /// server's message, other errors their description.
+    static func wrap(_ error: Error, _ path: String) -> TransferError {
+        switch error {
+        case let error as TransferError: return error
+        case let error as SFTPError: return TransferError(.remote, "\(path): \(error.message)")
+        default: return TransferError(.local, "\(path): \(error)")
+        }
+    }
+}

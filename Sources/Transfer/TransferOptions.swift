@@ -1,0 +1,24 @@
+/// TransferOptions are the choices of one get or put, as sftp and scp
+/// spell them (`-p`, `-a`, `-B`, `-R`).
+public struct TransferOptions: Sendable {
+    /// `-p`: give each copy the source's mode and access/modification times.
+    public var preserve = false
+    /// `-a`: continue from a partial file a failed transfer left, after
+    /// checking that its last block matches the source.
+    public var resume = false
+    /// `-B`: bytes per READ/WRITE; nil takes the server's limits@openssh.com.
+    public var blockLength: Int?
+    /// `-R`: the most READ/WRITE requests outstanding per file.
+    public var maxOutstanding = 64
+    /// The most bytes of WRITE data outstanding per file.
+    public var writeMemoryBudget = 16 << 20
+    /// The most files in flight at once (capped by the server's open-handle limit).
+    public var concurrentFiles = 8
+
+    public init(preserve: Bool = false, resume: Bool = false, blockLength: Int? = nil, maxOutstanding: Int = 64) {
+        self.preserve = preserve
+        self.resume = resume
+        self.blockLength = blockLength
+        self.maxOutstanding = maxOutstanding
+    }
+}

@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import SFTP
+
+/// Upload of one local file to one remote path, the mirror of `Download`:
+/// written under the partial name beside the destination, renamed into
+/// place only when complete (posix-rename@openssh.com replaces an existing
+/// file atomically; without it, the old file is removed first, as plain
+/// SSH_FXP_RENAME refuses to replace). Resume compares the remote partial
+/// file's last block with the local file before continuing.
+extension FileTransfer {
+    /// Uploads `local` to exactly `remote`. Returns the bytes written.
+    @discardableResult
+    public func upload(_ local: String, to remote: SFTPPath) async throws -> UInt64 {
+        do {
+            return try await uploadFile(local, to: remote)
+        } catch {
+            throw TransferError.wrap(error, local)
+        }
+    }
+
+    private func uploadFile(_ local: String, to remote: SFTPPath) async throws -> UInt64 {
+        let file = try LocalFile.open(local, flags: O_RDONLY)
+        defer { try? file.close() }
+        let st = try file.status()
+        if st.st_mode & S_IFMT == S_IFDIR { throw TransferError(.isDirectory, "\(local): is a directory (use -r)") }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw TransferError(.notRegularFile, "\(local): not a regular file") }
+        let size = UInt64(max(0, st.st_size))
+        let partial = SFTPPath(bytes: PartialName.remote(remote.bytes))
+
+        var start: UInt64 = 0
+        if options.resume { start = try await resumeOffset(of: partial, local: file, localSize: size) }
+        var flags: SFTPOpenFlags = [.write, .create]
+        if start == 0 { flags.insert(.truncate) }
+        let mode = UInt32(st.st_mode) & 0o777
+        let handle = try await client.open(partial, flags: flags, attributes: SFTPAttributes(permissions: mode))
+        do {
+            let end = try await WritePipeline(client: client, handle: handle, blockLength: options.blockLength,
+                                              maxOutstanding: options.maxOutstanding, memoryBudget: options.writeMemoryBudget,
+                                              startOffset: start)
+                .run { offset, length in try file.read(at: offset, length: length) }
+            if options.preserve {
+                let times = SFTPAttributes.Times(accessTime: UInt32(truncatingIfNeeded: st.st_atim.tv_sec),
+                                                 modificationTime: UInt32(truncatingIfNeeded: st.st_mtim.tv_sec))
+                try await client.fsetstat(handle, SFTPAttributes(permissions: UInt32(st.st_mode) & 0o7777, times: times))
+            }
+            try await client.close(handle)
+            try await replace(remote, with: partial)
+            return end - start
+        } catch {
+            try? await client.close(handle)
+            throw error
+        }
+    }
+
+    /// Renames the finished partial file to its final name.
+    private func replace(_ remote: SFTPPath, with partial: SFTPPath) async throws {
+        if client.supports(.posixRename) {
+            try await client.posixRename(partial, to: remote)
+        } else {
+            try? await client.remove(remote)
+            try await client.rename(partial, to: remote)
+        }
+    }
+
+    /// Where a resumed upload continues: the remote partial file's length
+    /// when its last block equals the same range of the local file, else 0.
+    private func resumeOffset(of partial: SFTPPath, local: LocalFile, localSize: UInt64) async throws -> UInt64 {
+        guard let attributes = try? await client.stat(partial), attributes.isRegularFile,
+              let have = attributes.size, have > 0, have <= localSize else { return 0 }
+        let check = min(have, UInt64(options.blockLength ?? client.readBlockLength))
+        let from = have - check
+        let handle = try await client.open(partial, flags: .read)
+        var theirs: [UInt8] = []
+        do {
+            try await ReadPipeline(client: client, handle: handle, blockLength: options.blockLength,
+                                   maxOutstanding: options.maxOutstanding, startOffset: from, endOffset: have)
+                .run { _, data in theirs += data.readableBytesView }
+        } catch {
+            try? await client.close(handle)
+            throw error
+        }
+        try await client.close(handle)
+        let ours = try local.readFully(at: from, length: Int(check))
+        return ours == theirs ? have : 0
+    }
+}

@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import SFTP
+import SSHCore
+import Transfer
+
+/// The options `ferry get` and `ferry put` share, spelled as sftp spells them.
+struct TransferFlags: ParsableArguments {
+    @Flag(name: .customShort("r"), help: "Copy directories recursively (symbolic links inside are skipped, as sftp -r).")
+    var recursive = false
+
+    @Flag(name: .customShort("p"), help: "Preserve modes and access/modification times.")
+    var preserve = false
+
+    @Flag(name: .customShort("a"), help: "Resume: continue partial files after checking their last block.")
+    var resume = false
+
+    @Option(name: .customShort("B"), help: "Bytes per read/write request (default: the server's limit, else 32768).")
+    var blockSize: Int?
+
+    @Option(name: .customShort("R"), help: "Requests outstanding per file (default 64).")
+    var requests: Int = 64
+
+    func validate() throws {
+        if let blockSize, !(1...SFTPProtocol.maxReadLength).contains(blockSize) {
+            throw ValidationError("-B must be between 1 and \(SFTPProtocol.maxReadLength)")
+        }
+        guard (1...4096).contains(requests) else { throw ValidationError("-R must be between 1 and 4096") }
+    }
+
+    var options: TransferOptions {
+        TransferOptions(preserve: preserve, resume: resume, blockLength: blockSize, maxOutstanding: requests)
+    }
+}
+
+/// `ferry get [options] [user@]host:path… local`: download files (and
+/// trees with -r) from one host.
+struct GetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get",
+        abstract: "Download files over SFTP (host:path or sftp://host/path sources, a local destination).",
+        discussion: "Remote sources may use * ? [..] in their last component. Files land under their final name only when complete; -a continues what an interrupted run left.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var transfer: TransferFlags
+
+    @Argument(help: "Remote sources, then the local destination.")
+    var paths: [String] = []
+
+    func run() async throws {
+        guard paths.count >= 2, let destination = paths.last else {
+            throw ValidationError("usage: ferry get [options] [user@]host:path… local-destination")
+        }
+        let sources = try paths.dropLast().map { text -> RemoteLocation in
+            guard let location = try RemoteLocation.parse(text) else { throw ValidationError("\(text): not a remote path (host:path)") }
+            return location
+        }
+        if try RemoteLocation.parse(destination) != nil { throw ValidationError("\(destination): the destination of get is local") }
+        try await TransferRun.run(connection: connection, flags: transfer, remotes: sources) { files, expand in
+            var remotes: [SFTPPath] = []
+            var failures: [TransferError] = []
+            for source in sources {
+                do { remotes += try await expand(source.path) } catch {
+                    let failure = TransferError.wrapping(error)
+                    files.onEvent(.failed(failure))
+                    failures.append(failure)
+                }
+            }
+            var report = await files.get(remotes, to: destination, recursive: transfer.recursive)
+            report.failures.insert(contentsOf: failures, at: 0)
+            return report
+        }
+    }
+}
+
+/// `ferry put [options] local… [user@]host:path`: upload files (and trees
+/// with -r) to one host.
+struct PutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "put",
+        abstract: "Upload files over SFTP (local sources, a host:path or sftp://host/path destination).",
+        discussion: "Files land under their final name only when complete; -a continues what an interrupted run left.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var transfer: TransferFlags
+
+    @Argument(help: "Local sources, then the remote destination.")
+    var paths: [String] = []
+
+    func run() async throws {
+        guard paths.count >= 2, let last = paths.last else {
+            throw ValidationError("usage: ferry put [options] local… [user@]host:path")
+        }
+        guard let destination = try RemoteLocation.parse(last) else { throw ValidationError("\(last): not a remote path (host:path)") }
+        let sources = Array(paths.dropLast())
+        for source in sources where try RemoteLocation.parse(source) != nil {
+            throw ValidationError("\(source): the sources of put are local")
+        }
+        try await TransferRun.run(connection: connection, flags: transfer, remotes: [destination]) { files, _ in
+            await files.put(sources, to: SFTPPath(destination.path.isEmpty ? "." : destination.path), recursive: transfer.recursive)
+        }
+    }
+}
+
+extension TransferError {
+    static func wrapping(_ error: Error) -> TransferError {
+        (error as? TransferError) ?? TransferError(.remote, "\(error)")
+    }
+}
+
+/// What get and put share: one connection for every remote path, errors
+/// printed one line per file as they happen, a summary, the exit status
+/// (0 all copied, 1 some file failed, 255 the connection failed).
+enum TransferRun {
+    typealias Expand = @Sendable (String) async throws -> [SFTPPath]
+
+    static func run(connection flags: ConnectionOptions, flags transfer: TransferFlags, remotes: [RemoteLocation],
+                    _ body: (FileTransfer, Expand) async -> TransferReport) async throws {
+        guard let first = remotes.first else { return }
+        for other in remotes.dropFirst() where other.destination != first.destination || other.port != first.port {
+            throw ValidationError("all remote paths must be on one host (\(first.destination) and \(other.destination))")
+        }
+        var flags = flags
+        if let port = first.port { flags.port = port }
+        let quiet = flags.quiet
+        let verbose = flags.verbose
+        let started = ContinuousClock.now
+        let client: SSHClient
+        let sftp: SFTPClient
+        let channel: SSHChannelStream
+        do {
+            client = try await SSHSession.connect(try RemoteTarget(first.destination), flags)
+            do {
+                (sftp, channel) = try await client.openSFTP()
+            } catch {
+                await client.close()
+                throw error
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("ferry: \(printable("\(error)"))\n".utf8))
+            throw ExitCode(ExitCodes.sshFailure)
+        }
+        let files = FileTransfer(client: sftp, options: transfer.options) { event in
+            switch event {
+            case .failed(let error):
+                FileHandle.standardError.write(Data("ferry: \(printable(error.message))\n".utf8))
+            case .skipped(let path, let reason) where verbose > 0:
+                FileHandle.standardError.write(Data("ferry: \(printable(path)): \(reason), skipped\n".utf8))
+            default:
+                break
+            }
+        }
+        let expand: Expand = { path in try await files.expandGlob(SFTPPath(path.isEmpty ? "." : path)) }
+        let report = await body(files, expand)
+        sftp.close()
+        await channel.close()
+        await client.close()
+        if !quiet {
+            let elapsed = started.duration(to: .now)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let rate = seconds > 0 ? Double(report.bytes) / seconds / 1e6 : 0
+            print(String(format: "%d file%@, %llu bytes in %.2f s (%.1f MB/s)%@", report.files, report.files == 1 ? "" : "s",
+                         report.bytes, seconds, rate, report.failures.isEmpty ? "" : ", \(report.failures.count) failed"))
+        }
+        if !report.succeeded { throw ExitCode(1) }
+    }
+}
