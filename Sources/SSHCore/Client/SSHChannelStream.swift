@@ -66,18 +66,31 @@ public final class SSHChannelStream: Sendable {
 }
 
 /// What a stream channel received and nobody read yet, on the event loop.
+///
+/// Arriving data is copied into one pending buffer and a read takes all of it:
+/// a slice of the decrypted packet must not be kept by a reader that runs
+/// later (it would pin the transport's input buffer and force a copy of it at
+/// the next in-place decryption), and handing out everything at once costs one
+/// event-loop hop per read rather than one per packet.
 final class StreamBuffer {
-    private var chunks = CircularBuffer<ByteBuffer>()
+    private var pending: ByteBuffer?
     private var finished = false
     private var error: Error?
     private var waiter: EventLoopPromise<ByteBuffer?>?
 
     func append(_ chunk: ByteBuffer) {
+        guard chunk.readableBytes > 0 else { return }
         if let waiter {
             self.waiter = nil
-            waiter.succeed(chunk)
+            var copy = ByteBufferAllocator().buffer(capacity: chunk.readableBytes)
+            copy.writeImmutableBuffer(chunk)
+            waiter.succeed(copy)
+        } else if pending == nil {
+            var copy = ByteBufferAllocator().buffer(capacity: max(chunk.readableBytes, 256 * 1024))
+            copy.writeImmutableBuffer(chunk)
+            pending = copy
         } else {
-            chunks.append(chunk)
+            pending?.writeImmutableBuffer(chunk)
         }
     }
 
@@ -92,7 +105,10 @@ final class StreamBuffer {
     }
 
     func next(eventLoop: EventLoop) -> EventLoopFuture<ByteBuffer?> {
-        if let chunk = chunks.popFirst() { return eventLoop.makeSucceededFuture(chunk) }
+        if let chunk = pending {
+            pending = nil
+            return eventLoop.makeSucceededFuture(chunk)
+        }
         if finished {
             if let error { return eventLoop.makeFailedFuture(error) }
             return eventLoop.makeSucceededFuture(nil)
