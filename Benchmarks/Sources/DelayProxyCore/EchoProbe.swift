@@ -160,11 +160,14 @@ struct PatternStream {
     }
 }
 
-/// SplitMix64 is a tiny seeded generator (not for secrets).
-struct SplitMix64: RandomNumberGenerator {
+/// SplitMix64 is a tiny seeded generator (not for secrets), so test data
+/// can be reproduced from its seed.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    /// Creates a generator with the given seed.
+    public init(seed: UInt64) { state = seed }
+    /// The next 64 pseudo-random bits.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
