@@ -134,21 +134,27 @@ print("listening 127.0.0.1:\(proxy.localPort)")
 fflush(nil)
 
 // Stop on SIGINT/SIGTERM: stop accepting, drop open connections, exit 0.
-let signalQueue = DispatchQueue(label: "DelayProxy.signals")
-var signalSources: [DispatchSourceSignal] = []
-for signalNumber in [SIGINT, SIGTERM] {
-    signal(signalNumber, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: signalQueue)
-    source.setEventHandler {
-        try? proxy.stop().wait()
-        try? group.syncShutdownGracefully()
-        let stats = proxy.statistics.snapshot
-        FileHandleStandardError.write(
-            "DelayProxy: stopped; \(stats.connectionsAccepted) connections, \(stats.bytesForwarded) bytes forwarded, peak buffered \(stats.peakBufferedBytes) bytes\n"
-        )
-        exit(0)
+// (A plain function, so the handler is not isolated to the main actor: it
+// runs on the signal queue.)
+nonisolated func installSignalHandlers(proxy: DelayProxy, group: MultiThreadedEventLoopGroup) -> [DispatchSourceSignal] {
+    let queue = DispatchQueue(label: "DelayProxy.signals")
+    return [SIGINT, SIGTERM].map { signalNumber in
+        signal(signalNumber, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+        source.setEventHandler {
+            try? proxy.stop().wait()
+            try? group.syncShutdownGracefully()
+            let stats = proxy.statistics.snapshot
+            FileHandleStandardError.write(
+                "DelayProxy: stopped; \(stats.connectionsAccepted) connections, "
+                    + "\(stats.bytesForwarded) bytes forwarded, peak buffered \(stats.peakBufferedBytes) bytes\n"
+            )
+            exit(0)
+        }
+        source.resume()
+        return source
     }
-    source.resume()
-    signalSources.append(source)
 }
+
+let signalSources = installSignalHandlers(proxy: proxy, group: group)
 dispatchMain()

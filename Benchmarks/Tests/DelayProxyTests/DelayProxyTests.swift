@@ -108,6 +108,7 @@ struct DelayProxyTests {
             }
             return (written, proxy.statistics.snapshot.peakBufferedBytes)
         }
+        print("non-reading receiver: client wrote \(written) bytes, proxy peak buffered \(peak) bytes (cap \(capacity))")
         // One read burst (NIO reads up to 4 × 64 KiB before our pause takes effect) of slack.
         #expect(peak <= capacity + 4 * 64 * 1024)
         #expect(peak > 0)
