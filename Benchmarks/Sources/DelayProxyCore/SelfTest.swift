@@ -26,7 +26,7 @@ public enum DelayProxySelfTest {
 
         public var description: String {
             var lines = ["delay proxy self-test, one-way delay \(delay.nanoseconds / 1_000_000) ms"]
-            let header = pad("metric", 28) + pad("direct", 14) + pad("proxied", 14) + pad("proxy adds", 14) + "unit"
+            let header = pad("metric", 28) + pad("direct", 14) + pad("proxied", 14) + pad("difference", 14) + "unit"
             lines.append(header)
             lines.append(String(repeating: "-", count: header.count))
             for row in rows {
