@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         .executableTarget(
@@ -33,6 +34,36 @@ let package = Package(
             name: "CipherComparison",
             dependencies: [.product(name: "SSHCrypto", package: ferryIdentity)],
             path: "Sources/CipherComparison"
+        ),
+        // A loopback TCP forwarder that adds a one-way delay (and optionally a
+        // bandwidth cap) per direction, so transfers can be measured as if over
+        // a WAN link. The core is a library so that tests can drive it.
+        .target(
+            name: "DelayProxyCore",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Sources/DelayProxyCore"
+        ),
+        .executableTarget(
+            name: "DelayProxy",
+            dependencies: [
+                "DelayProxyCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/DelayProxy"
+        ),
+        .testTarget(
+            name: "DelayProxyTests",
+            dependencies: [
+                "DelayProxyCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/DelayProxyTests"
         ),
     ],
     swiftLanguageModes: [.v6]
