@@ -17,6 +17,8 @@ enum PEMPrivateKeyFile {
     /// PEM labels of private keys this type reads.
     static let labels = ["RSA PRIVATE KEY", "EC PRIVATE KEY", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY"]
 
+    private static let pemInputType: StaticString = "PEM"
+
     /// Whether decoding needs a passphrase: encrypted PKCS#8, or a PEM
     /// header block saying "Proc-Type: 4,ENCRYPTED".
     static func isEncrypted(_ text: String, label: String) -> Bool {
@@ -55,8 +57,16 @@ enum PEMPrivateKeyFile {
 
     /// Runs OSSL_DECODER over the PEM text; nil when libcrypto refuses it.
     private static func decodeEVP(_ bytes: [UInt8], passphrase: SecureBytes?) throws -> EVPKey? {
-        var pkey: OpaquePointer?
-        guard let ctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", nil, nil, EVPKey.Selection.keyPair.rawValue, nil, nil) else {
+        // The context keeps this address and stores the key there during
+        // OSSL_DECODER_from_data, so it must outlive both calls (an inout
+        // `&variable` would be valid only during the first).
+        let slot = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
+        slot.initialize(to: nil)
+        defer { slot.deallocate() }
+        // OpenSSL 3.0 keeps the input-type pointer without copying it: it
+        // must be static, not a Swift string's temporary C copy.
+        let inputType = UnsafeRawPointer(Self.pemInputType.utf8Start).assumingMemoryBound(to: CChar.self)
+        guard let ctx = OSSL_DECODER_CTX_new_for_pkey(slot, inputType, nil, nil, EVPKey.Selection.keyPair.rawValue, nil, nil) else {
             throw CryptoError.openssl("OSSL_DECODER_CTX_new_for_pkey")
         }
         defer { OSSL_DECODER_CTX_free(ctx) }
@@ -73,6 +83,7 @@ enum PEMPrivateKeyFile {
             var remaining = buffer.count
             return OSSL_DECODER_from_data(ctx, &data, &remaining) == 1
         }
+        let pkey = slot.pointee
         guard decoded, let pkey else {
             if let pkey { EVP_PKEY_free(pkey) }
             return nil
