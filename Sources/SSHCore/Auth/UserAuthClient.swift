@@ -11,6 +11,10 @@ public struct UserAuthClient {
     public enum Credential: Sendable {
         /// A private key, signing the session (RFC 4252 §7).
         case publicKey(SSHPrivateKey)
+        /// A private key presented with an OpenSSH certificate for it
+        /// (PROTOCOL.certkeys): the request names the certificate algorithm
+        /// and carries the certificate; the key signs as usual.
+        case certificate(SSHPrivateKey, SSHCertificate)
     }
 
     /// What the layers around should do after a message.
@@ -99,6 +103,12 @@ public struct UserAuthClient {
                 guard let algorithm = signatureAlgorithm(for: key) else { continue }
                 triedMethods.append("publickey")
                 return try publicKeyRequest(key, algorithm: algorithm, sessionID: sessionID)
+            case .certificate(let key, let certificate):
+                guard allowedMethods?.contains("publickey") ?? true else { continue }
+                guard let algorithm = signatureAlgorithm(for: key) else { continue }
+                triedMethods.append("publickey")
+                return try publicKeyRequest(key, algorithm: algorithm, sessionID: sessionID,
+                                            presenting: (SSHCertificate.algorithmName(for: algorithm), certificate.blob))
             }
         }
         return nil
@@ -121,15 +131,18 @@ public struct UserAuthClient {
         return w.bytes
     }
 
-    private func publicKeyRequest(_ key: SSHPrivateKey, algorithm: SignatureAlgorithm, sessionID: [UInt8]) throws -> [UInt8] {
+    /// - Parameter presenting: a certificate's algorithm name and blob, sent
+    ///   in place of the key's own.
+    private func publicKeyRequest(_ key: SSHPrivateKey, algorithm: SignatureAlgorithm, sessionID: [UInt8],
+                                  presenting: (algorithm: String, blob: [UInt8])? = nil) throws -> [UInt8] {
         var body = WireWriter()
         body.writeByte(MessageNumber.userauthRequest.rawValue)
         body.writeString(user)
         body.writeString("ssh-connection")
         body.writeString("publickey")
         body.writeBool(true)
-        body.writeString(algorithm.rawValue)
-        body.writeString(key.publicKey.blob)
+        body.writeString(presenting?.algorithm ?? algorithm.rawValue)
+        body.writeString(presenting?.blob ?? key.publicKey.blob)
         var signed = WireWriter()
         signed.writeString(sessionID)
         signed.writeRaw(body.bytes)
