@@ -119,6 +119,8 @@ import Testing
         #expect(envelope.privateSection.count % 16 == 0)
         #expect(envelope.authenticationTag.isEmpty)
         #expect(envelope.publicKey == (try SSHPublicKey(openSSHLine: try dir.read("key.pub"))))
-        expectCryptoError(.unsupportedAlgorithm) { _ = try OpenSSHPrivateKeyFile.decode(text) }
+        expectCryptoError(.wrongPassphrase) { _ = try OpenSSHPrivateKeyFile.decode(text) }
+        let key = try OpenSSHPrivateKeyFile.decode(text, passphrase: SecureBytes(Array("correct horse".utf8)))
+        #expect(key.publicKey == envelope.publicKey)
     }
 }

@@ -127,7 +127,7 @@ import Testing
         }
     }
 
-    @Test func encryptedFilesExposeTheEnvelopeAndAreRefused() throws {
+    @Test func encryptedFilesExposeTheEnvelopeAndNeedTheirPassphrase() throws {
         let key = Self.keys[0]
         var parts = try Parts(key)
         parts.cipher = "aes256-ctr"
@@ -145,7 +145,11 @@ import Testing
         #expect(envelope.kdfRounds == 16)
         #expect(envelope.privateSection.bytes == parts.section)
         #expect(envelope.publicKey == key.publicKey)
-        expectCryptoError(.unsupportedAlgorithm) { _ = try parts.decode() }
+        // No passphrase, or one that turns the section into garbage.
+        expectCryptoError(.wrongPassphrase) { _ = try parts.decode() }
+        expectCryptoError(.wrongPassphrase) {
+            _ = try OpenSSHPrivateKeyFile.decode(parts.armored, passphrase: SecureBytes(Array("pass".utf8)))
+        }
 
         // AEAD ciphers put their tag after the section.
         parts.cipher = "aes256-gcm@openssh.com"

@@ -3,15 +3,40 @@ import SSHCrypto
 
 /// IdentityFiles finds and loads the private keys a client offers, in
 /// OpenSSH's order: files named with `-i` / IdentityFile, else the defaults
-/// `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa`.
+/// `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa`. Beside each key it looks for
+/// `<key>-cert.pub`, and it pairs `CertificateFile` certificates with the
+/// keys they certify, as ssh does.
 public enum IdentityFiles {
     public static let defaultNames = ["id_ed25519", "id_ecdsa", "id_rsa"]
+
+    /// Largest key or certificate file read; real ones are a few KiB.
+    static let maxFileSize = 1 << 20
 
     /// One identity that could not be used, and why (for `-v` and warnings).
     public struct Skipped: Sendable {
         public let path: String
         public let reason: String
     }
+
+    /// A loaded private key, and the certificate it is presented with (if any).
+    public struct Identity: Sendable {
+        /// The private key file it came from.
+        public let path: String
+        public let key: SSHPrivateKey
+        /// A certificate for `key`: the request carries it instead of the bare public key.
+        public let certificate: SSHCertificate?
+
+        /// What UserAuthClient offers for this identity.
+        public var credential: UserAuthClient.Credential {
+            if let certificate { return .certificate(key, certificate) }
+            return .publicKey(key)
+        }
+    }
+
+    /// Asked for the passphrase of an encrypted key file, with its path;
+    /// nil skips that key (the user declined). Called again after a wrong
+    /// passphrase, up to the caller's limit.
+    public typealias PassphraseProvider = @Sendable (_ path: String) async throws -> SecureBytes?
 
     /// Expands a leading `~` or `~/` to the user's home directory.
     public static func expandTilde(_ path: String, home: String = NSHomeDirectory()) -> String {
@@ -20,32 +45,147 @@ public enum IdentityFiles {
         return path
     }
 
-    /// Loads `explicit` files, or the defaults when none were named. Missing
+    /// The key files to try: `explicit`, or the defaults when none were named.
+    static func paths(explicit: [String], home: String) -> [String] {
+        explicit.isEmpty ? defaultNames.map { "\(home)/.ssh/\($0)" } : explicit.map { expandTilde($0, home: home) }
+    }
+
+    /// Loads unencrypted keys only (encrypted ones are reported in
+    /// `skipped`); see the async overload to ask for passphrases. Missing
     /// default files are silently passed over; a missing or unusable named
     /// file is reported in `skipped`, as ssh warns and goes on.
     public static func load(explicit: [String], home: String = NSHomeDirectory()) -> (keys: [SSHPrivateKey], skipped: [Skipped]) {
-        let named = !explicit.isEmpty
-        let paths = named ? explicit.map { expandTilde($0, home: home) } : defaultNames.map { "\(home)/.ssh/\($0)" }
         var keys: [SSHPrivateKey] = []
         var skipped: [Skipped] = []
-        for path in paths {
-            guard FileManager.default.fileExists(atPath: path) else {
-                if named { skipped.append(Skipped(path: path, reason: "no such identity: \(path): No such file or directory")) }
-                continue
-            }
+        for path in paths(explicit: explicit, home: home) {
             do {
-                guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20 else {
-                    skipped.append(Skipped(path: path, reason: "cannot read \(path)"))
-                    continue
-                }
-                let text = String(decoding: data, as: UTF8.self)
-                keys.append(try OpenSSHPrivateKeyFile.decode(text))
-            } catch let error as CryptoError {
-                skipped.append(Skipped(path: path, reason: "\(path): \(error.message)"))
+                guard let text = try readFile(path, required: !explicit.isEmpty) else { continue }
+                keys.append(try PrivateKeyFile.decode(text, passphrase: nil))
             } catch {
-                skipped.append(Skipped(path: path, reason: "\(path): \(error)"))
+                skipped.append(Skipped(path: path, reason: reason(path, error)))
             }
         }
         return (keys, skipped)
+    }
+
+    /// Loads keys as ssh does: an encrypted file's passphrase is asked of
+    /// `passphrase` (never for a plain file), again after a wrong one up to
+    /// `maxPassphraseAttempts` times; each key comes with its
+    /// `<key>-cert.pub` certificate first, then bare, and each of
+    /// `certificateFiles` is paired with the loaded key it certifies.
+    ///
+    /// - Returns: identities in the order to offer them; `skipped` says why
+    ///   a file was not used (missing named file, wrong passphrase, corrupt
+    ///   file, a certificate for no loaded key…).
+    public static func load(explicit: [String], certificateFiles: [String] = [], home: String = NSHomeDirectory(),
+                            passphrase: PassphraseProvider?, maxPassphraseAttempts: Int = 3) async
+        -> (identities: [Identity], skipped: [Skipped]) {
+        var identities: [Identity] = []
+        var skipped: [Skipped] = []
+        var keys: [(path: String, key: SSHPrivateKey)] = []
+        for path in paths(explicit: explicit, home: home) {
+            do {
+                guard let text = try readFile(path, required: !explicit.isEmpty) else { continue }
+                if let key = try await decrypt(text, path: path, passphrase: passphrase, attempts: maxPassphraseAttempts) {
+                    keys.append((path, key))
+                } else {
+                    skipped.append(Skipped(path: path, reason: "\(path): no passphrase given; key skipped"))
+                }
+            } catch {
+                skipped.append(Skipped(path: path, reason: reason(path, error)))
+            }
+        }
+        var certificates: [String: [SSHCertificate]] = [:]
+        for (path, key) in keys {
+            let beside = path + "-cert.pub"
+            if let certificate = loadCertificate(beside, for: key, required: false, skipped: &skipped) {
+                certificates[path, default: []].append(certificate)
+            }
+        }
+        for file in certificateFiles.map({ expandTilde($0, home: home) }) {
+            guard let certificate = loadCertificate(file, for: nil, required: true, skipped: &skipped) else { continue }
+            guard let owner = keys.first(where: { $0.key.publicKey == certificate.publicKey }) else {
+                skipped.append(Skipped(path: file, reason: "\(file): certificate is for \(certificate.publicKey.fingerprintSHA256), which no loaded key matches"))
+                continue
+            }
+            if !(certificates[owner.path]?.contains(certificate) ?? false) {
+                certificates[owner.path, default: []].append(certificate)
+            }
+        }
+        for (path, key) in keys {
+            for certificate in certificates[path] ?? [] {
+                identities.append(Identity(path: path, key: key, certificate: certificate))
+            }
+            identities.append(Identity(path: path, key: key, certificate: nil))
+        }
+        return (identities, skipped)
+    }
+
+    /// The key of `text`, asking for a passphrase only if it is encrypted;
+    /// nil when the provider declined.
+    private static func decrypt(_ text: String, path: String, passphrase: PassphraseProvider?, attempts: Int) async throws -> SSHPrivateKey? {
+        guard try PrivateKeyFile.isEncrypted(text) else { return try PrivateKeyFile.decode(text, passphrase: nil) }
+        guard let passphrase else {
+            throw CryptoError(.wrongPassphrase, "the key is encrypted and no passphrase can be asked for here")
+        }
+        var lastError: Error = CryptoError(.wrongPassphrase, "incorrect passphrase")
+        for _ in 0..<max(1, attempts) {
+            guard let secret = try await passphrase(path) else { return nil }
+            do {
+                return try PrivateKeyFile.decode(text, passphrase: secret)
+            } catch let error as CryptoError where error.code == .wrongPassphrase {
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+
+    /// A certificate file's certificate; nil (and a `skipped` entry unless
+    /// the file is simply absent and optional) when unusable. With `key`,
+    /// the certificate must certify it.
+    private static func loadCertificate(_ path: String, for key: SSHPrivateKey?, required: Bool, skipped: inout [Skipped]) -> SSHCertificate? {
+        do {
+            guard let text = try readFile(path, required: required) else { return nil }
+            let certificate = try SSHCertificate(openSSHLine: text)
+            guard certificate.kind == .user else {
+                skipped.append(Skipped(path: path, reason: "\(path): a host certificate cannot authenticate a user"))
+                return nil
+            }
+            if let key, certificate.publicKey != key.publicKey {
+                skipped.append(Skipped(path: path, reason: "\(path): certificate does not match its private key"))
+                return nil
+            }
+            return certificate
+        } catch {
+            skipped.append(Skipped(path: path, reason: reason(path, error)))
+            return nil
+        }
+    }
+
+    /// The file's text; nil when it is absent and not `required`.
+    private static func readFile(_ path: String, required: Bool) throws -> String? {
+        guard FileManager.default.fileExists(atPath: path) else {
+            if required { throw FileProblem(message: "no such identity: \(path): No such file or directory") }
+            return nil
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FileProblem(message: "cannot read \(path)")
+        }
+        guard data.count <= maxFileSize else {
+            throw FileProblem(message: "\(path) is too large (\(data.count) bytes) to be a key file")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private struct FileProblem: Error {
+        let message: String
+    }
+
+    private static func reason(_ path: String, _ error: Error) -> String {
+        switch error {
+        case let problem as FileProblem: problem.message
+        case let error as CryptoError: "\(path): \(error.message)"
+        default: "\(path): \(error)"
+        }
     }
 }

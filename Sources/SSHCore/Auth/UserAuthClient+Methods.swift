@@ -61,7 +61,7 @@ extension UserAuthClient {
         case "publickey":
             while !untriedKeys.isEmpty {
                 let key = untriedKeys.removeFirst()
-                guard let algorithm = signatureAlgorithm(for: key) else { continue }
+                guard let algorithm = signatureAlgorithm(for: key.publicKey) else { continue }
                 phase = .awaitingReply(method: method)
                 return .send([try publicKeyRequest(key, algorithm: algorithm, sessionID: sessionID)])
             }
@@ -93,21 +93,22 @@ extension UserAuthClient {
 
     /// RSA keys sign with rsa-sha2-512 or -256 as the server allows; without
     /// server-sig-algs, rsa-sha2-512 (every server since OpenSSH 7.2 takes it).
-    func signatureAlgorithm(for key: SSHPrivateKey) -> SignatureAlgorithm? {
+    func signatureAlgorithm(for key: SSHPublicKey) -> SignatureAlgorithm? {
         guard key.type == .rsa else { return key.type.defaultSignatureAlgorithm }
         guard let offered = serverSignatureAlgorithms else { return .rsaSHA512 }
         return [SignatureAlgorithm.rsaSHA512, .rsaSHA256].first { offered.contains($0.rawValue) }
     }
 
-    func publicKeyRequest(_ key: SSHPrivateKey, algorithm: SignatureAlgorithm, sessionID: [UInt8]) throws -> [UInt8] {
+    func publicKeyRequest(_ key: OfferedKey, algorithm: SignatureAlgorithm, sessionID: [UInt8]) throws -> [UInt8] {
+        let presented = key.presentation(for: algorithm)
         var body = WireWriter()
         body.writeByte(MessageNumber.userauthRequest.rawValue)
         body.writeString(user)
         body.writeString("ssh-connection")
         body.writeString("publickey")
         body.writeBool(true)
-        body.writeString(algorithm.rawValue)
-        body.writeString(key.publicKey.blob)
+        body.writeString(presented.algorithm)
+        body.writeString(presented.blob)
         var signed = WireWriter()
         signed.writeString(sessionID)
         signed.writeRaw(body.bytes)

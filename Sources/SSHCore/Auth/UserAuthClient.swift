@@ -16,6 +16,10 @@ public struct UserAuthClient {
     public enum Credential: Sendable {
         /// A private key, signing the session (RFC 4252 §7).
         case publicKey(SSHPrivateKey)
+        /// A private key presented with an OpenSSH certificate for it.
+        case certificate(SSHPrivateKey, SSHCertificate)
+        /// A key an ssh-agent holds (the agent signs).
+        case agentKey(SSHPublicKey, SSHAgentClient)
         /// A password known in advance (library use; the CLI never takes one on
         /// its command line). It answers the first `password` attempt and a
         /// lone "Password:" prompt of keyboard-interactive without asking.
@@ -55,8 +59,8 @@ public struct UserAuthClient {
     public let user: String
     let policy: AuthenticationPolicy
     /// All keys, to start over after partial success (OpenSSH `pubkey_reset`).
-    let keys: [SSHPrivateKey]
-    var untriedKeys: [SSHPrivateKey]
+    let keys: [OfferedKey]
+    var untriedKeys: [OfferedKey]
     let password: SecureBytes?
     var passwordCredentialUsed = false
     var kbdPasswordCredentialUsed = false
@@ -78,11 +82,13 @@ public struct UserAuthClient {
     public init(user: String, credentials: [Credential], policy: AuthenticationPolicy = AuthenticationPolicy()) {
         self.user = user
         self.policy = policy
-        var keys: [SSHPrivateKey] = []
+        var keys: [OfferedKey] = []
         var password: SecureBytes?
         for credential in credentials {
             switch credential {
-            case .publicKey(let key): keys.append(key)
+            case .publicKey(let key): keys.append(OfferedKey(signer: .privateKey(key), certificate: nil))
+            case .certificate(let key, let certificate): keys.append(OfferedKey(signer: .privateKey(key), certificate: certificate))
+            case .agentKey(let key, let agent): keys.append(OfferedKey(signer: .agent(agent, key), certificate: nil))
             case .password(let secret): if password == nil { password = secret }
             }
         }

@@ -63,11 +63,11 @@ public struct OpenSSHPrivateKeyEnvelope: Sendable {
     }
 
     private static func decodeArmor(_ text: String) throws -> [UInt8] {
-        // Old PEM keys (PKCS#1, PKCS#8) are common; say how to convert them.
+        // PEM keys (PKCS#1, SEC1, PKCS#8) are PrivateKeyFile's to route.
         for legacy in ["RSA PRIVATE KEY", "EC PRIVATE KEY", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "DSA PRIVATE KEY"]
         where text.contains(PEMArmor.begin(legacy)) {
             throw CryptoError(.unsupportedAlgorithm,
-                              "\(legacy) PEM files are not supported; convert the key with `ssh-keygen -p -f <file>`, which rewrites it in OpenSSH format")
+                              "this is a \(legacy) PEM file, not an OpenSSH key file; load it with PrivateKeyFile.decode")
         }
         return try PEMArmor.decode(text, label: label)
     }

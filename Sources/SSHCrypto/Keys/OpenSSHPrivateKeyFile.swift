@@ -23,22 +23,27 @@ public enum OpenSSHPrivateKeyFile {
     /// Block size of the "none" cipher: the private section is padded to it.
     static let unencryptedBlockSize = 8
 
-    /// Loads an unencrypted key file.
+    /// Loads a key file, decrypting it with `passphrase` if it is encrypted
+    /// (bcrypt_pbkdf and one of `OpenSSHKeyCipher.all`).
     ///
-    /// - Throws: `.invalidKeyFile` for a malformed file, `.unsupportedAlgorithm`
-    ///   for an encrypted file or an unknown key type.
-    public static func decode(_ text: String) throws -> SSHPrivateKey {
-        try decode(OpenSSHPrivateKeyEnvelope(armored: text))
+    /// - Throws: `.invalidKeyFile` for a malformed file, `.wrongPassphrase`
+    ///   for an encrypted file when `passphrase` is nil or wrong,
+    ///   `.unsupportedAlgorithm` for an unknown cipher, KDF or key type.
+    public static func decode(_ text: String, passphrase: SecureBytes? = nil) throws -> SSHPrivateKey {
+        try decode(OpenSSHPrivateKeyEnvelope(armored: text), passphrase: passphrase)
     }
 
-    /// Loads the key of a parsed, unencrypted envelope.
-    public static func decode(_ envelope: OpenSSHPrivateKeyEnvelope) throws -> SSHPrivateKey {
-        guard !envelope.isEncrypted else {
-            throw CryptoError(.unsupportedAlgorithm,
-                              "the key file is encrypted (\(envelope.cipherName), KDF \(envelope.kdfName)) and ferry does not support encrypted keys yet; "
-                              + "use ssh-agent, or remove the passphrase with `ssh-keygen -p -f <file>`")
+    /// Loads the key of a parsed envelope; `passphrase` is used only when
+    /// the envelope is encrypted.
+    public static func decode(_ envelope: OpenSSHPrivateKeyEnvelope, passphrase: SecureBytes? = nil) throws -> SSHPrivateKey {
+        guard envelope.isEncrypted else {
+            return try decodePrivateSection(envelope.privateSection, envelope: envelope, blockSize: unencryptedBlockSize)
         }
-        return try decodePrivateSection(envelope.privateSection, envelope: envelope, blockSize: unencryptedBlockSize)
+        guard let passphrase else {
+            throw CryptoError(.wrongPassphrase, "the key file is encrypted and no passphrase was given")
+        }
+        let (plaintext, blockSize) = try decrypt(envelope, passphrase: passphrase)
+        return try decodePrivateSection(plaintext, envelope: envelope, blockSize: blockSize)
     }
 
     /// Parses a plaintext private section: the envelope's own for "none",
@@ -61,9 +66,11 @@ public enum OpenSSHPrivateKeyFile {
         }
     }
 
-    /// Serializes `key` unencrypted, armored as ssh-keygen writes it.
-    public static func encode(_ key: SSHPrivateKey) throws -> String {
-        var binary = try encodeBinary(key)
+    /// Serializes `key` armored as ssh-keygen writes it: unencrypted when
+    /// `passphrase` is nil, else with aes256-ctr and bcrypt_pbkdf of
+    /// `rounds` rounds (ssh-keygen's default cipher and work factor).
+    public static func encode(_ key: SSHPrivateKey, passphrase: SecureBytes? = nil, rounds: Int = defaultKDFRounds) throws -> String {
+        var binary = try encodeBinary(key, passphrase: passphrase, rounds: rounds)
         defer { binary.wipe() }
         return PEMArmor.encode(binary, label: OpenSSHPrivateKeyEnvelope.label)
     }
@@ -150,22 +157,41 @@ public enum OpenSSHPrivateKeyFile {
     // MARK: - Writing
 
     /// The binary (un-armored) file; the caller wipes it.
-    static func encodeBinary(_ key: SSHPrivateKey) throws -> [UInt8] {
-        var section = try privateSection(key)
+    static func encodeBinary(_ key: SSHPrivateKey, passphrase: SecureBytes? = nil, rounds: Int = defaultKDFRounds) throws -> [UInt8] {
+        let cipher = passphrase == nil ? nil : OpenSSHKeyCipher.defaultForWriting
+        var section = try privateSection(key, blockSize: cipher?.blockSize ?? unencryptedBlockSize)
         defer { section.wipe() }
+        var kdfOptions: [UInt8] = []
+        var tag: [UInt8] = []
+        if let cipher, let passphrase {
+            guard (1...maxKDFRounds).contains(rounds) else {
+                throw CryptoError(.invalidLength, "bcrypt rounds must be between 1 and \(maxKDFRounds), not \(rounds)")
+            }
+            let salt = try SecureRandom.bytes(16)
+            var options = WireWriter()
+            options.writeString(salt)
+            options.writeUInt32(UInt32(rounds))
+            kdfOptions = options.bytes
+            let keyAndIV = try deriveKeyAndIV(passphrase: passphrase, salt: salt, rounds: rounds, cipher: cipher)
+            let encrypted = try cipher.encrypt(section, keyAndIV: keyAndIV)
+            section.wipe()
+            section = encrypted.ciphertext
+            tag = encrypted.tag
+        }
         var writer = WireWriter(capacity: section.count + key.publicKey.blob.count + 128)
         writer.writeRaw(OpenSSHPrivateKeyEnvelope.magic)
-        writer.writeString("none")
-        writer.writeString("none")
-        writer.writeString([UInt8]())
+        writer.writeString(cipher?.name ?? "none")
+        writer.writeString(cipher == nil ? "none" : "bcrypt")
+        writer.writeString(kdfOptions)
         writer.writeUInt32(1)
         writer.writeString(key.publicKey.blob)
         writer.writeString(section)
+        writer.writeRaw(tag)
         return writer.takeBytes()
     }
 
     /// The padded plaintext private section; the caller wipes it.
-    private static func privateSection(_ key: SSHPrivateKey) throws -> [UInt8] {
+    private static func privateSection(_ key: SSHPrivateKey, blockSize: Int) throws -> [UInt8] {
         // Reserved up front so the writer never reallocates and leaves an
         // unwiped copy of the secrets behind.
         var writer = WireWriter(capacity: 16 * 1024 + key.comment.utf8.count)
@@ -197,7 +223,7 @@ public enum OpenSSHPrivateKeyFile {
         }
         writer.writeString(key.comment)
         var pad: UInt8 = 1
-        while writer.count % unencryptedBlockSize != 0 {
+        while writer.count % blockSize != 0 {
             writer.writeByte(pad)
             pad += 1
         }

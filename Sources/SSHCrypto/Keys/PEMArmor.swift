@@ -67,4 +67,21 @@ enum PEMArmor {
         }
         return decoded
     }
+
+    /// The body of a block that may carry RFC 1421 header lines
+    /// ("Proc-Type: 4,ENCRYPTED", "DEK-Info: …") before its Base64; nil if
+    /// the markers are missing or the Base64 is invalid. The caller wipes it.
+    static func decodeWithHeaders(_ text: String, label: String) -> [UInt8]? {
+        var bytes = Array(text.utf8)
+        defer { bytes.wipe() }
+        guard bytes.count <= maxTextLength,
+              let start = bytes.firstRange(of: Array(begin(label).utf8)),
+              let stop = bytes[start.upperBound...].firstRange(of: Array(end(label).utf8)) else { return nil }
+        var body: [UInt8] = []
+        defer { body.wipe() }
+        for line in bytes[start.upperBound..<stop.lowerBound].split(separator: 0x0a) where !line.contains(UInt8(ascii: ":")) {
+            body.append(contentsOf: line.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0d })
+        }
+        return Base64.decode(body)
+    }
 }
