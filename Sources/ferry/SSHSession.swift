@@ -26,9 +26,8 @@ enum SSHSession {
         var globalKnownHosts = options.globalKnownHostsFiles ?? KnownHosts.defaultGlobalFiles
         if globalKnownHosts.first?.lowercased() == "none" { globalKnownHosts = [] }
 
-        let (keys, skipped) = IdentityFiles.load(explicit: identityPaths, home: context.homeDirectory)
-        for s in skipped where !flags.quiet { FileHandle.standardError.write(Data("Warning: \(s.reason)\n".utf8)) }
-        for key in keys { flags.log(1, "offering \(key.publicKey.keyType) key \(key.publicKey.fingerprintSHA256)") }
+        let credentials = try await loadCredentials(options: options, identityPaths: identityPaths,
+                                                    expandPath: expandPath, context: context, flags: flags)
 
         var algorithms = try options.algorithmPreferences()
         let policy = HostKeyPolicy(
@@ -53,7 +52,7 @@ enum SSHSession {
 
         var configuration = SSHClient.Configuration(
             host: host, port: port, user: user,
-            credentials: keys.map { .publicKey($0) },
+            credentials: credentials,
             transport: transport,
             connectTimeout: (options.connectTimeout ?? nil) ?? .seconds(30),
             verifyHostKey: { key in
@@ -83,5 +82,50 @@ enum SSHSession {
                 + (n.macServerToClient.map { " \($0.rawValue)" } ?? "") + ", compression \(n.compressionServerToClient.rawValue)")
         }
         return client
+    }
+
+    /// The keys to offer, in ssh's order: identity files (named, else the
+    /// defaults; an encrypted one asks for its passphrase unless BatchMode),
+    /// each with its certificate first when there is one, then the agent's
+    /// keys not already offered (none with IdentitiesOnly).
+    static func loadCredentials(options: ClientOptions, identityPaths: [String], expandPath: (String) throws -> String,
+                                context: SSHConfigContext, flags: ConnectionOptions) async throws -> [UserAuthClient.Credential] {
+        let certificatePaths = try options.certificateFiles.map(expandPath)
+        let passphrase = options.batchMode == true ? nil : SecretPrompt.passphraseProvider()
+        let (identities, skipped) = await IdentityFiles.load(
+            explicit: identityPaths, certificateFiles: certificatePaths, home: context.homeDirectory, passphrase: passphrase)
+        for s in skipped {
+            // Missing default files are normal; say so only with -v.
+            if identityPaths.isEmpty { flags.log(1, s.reason) } else if !flags.quiet {
+                FileHandle.standardError.write(Data("Warning: \(s.reason)\n".utf8))
+            }
+        }
+        var credentials = identities.map(\.credential)
+        for identity in identities {
+            flags.log(1, "offering \(identity.certificate == nil ? "" : "certificate for ")\(identity.key.publicKey.keyType) key \(identity.key.publicKey.fingerprintSHA256) from \(identity.path)")
+        }
+        guard options.identitiesOnly != true else { return credentials }
+        let agentSetting = options.identityAgent
+        var agent: SSHAgentClient?
+        switch agentSetting?.lowercased() {
+        case "none": agent = nil
+        case nil, "ssh_auth_sock": agent = SSHAgentClient.fromEnvironment(context.environment)
+        default:
+            if let path = agentSetting {
+                let expanded = try expandPath(path)
+                agent = expanded.hasPrefix("$") ? SSHAgentClient.fromEnvironment(context.environment) : SSHAgentClient(socketPath: expanded)
+            }
+        }
+        guard let agent else { return credentials }
+        do {
+            let offered = Set(identities.map(\.key.publicKey))
+            for identity in try agent.identities() where !offered.contains(identity.publicKey) {
+                flags.log(1, "offering agent key \(identity.publicKey.keyType) \(identity.publicKey.fingerprintSHA256) \(identity.comment)")
+                credentials.append(.agentKey(identity.publicKey, agent))
+            }
+        } catch {
+            flags.log(1, "agent not used: \(error)")
+        }
+        return credentials
     }
 }

@@ -73,6 +73,20 @@ enum SecretPrompt {
         }
     }
 
+    /// Asks for the passphrase of an encrypted key file, as ssh words it;
+    /// nil when nobody can answer (the key is then skipped).
+    static func passphraseProvider() -> IdentityFiles.PassphraseProvider {
+        { path in
+            let source = source(environment: ProcessInfo.processInfo.environment, terminalAvailable: terminalAvailable())
+            let question = AuthenticationPrompt.Question(text: "Enter passphrase for key '\(path)': ", echo: false)
+            switch source {
+            case .terminal: return readFromTerminal(question)
+            case .askpass(let program): return askpass(program, prompt: question.text)
+            case .none: return nil
+            }
+        }
+    }
+
     static func terminalAvailable() -> Bool {
         let fd = open("/dev/tty", O_RDWR | O_NOCTTY)
         guard fd >= 0 else { return false }
