@@ -67,6 +67,23 @@ struct ClientPasswordAuthTests {
         #expect(prompts.prompts.first?.questions.first?.text == "\(sshd.user)@\(sshd.host)'s password: ")
     }
 
+    /// ConnectTimeout bounds the connection, not the person: a prompt that
+    /// takes longer than the whole timeout to answer still logs in.
+    @Test("SSHClient: time spent answering a prompt does not count against the connect timeout")
+    func slowAnswerIsNotATimeout() async throws {
+        let sshd = try await SSHDFixture.start(passwordAuthentication: true)
+        defer { sshd.stop() }
+        var configuration = try FerryClient.configuration(for: sshd, identities: [])
+        configuration.connectTimeout = .seconds(1)
+        configuration.answerPrompt = { prompt in
+            try? await Task.sleep(for: .milliseconds(2500))
+            return prompt.questions.map { _ in SecureBytes(Array(TestAccount.dedicatedPassword.utf8)) }
+        }
+        let client = try await SSHClient.connect(configuration)
+        await expectProbe(client, "password", log: tail(sshd.log))
+        await client.close()
+    }
+
     @Test("SSHClient: a password given as a credential needs no prompt")
     func passwordCredential() async throws {
         let sshd = try await SSHDFixture.start(passwordAuthentication: true)

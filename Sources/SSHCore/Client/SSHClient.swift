@@ -118,18 +118,18 @@ public final class SSHClient: Sendable {
             let handler = try await handlerPromise.futureResult.get()
             // One deadline for the whole connect, counted from its start, so TCP
             // connect plus handshake cannot take twice the timeout.
-            let deadline = channel.eventLoop.scheduleTask(deadline: startedAt + .nanoseconds(timeoutNanos)) {
-                handler.value.authenticated.fail(SSHError(.timeout, "timed out connecting to \(configuration.host) port \(configuration.port)"))
-                channel.close(promise: nil)
-            }
+            // Time spent waiting for a person (host key question, password,
+            // passphrase) is not counted: the handler suspends the deadline then.
+            let timeoutMessage = "timed out connecting to \(configuration.host) port \(configuration.port)"
+            try await channel.eventLoop.submit {
+                handler.value.armConnectDeadline(startedAt + .nanoseconds(timeoutNanos), message: timeoutMessage)
+            }.get()
             do {
                 try await channel.eventLoop.flatSubmit { handler.value.authenticated.futureResult }.get()
             } catch {
-                deadline.cancel()
                 try? await channel.close()
                 throw error
             }
-            deadline.cancel()
             return SSHClient(channel: channel, handler: handler, ownedGroup: owned)
         } catch {
             try? await owned?.shutdownGracefully()

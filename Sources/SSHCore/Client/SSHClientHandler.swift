@@ -35,6 +35,11 @@ final class SSHClientHandler: ChannelInboundHandler {
     private var unansweredKeepalives = 0
     private var receivedSinceLastCheck = false
     private var keepaliveTask: RepeatedTask?
+    /// The connect deadline (TCP connect through authentication), suspended
+    /// while a person is being asked something.
+    private var connectDeadline: (at: NIODeadline, message: String)?
+    private var connectDeadlineTask: Scheduled<Void>?
+    private var suspendedRemaining: TimeAmount?
 
     init(machine: ClientConnectionStateMachine, eventLoop: EventLoop,
          verifyHostKey: @escaping @Sendable (SSHPublicKey) async throws -> Void,
@@ -135,12 +140,45 @@ final class SSHClientHandler: ChannelInboundHandler {
             case .authenticationPrompt(let prompt):
                 startAuthenticationPrompt(prompt)
             case .authenticated:
+                connectDeadlineTask?.cancel()
+                connectDeadline = nil
                 authenticated.succeed(())
                 startKeepalives()
             case .channel(let channelEvent):
                 try route(channelEvent)
             }
         }
+    }
+
+    /// Fails the connection at `deadline` unless authentication finished.
+    func armConnectDeadline(_ deadline: NIODeadline, message: String) {
+        connectDeadline = (deadline, message)
+        scheduleConnectDeadline()
+    }
+
+    private func scheduleConnectDeadline() {
+        guard let context, let deadline = connectDeadline else { return }
+        connectDeadlineTask?.cancel()
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        connectDeadlineTask = context.eventLoop.scheduleTask(deadline: deadline.at) {
+            guard let context = bound.value.context else { return }
+            bound.value.fail(SSHError(.timeout, deadline.message), context: context)
+        }
+    }
+
+    /// Stops the connect clock while a person is asked something.
+    private func suspendConnectDeadline() {
+        guard let deadline = connectDeadline, suspendedRemaining == nil else { return }
+        connectDeadlineTask?.cancel()
+        suspendedRemaining = deadline.at - .now()
+    }
+
+    /// Restarts the connect clock with the time that was left.
+    private func resumeConnectDeadline() {
+        guard let remaining = suspendedRemaining, let deadline = connectDeadline else { return }
+        suspendedRemaining = nil
+        connectDeadline = (.now() + max(remaining, .milliseconds(1)), deadline.message)
+        scheduleConnectDeadline()
     }
 
     /// Sends keepalive@openssh.com when the server has been silent for an
@@ -183,6 +221,7 @@ final class SSHClientHandler: ChannelInboundHandler {
     /// resumes the handshake on it.
     private func startHostKeyVerification(_ key: SSHPublicKey) {
         guard let context else { return }
+        suspendConnectDeadline()  // known_hosts may ask the user
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         let verify = verifyHostKey
@@ -198,6 +237,7 @@ final class SSHClientHandler: ChannelInboundHandler {
 
     private func resumeAfterHostKey(_ error: Error?) {
         guard let context else { return }
+        resumeConnectDeadline()
         if let error {
             fail(error, context: context)
             return
@@ -216,6 +256,7 @@ final class SSHClientHandler: ChannelInboundHandler {
     /// or askpass blocks) and resumes authentication on it with them.
     private func startAuthenticationPrompt(_ prompt: AuthenticationPrompt) {
         guard let context else { return }
+        suspendConnectDeadline()
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         let ask = answerPrompt
@@ -231,6 +272,7 @@ final class SSHClientHandler: ChannelInboundHandler {
 
     private func resumeAfterPrompt(_ result: Result<[SecureBytes]?, Error>) {
         guard let context, failure == nil else { return }
+        resumeConnectDeadline()
         do {
             try machine.answerAuthenticationPrompt(result.get(), output: &output)
             try dispatchEvents()
@@ -295,6 +337,7 @@ final class SSHClientHandler: ChannelInboundHandler {
     }
 
     private func fail(_ error: Error, context: ChannelHandlerContext) {
+        connectDeadlineTask?.cancel()
         keepaliveTask?.cancel()
         keepaliveTask = nil
         if failure == nil { failure = error }
