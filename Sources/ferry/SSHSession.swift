@@ -84,48 +84,83 @@ enum SSHSession {
         return client
     }
 
-    /// The keys to offer, in ssh's order: identity files (named, else the
-    /// defaults; an encrypted one asks for its passphrase unless BatchMode),
-    /// each with its certificate first when there is one, then the agent's
-    /// keys not already offered (none with IdentitiesOnly).
+    /// The keys to offer, in ssh's order (sshconnect2.c pubkey_prepare): the
+    /// agent's keys first, an identity file's key at its place in the agent
+    /// when the agent holds it (so its passphrase is never asked), then the
+    /// remaining identity files (named, else the defaults), each with its
+    /// certificate first. IdentitiesOnly keeps only the agent keys that are
+    /// also identity files. Encrypted files ask for their passphrase unless
+    /// BatchMode.
     static func loadCredentials(options: ClientOptions, identityPaths: [String], expandPath: (String) throws -> String,
                                 context: SSHConfigContext, flags: ConnectionOptions) async throws -> [UserAuthClient.Credential] {
-        let certificatePaths = try options.certificateFiles.map(expandPath)
-        let passphrase = options.batchMode == true ? nil : SecretPrompt.passphraseProvider()
-        let (identities, skipped) = await IdentityFiles.load(
-            explicit: identityPaths, certificateFiles: certificatePaths, home: context.homeDirectory, passphrase: passphrase)
-        for s in skipped {
-            // Missing default files are normal; say so only with -v.
-            if identityPaths.isEmpty { flags.log(1, s.reason) } else if !flags.quiet {
-                FileHandle.standardError.write(Data("Warning: \(s.reason)\n".utf8))
+        let identitiesOnly = options.identitiesOnly == true
+        let agent = try agentClient(options: options, expandPath: expandPath, context: context)
+        var agentIdentities: [SSHAgentClient.Identity] = []
+        if let agent {
+            do {
+                agentIdentities = try agent.identities()
+            } catch {
+                flags.log(1, "agent not used: \(error)")
             }
         }
-        var credentials = identities.map(\.credential)
-        for identity in identities {
-            flags.log(1, "offering \(identity.certificate == nil ? "" : "certificate for ")\(identity.key.publicKey.keyType) key \(identity.key.publicKey.fingerprintSHA256) from \(identity.path)")
-        }
-        guard options.identitiesOnly != true else { return credentials }
-        let agentSetting = options.identityAgent
-        var agent: SSHAgentClient?
-        switch agentSetting?.lowercased() {
-        case "none": agent = nil
-        case nil, "ssh_auth_sock": agent = SSHAgentClient.fromEnvironment(context.environment)
-        default:
-            if let path = agentSetting {
-                let expanded = try expandPath(path)
-                agent = expanded.hasPrefix("$") ? SSHAgentClient.fromEnvironment(context.environment) : SSHAgentClient(socketPath: expanded)
+        let agentKeys = Set(agentIdentities.map(\.publicKey))
+
+        // Identity files: named ones, else the defaults that exist.
+        let named = !identityPaths.isEmpty
+        let candidates = named ? identityPaths
+            : IdentityFiles.defaultNames.map { "\(context.homeDirectory)/.ssh/\($0)" }.filter { FileManager.default.fileExists(atPath: $0) }
+        var inAgent: Set<SSHPublicKey> = []
+        var toLoad: [String] = []
+        for path in candidates {
+            let hasCertificate = FileManager.default.fileExists(atPath: path + "-cert.pub")
+            if !hasCertificate, let text = try? String(contentsOfFile: path + ".pub", encoding: .utf8),
+               let key = try? SSHPublicKey(openSSHLine: text.trimmingCharacters(in: .whitespacesAndNewlines)),
+               agentKeys.contains(key) {
+                inAgent.insert(key)
+                flags.log(1, "\(path): the agent holds this key; using the agent")
+            } else {
+                toLoad.append(path)
             }
         }
-        guard let agent else { return credentials }
-        do {
-            let offered = Set(identities.map(\.key.publicKey))
-            for identity in try agent.identities() where !offered.contains(identity.publicKey) {
+
+        var credentials: [UserAuthClient.Credential] = []
+        if let agent {
+            for identity in agentIdentities where !identitiesOnly || inAgent.contains(identity.publicKey) {
                 flags.log(1, "offering agent key \(identity.publicKey.keyType) \(identity.publicKey.fingerprintSHA256) \(identity.comment)")
                 credentials.append(.agentKey(identity.publicKey, agent))
             }
-        } catch {
-            flags.log(1, "agent not used: \(error)")
         }
-        return credentials
+        guard !toLoad.isEmpty else { return credentials }
+        let certificatePaths = try options.certificateFiles.map(expandPath)
+        let passphrase = options.batchMode == true ? nil : SecretPrompt.passphraseProvider()
+        let (identities, skipped) = await IdentityFiles.load(
+            explicit: toLoad, certificateFiles: certificatePaths, home: context.homeDirectory, passphrase: passphrase)
+        for s in skipped {
+            if named && !flags.quiet {
+                FileHandle.standardError.write(Data("Warning: \(s.reason)\n".utf8))
+            } else {
+                flags.log(1, s.reason)
+            }
+        }
+        for identity in identities {
+            flags.log(1, "offering \(identity.certificate == nil ? "" : "certificate for ")\(identity.key.publicKey.keyType) key \(identity.key.publicKey.fingerprintSHA256) from \(identity.path)")
+        }
+        return credentials + identities.map(\.credential)
+    }
+
+    /// The agent IdentityAgent names: SSH_AUTH_SOCK by default, none for no agent.
+    static func agentClient(options: ClientOptions, expandPath: (String) throws -> String,
+                            context: SSHConfigContext) throws -> SSHAgentClient? {
+        switch options.identityAgent {
+        case nil:
+            return SSHAgentClient.fromEnvironment(context.environment)
+        case let setting? where setting.lowercased() == "none":
+            return nil
+        case let setting? where setting == "SSH_AUTH_SOCK" || setting.hasPrefix("$"):
+            let name = setting.hasPrefix("$") ? String(setting.dropFirst()) : setting
+            return context.environment[name].flatMap { $0.isEmpty ? nil : SSHAgentClient(socketPath: $0) }
+        case let setting?:
+            return SSHAgentClient(socketPath: try expandPath(setting))
+        }
     }
 }

@@ -75,4 +75,42 @@ import Testing
             }
         }
     }
+
+    /// As ssh: an identity file whose key the agent holds is used through the
+    /// agent, so its passphrase is never asked.
+    @Test func anEncryptedKeyTheAgentHoldsIsNotUnlocked() async throws {
+        let files = try FixtureDirectory.create(prefix: "agentenc", traversable: true)
+        defer { files.remove() }
+        let key = files.file("id_ed25519")
+        let made = try await FixtureCommand.run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "passphrase", "-a", "4", "-f", key])
+        #expect(made.exit.code == 0, "\(made.summary)")
+        let fixture = try await SSHDFixture.start()
+        defer { fixture.stop() }
+        let authorized = try FileHandle(forWritingTo: URL(fileURLWithPath: fixture.directory + "/authorized_keys"))
+        try authorized.seekToEnd()
+        try authorized.write(contentsOf: Data(try String(contentsOfFile: key + ".pub", encoding: .utf8).utf8))
+        try authorized.close()
+
+        let socket = files.file("agent.sock")
+        let agent = try await FixtureCommand.run("ssh-agent", ["-a", socket])
+        let pid = agent.stdout.components(separatedBy: "SSH_AGENT_PID=").dropFirst().first.flatMap { Int32($0.prefix(while: \.isNumber)) }
+        defer { if let pid { kill(pid, SIGKILL) } }
+        let marker = files.file("askpass-was-run")
+        let askpass = try files.write("askpass", "#!/bin/sh\necho run >> '\(marker)'\necho passphrase\n", mode: 0o700)
+        var environment = baseEnvironment()
+        environment["SSH_AUTH_SOCK"] = socket
+        environment["SSH_ASKPASS"] = askpass
+        environment["SSH_ASKPASS_REQUIRE"] = "force"
+        environment["DISPLAY"] = ":0"
+        let added = try await FixtureCommand.run("ssh-add", ["-q", key], environment: environment)
+        #expect(added.exit.code == 0, "\(added.summary)")
+        try? FileManager.default.removeItem(atPath: marker)  // ssh-add itself ran askpass
+
+        guard let ferry = FerryCLI.executable else { Issue.record("ferry binary not built"); return }
+        let result = try await FixtureCommand.run(
+            ferry, ["exec", "-i", key, "-o", "IdentitiesOnly=yes"] + commonArguments(fixture) + ["--", "echo via agent"],
+            environment: environment)
+        #expect(result.exit.code == 0 && result.stdout == "via agent\n", "\(result.summary)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "the passphrase was asked although the agent holds the key")
+    }
 }
