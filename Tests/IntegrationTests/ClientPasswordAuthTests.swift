@@ -74,9 +74,11 @@ struct ClientPasswordAuthTests {
         let sshd = try await SSHDFixture.start(passwordAuthentication: true)
         defer { sshd.stop() }
         var configuration = try FerryClient.configuration(for: sshd, identities: [])
-        configuration.connectTimeout = .seconds(1)
+        // Long enough for the handshake on a loaded machine; the answer takes
+        // longer than the whole timeout.
+        configuration.connectTimeout = .seconds(20)
         configuration.answerPrompt = { prompt in
-            try? await Task.sleep(for: .milliseconds(2500))
+            try? await Task.sleep(for: .seconds(21))
             return prompt.questions.map { _ in SecureBytes(Array(TestAccount.dedicatedPassword.utf8)) }
         }
         let client = try await SSHClient.connect(configuration)

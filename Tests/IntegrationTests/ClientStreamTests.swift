@@ -13,7 +13,7 @@ func connectClient(to fixture: some SSHServerFixture, serverAliveInterval: Durat
     let trusted = Set(fixture.hostKeys.map(\.blob))
     var configuration = SSHClient.Configuration(
         host: fixture.host, port: fixture.port, user: fixture.user, credentials: [.publicKey(key)],
-        transport: TransportConfiguration(role: .client), connectTimeout: .seconds(10),
+        transport: TransportConfiguration(role: .client), connectTimeout: .seconds(60),
         verifyHostKey: { key in
             guard trusted.contains(key.blob) else { throw SSHError(.hostKeyRejected, "unexpected host key \(key)") }
         })
