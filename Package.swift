@@ -62,14 +62,21 @@ let package = Package(
             name: "SSHCoreTests",
             dependencies: ["SSHCore", "SSHCrypto", "SSHWire", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // Test support shared by the SFTP and Transfer tests (a local
+        // sftp-server over pipes); not a product.
+        .target(
+            name: "SFTPTestSupport",
+            dependencies: ["SFTP", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/SFTPTestSupport"
+        ),
         .testTarget(
             name: "SFTPTests",
-            dependencies: ["SFTP", "SSHWire", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["SFTP", "SFTPTestSupport", "SSHWire", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "SCPTests", dependencies: ["SCP"]),
         .testTarget(
             name: "TransferTests",
-            dependencies: ["Transfer", "SFTP", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["Transfer", "SFTP", "SFTPTestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "IntegrationTests",

@@ -1,3 +1,4 @@
+import SFTPTestSupport
 import Foundation
 import NIOCore
 import Testing

@@ -4,20 +4,20 @@ import Glibc
 import NIOCore
 import SFTP
 
-/// (A copy of SFTPTests/Support/SFTPServerProcess.swift: test targets cannot share sources.)
-///
 /// SFTPServerProcess is OpenSSH's `sftp-server` run as a child over two
-/// pipes, and the `ByteStream` that talks to it.
+/// pipes, and the `ByteStream` that talks to it. Shared by the SFTP and
+/// Transfer test targets (a target of its own, since test targets cannot
+/// share sources).
 ///
 /// Started with `posix_spawn` rather than Foundation's `Process`, whose exit
 /// notification proved unreliable when tests spawn in parallel (see
 /// IntegrationTests/Fixtures/ChildProcess.swift): the child gets the two
 /// pipe ends and stderr only. Blocking pipe reads and writes run on
 /// dispatch queues of their own so they never occupy the cooperative pool.
-final class SFTPServerProcess: ByteStream, @unchecked Sendable {
-    static let path = "/usr/lib/openssh/sftp-server"
+public final class SFTPServerProcess: ByteStream, @unchecked Sendable {
+    public static let path = "/usr/lib/openssh/sftp-server"
 
-    let pid: pid_t
+    public let pid: pid_t
     private let input: Int32   // we write requests here
     private let output: Int32  // we read replies here
     private let readQueue = DispatchQueue(label: "sftp-server.read")
@@ -26,7 +26,7 @@ final class SFTPServerProcess: ByteStream, @unchecked Sendable {
     private var inputClosed = false
     private var reaped = false
 
-    init(arguments: [String]) throws {
+    public init(arguments: [String]) throws {
         var toChild: [Int32] = [0, 0]
         var fromChild: [Int32] = [0, 0]
         guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else {
@@ -81,7 +81,7 @@ final class SFTPServerProcess: ByteStream, @unchecked Sendable {
     private static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")
         .map { unsafeBitCast($0, to: AddCloseFrom.self) }
 
-    func read() async throws -> ByteBuffer? {
+    public func read() async throws -> ByteBuffer? {
         let fd = output
         return try await withCheckedThrowingContinuation { continuation in
             readQueue.async {
@@ -97,7 +97,7 @@ final class SFTPServerProcess: ByteStream, @unchecked Sendable {
         }
     }
 
-    func write(_ data: ByteBuffer) async throws {
+    public func write(_ data: ByteBuffer) async throws {
         let fd = input
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             writeQueue.async {
@@ -119,7 +119,7 @@ final class SFTPServerProcess: ByteStream, @unchecked Sendable {
         }
     }
 
-    func closeWrite() async throws {
+    public func closeWrite() async throws {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             writeQueue.async {
                 self.closeInput()
@@ -139,7 +139,7 @@ final class SFTPServerProcess: ByteStream, @unchecked Sendable {
 
     /// Ends the child (closing its input first, then SIGTERM if needed) and
     /// reaps it; waits up to a few seconds.
-    func stop() {
+    public func stop() {
         closeInput()
         for attempt in 0..<400 {
             var status: Int32 = 0
@@ -152,39 +152,39 @@ final class SFTPServerProcess: ByteStream, @unchecked Sendable {
     }
 }
 
-struct SFTPTestError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct SFTPTestError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A temporary directory, removed by `remove()`.
-struct TemporaryDirectory {
-    let path: String
+public struct TemporaryDirectory: Sendable {
+    public let path: String
 
-    init() throws {
+    public init(prefix: String = "ferry-sftp") throws {
         let base = FileManager.default.temporaryDirectory.path
-        var template = Array("\(base)/ferry-transfer-XXXXXX".utf8CString)
+        var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw SFTPTestError("mkdtemp failed") }
         // realpath: the server reports canonical paths (/tmp may be a link).
         path = URL(fileURLWithPath: String(cString: made)).resolvingSymlinksInPath().path
     }
 
-    func file(_ name: String) -> String { "\(path)/\(name)" }
-    func sftp(_ name: String) -> SFTPPath { SFTPPath(file(name)) }
+    public func file(_ name: String) -> String { "\(path)/\(name)" }
+    public func sftp(_ name: String) -> SFTPPath { SFTPPath(file(name)) }
 
     /// Creates (or replaces) a file under the directory.
-    func create(_ name: String, _ contents: Data) throws {
+    public func create(_ name: String, _ contents: Data) throws {
         guard FileManager.default.createFile(atPath: file(name), contents: contents) else {
             throw SFTPTestError("cannot create \(file(name))")
         }
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
+    public func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
 /// Runs `body` with a client connected to a fresh sftp-server (started
 /// with `arguments`) and a temporary directory; tears both down after.
-func withSFTPServer<T>(_ arguments: [String] = [], _ body: (SFTPClient, TemporaryDirectory) async throws -> T) async throws -> T {
+public func withSFTPServer<T>(_ arguments: [String] = [], _ body: (SFTPClient, TemporaryDirectory) async throws -> T) async throws -> T {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     let server = try SFTPServerProcess(arguments: arguments)
