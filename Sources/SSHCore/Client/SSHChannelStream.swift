@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// SSHChannelStream is a channel used as a byte stream: a subsystem such as
@@ -13,16 +14,21 @@ public final class SSHChannelStream: Sendable {
     private let eventLoop: EventLoop
     private let handler: NIOLoopBound<SSHClientHandler>
     private let buffer: NIOLoopBound<StreamBuffer>
+    private let lifetime: ClientLifetime
 
-    init(id: ChannelID, eventLoop: EventLoop, handler: NIOLoopBound<SSHClientHandler>, buffer: NIOLoopBound<StreamBuffer>) {
+    init(id: ChannelID, eventLoop: EventLoop, handler: NIOLoopBound<SSHClientHandler>, buffer: NIOLoopBound<StreamBuffer>,
+         lifetime: ClientLifetime) {
         self.id = id
         self.eventLoop = eventLoop
         self.handler = handler
         self.buffer = buffer
+        self.lifetime = lifetime
     }
 
-    /// The next bytes from the server, or nil once it sent EOF or closed.
+    /// The next bytes from the server, or nil once it sent EOF or closed
+    /// (or the client was closed: its event loop is gone).
     public func read() async throws -> ByteBuffer? {
+        guard !lifetime.isClosed else { return nil }
         let (id, handler, buffer, eventLoop) = (self.id, self.handler, self.buffer, self.eventLoop)
         return try await eventLoop.flatSubmit { () -> EventLoopFuture<ByteBuffer?> in
             let future = buffer.value.next(eventLoop: eventLoop)
@@ -37,6 +43,7 @@ public final class SSHChannelStream: Sendable {
 
     /// Sends `data`, waiting while the server's window holds back too much.
     public func write(_ data: ByteBuffer) async throws {
+        guard !lifetime.isClosed else { throw SSHError(.connectionClosed, "the connection is closed") }
         let (id, handler, eventLoop) = (self.id, self.handler, self.eventLoop)
         try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
             do {
@@ -54,15 +61,26 @@ public final class SSHChannelStream: Sendable {
 
     /// Sends EOF: we will write no more (the server may still send).
     public func closeWrite() async throws {
+        guard !lifetime.isClosed else { return }
         let (id, handler) = (self.id, self.handler)
         try await eventLoop.submit { try handler.value.command { try $0.sendEOF(on: id) } }.get()
     }
 
     /// Closes the channel in both directions.
     public func close() async {
+        guard !lifetime.isClosed else { return }
         let (id, handler) = (self.id, self.handler)
         try? await eventLoop.submit { try handler.value.command { try $0.close(id) } }.get()
     }
+}
+
+/// Whether an `SSHClient` was closed, shared with its streams: after close
+/// its event loop is shut down, so late calls (an SFTP session's reader
+/// finishing) must not schedule work on it.
+final class ClientLifetime: Sendable {
+    private let closed = NIOLockedValueBox(false)
+    var isClosed: Bool { closed.withLockedValue { $0 } }
+    func markClosed() { closed.withLockedValue { $0 = true } }
 }
 
 /// What a stream channel received and nobody read yet, on the event loop.

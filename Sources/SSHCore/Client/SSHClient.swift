@@ -56,6 +56,7 @@ public final class SSHClient: Sendable {
     private let channel: Channel
     private let handler: NIOLoopBound<SSHClientHandler>
     private let ownedGroup: MultiThreadedEventLoopGroup?
+    private let lifetime = ClientLifetime()
 
     private init(channel: Channel, handler: NIOLoopBound<SSHClientHandler>, ownedGroup: MultiThreadedEventLoopGroup?) {
         self.channel = channel
@@ -229,7 +230,8 @@ public final class SSHClient: Sendable {
                 return session.value.requestAnswered.futureResult
             }.get()
         }
-        return try await eventLoop.submit { SSHChannelStream(id: session.value.id, eventLoop: eventLoop, handler: handler, buffer: buffer) }.get()
+        let lifetime = self.lifetime
+        return try await eventLoop.submit { SSHChannelStream(id: session.value.id, eventLoop: eventLoop, handler: handler, buffer: buffer, lifetime: lifetime) }.get()
     }
 
     /// Runs `command` and collects its output.
@@ -247,6 +249,7 @@ public final class SSHClient: Sendable {
         let handler = self.handler
         try? await channel.eventLoop.submit { handler.value.disconnect(description: "disconnected by user") }.get()
         try? await channel.closeFuture.get()
+        lifetime.markClosed()
         try? await ownedGroup?.shutdownGracefully()
     }
 

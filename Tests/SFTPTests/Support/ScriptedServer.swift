@@ -1,32 +1,6 @@
 import NIOCore
+import SFTPTestSupport
 @testable import SFTP
-
-/// MemoryStream is one end of an in-memory byte stream pair.
-final class MemoryStream: ByteStream, @unchecked Sendable {
-    private var inbound: AsyncStream<ByteBuffer>.Iterator  // one reader at a time (ByteStream's invariant)
-    private let outbound: AsyncStream<ByteBuffer>.Continuation
-
-    private init(inbound: AsyncStream<ByteBuffer>, outbound: AsyncStream<ByteBuffer>.Continuation) {
-        self.inbound = inbound.makeAsyncIterator()
-        self.outbound = outbound
-    }
-
-    static func pair() -> (MemoryStream, MemoryStream) {
-        let (a, aIn) = AsyncStream.makeStream(of: ByteBuffer.self)
-        let (b, bIn) = AsyncStream.makeStream(of: ByteBuffer.self)
-        return (MemoryStream(inbound: a, outbound: bIn), MemoryStream(inbound: b, outbound: aIn))
-    }
-
-    func read() async throws -> ByteBuffer? {
-        var iterator = inbound
-        let chunk = await iterator.next()
-        inbound = iterator
-        return chunk
-    }
-
-    func write(_ data: ByteBuffer) async throws { outbound.yield(data) }
-    func closeWrite() async throws { outbound.finish() }
-}
 
 /// ScriptedServer is a fake sftp-server serving one read-only file, told
 /// to misbehave: reorder replies, return short reads, stop early, fail the
