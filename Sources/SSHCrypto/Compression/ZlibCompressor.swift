@@ -45,37 +45,27 @@ public final class ZlibCompressor {
     /// is marked failed.
     public func compress(_ input: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) throws {
         if let failure { throw failure }
-        guard let inputCount = UInt32(exactly: input.count) else {
-            throw CryptoError(.invalidLength, "a compressed payload must be under 4 GiB, not \(input.count) bytes")
-        }
         let start = output.count
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
-        stream.pointee.avail_in = inputCount
-        defer {
-            stream.pointee.next_in = nil
-            stream.pointee.avail_in = 0
-            stream.pointee.next_out = nil
-            stream.pointee.avail_out = 0
-        }
-
-        // deflateBound covers the data; the slack covers the flush markers
-        // and bits left over from the previous packet. If it is still short,
-        // the loop grows the room.
-        var room = min(Int(clamping: deflateBound(stream, UInt(inputCount))) + 64, 1 << 30)
-        while true {
-            let status = deflateInto(&output, room: room)
-            switch status {
-            case Z_OK where stream.pointee.avail_out == 0:
-                room = min(room * 2, 1 << 30)  // more output is pending
-            case Z_OK, Z_BUF_ERROR:
-                // Z_BUF_ERROR: nothing left to do (an empty payload after a flush).
-                if stream.pointee.avail_in == 0 { return }
-                fallthrough
-            default:
-                let error = zlibError("deflate", status: status, stream: stream)
-                failure = error
-                output.removeSubrange(start...)
-                throw error
+        try ZlibStreamStorage.withInput(stream, input) {
+            // deflateBound covers the data; the slack covers the flush markers
+            // and bits left over from the previous packet. If it is still short,
+            // the loop grows the room.
+            var room = min(Int(clamping: deflateBound(stream, UInt(input.count))) + 64, 1 << 30)
+            while true {
+                let status = ZlibStreamStorage.step(stream, into: &output, room: room) { deflate($0, Z_PARTIAL_FLUSH) }
+                switch status {
+                case Z_OK where stream.pointee.avail_out == 0:
+                    room = min(room * 2, 1 << 30)  // more output is pending
+                case Z_OK, Z_BUF_ERROR:
+                    // Z_BUF_ERROR: nothing left to do (an empty payload after a flush).
+                    if stream.pointee.avail_in == 0 { return }
+                    fallthrough
+                default:
+                    let error = zlibError("deflate", status: status, stream: stream)
+                    failure = error
+                    output.removeSubrange(start...)
+                    throw error
+                }
             }
         }
     }
@@ -83,21 +73,6 @@ public final class ZlibCompressor {
     /// Convenience for callers holding an array, slice or SecureBytes.
     public func compress(_ input: some ContiguousBytes, appendingTo output: inout [UInt8]) throws {
         try input.withUnsafeBytes { try compress($0, appendingTo: &output) }
-    }
-
-    /// One deflate call with `room` bytes appended to `output` as its output
-    /// buffer; the unused tail is removed again (capacity is kept).
-    private func deflateInto(_ output: inout [UInt8], room: Int) -> Int32 {
-        let before = output.count
-        output.append(contentsOf: repeatElement(0, count: room))
-        let status = output.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            guard let base = buffer.baseAddress else { return Z_STREAM_ERROR }
-            stream.pointee.next_out = base + before
-            stream.pointee.avail_out = UInt32(truncatingIfNeeded: room)
-            return deflate(stream, Z_PARTIAL_FLUSH)
-        }
-        output.removeLast(Int(stream.pointee.avail_out))
-        return status
     }
 }
 

@@ -59,41 +59,31 @@ public final class ZlibDecompressor {
     ///   is marked failed.
     public func decompress(_ input: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) throws {
         if let failure { throw failure }
-        guard let inputCount = UInt32(exactly: input.count) else {
-            throw CryptoError(.invalidLength, "a compressed payload must be under 4 GiB, not \(input.count) bytes")
-        }
         let start = output.count
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
-        stream.pointee.avail_in = inputCount
-        defer {
-            stream.pointee.next_in = nil
-            stream.pointee.avail_in = 0
-            stream.pointee.next_out = nil
-            stream.pointee.avail_out = 0
-        }
-
-        // One byte past the cap is allowed in, so reaching it proves the cap
-        // was exceeded without inflating any further.
-        let allowance = maxOutputPerCall + 1
-        var produced = 0
-        var room = min(max(input.count * 4, 4096), allowance)
-        while true {
-            room = min(room, allowance - produced)
-            let status = inflateInto(&output, room: room)
-            produced = output.count - start
-            if produced > maxOutputPerCall {
-                throw fail(CryptoError(.compression,
-                    "a compressed packet inflates past \(maxOutputPerCall) bytes; the peer may be sending a zip bomb"),
-                    output: &output, start: start)
-            }
-            switch status {
-            case Z_OK where stream.pointee.avail_out == 0:
-                room = min(room * 2, allowance)  // more output may be pending
-            case Z_OK where stream.pointee.avail_in == 0,
-                 Z_BUF_ERROR where stream.pointee.avail_in == 0:
-                return  // the packet is used up; the stream continues with the next one
-            default:
-                throw fail(zlibError("inflate", status: status, stream: stream), output: &output, start: start)
+        try ZlibStreamStorage.withInput(stream, input) {
+            // One byte past the cap is allowed in, so reaching it proves the cap
+            // was exceeded without inflating any further.
+            let allowance = maxOutputPerCall + 1
+            var produced = 0
+            var room = min(max(input.count * 4, 4096), allowance)
+            while true {
+                room = min(room, allowance - produced)
+                let status = ZlibStreamStorage.step(stream, into: &output, room: room) { inflate($0, Z_SYNC_FLUSH) }
+                produced = output.count - start
+                if produced > maxOutputPerCall {
+                    throw fail(CryptoError(.compression,
+                        "a compressed packet inflates past \(maxOutputPerCall) bytes; the peer may be sending a zip bomb"),
+                        output: &output, start: start)
+                }
+                switch status {
+                case Z_OK where stream.pointee.avail_out == 0:
+                    room = min(room * 2, allowance)  // more output may be pending
+                case Z_OK where stream.pointee.avail_in == 0,
+                     Z_BUF_ERROR where stream.pointee.avail_in == 0:
+                    return  // the packet is used up; the stream continues with the next one
+                default:
+                    throw fail(zlibError("inflate", status: status, stream: stream), output: &output, start: start)
+                }
             }
         }
     }
@@ -108,21 +98,6 @@ public final class ZlibDecompressor {
         failure = error
         output.removeSubrange(start...)
         return error
-    }
-
-    /// One inflate call with `room` bytes appended to `output` as its output
-    /// buffer; the unused tail is removed again (capacity is kept).
-    private func inflateInto(_ output: inout [UInt8], room: Int) -> Int32 {
-        let before = output.count
-        output.append(contentsOf: repeatElement(0, count: room))
-        let status = output.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            guard let base = buffer.baseAddress else { return Z_STREAM_ERROR }
-            stream.pointee.next_out = base + before
-            stream.pointee.avail_out = UInt32(truncatingIfNeeded: room)
-            return inflate(stream, Z_SYNC_FLUSH)
-        }
-        output.removeLast(Int(stream.pointee.avail_out))
-        return status
     }
 }
 

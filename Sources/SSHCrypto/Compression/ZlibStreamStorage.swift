@@ -35,6 +35,40 @@ enum ZlibStreamStorage {
         stream.deallocate()
     }
 
+    /// Runs `body` with the stream reading `input`, and detaches input and
+    /// output again afterwards so the stream never keeps a dangling pointer.
+    static func withInput<R>(_ stream: UnsafeMutablePointer<z_stream>, _ input: UnsafeRawBufferPointer,
+                             _ body: () throws -> R) throws -> R {
+        guard let inputCount = UInt32(exactly: input.count) else {
+            throw CryptoError(.invalidLength, "a compressed payload must be under 4 GiB, not \(input.count) bytes")
+        }
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        stream.pointee.avail_in = inputCount
+        defer {
+            stream.pointee.next_in = nil
+            stream.pointee.avail_in = 0
+            stream.pointee.next_out = nil
+            stream.pointee.avail_out = 0
+        }
+        return try body()
+    }
+
+    /// One deflate or inflate `step` with `room` bytes appended to `output`
+    /// as its output buffer; the unused tail is removed again (capacity is kept).
+    static func step(_ stream: UnsafeMutablePointer<z_stream>, into output: inout [UInt8], room: Int,
+                     _ call: (UnsafeMutablePointer<z_stream>) -> Int32) -> Int32 {
+        let before = output.count
+        output.append(contentsOf: repeatElement(0, count: room))
+        let status = output.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            guard let base = buffer.baseAddress else { return Z_STREAM_ERROR }
+            stream.pointee.next_out = base + before
+            stream.pointee.avail_out = UInt32(truncatingIfNeeded: room)
+            return call(stream)
+        }
+        output.removeLast(Int(stream.pointee.avail_out))
+        return status
+    }
+
     /// zlib's `zalloc`: `items * size` bytes, or nil (which zlib reports as
     /// Z_MEM_ERROR) when the product overflows.
     private static func allocateBlock(items: UInt32, size: UInt32) -> UnsafeMutableRawPointer? {
