@@ -38,16 +38,9 @@ public enum IdentityFiles {
     /// passphrase, up to the caller's limit.
     public typealias PassphraseProvider = @Sendable (_ path: String) async throws -> SecureBytes?
 
-    /// Expands a leading `~` or `~/` to the user's home directory.
-    public static func expandTilde(_ path: String, home: String = NSHomeDirectory()) -> String {
-        if path == "~" { return home }
-        if path.hasPrefix("~/") { return home + String(path.dropFirst(1)) }
-        return path
-    }
-
     /// The key files to try: `explicit`, or the defaults when none were named.
     static func paths(explicit: [String], home: String) -> [String] {
-        explicit.isEmpty ? defaultNames.map { "\(home)/.ssh/\($0)" } : explicit.map { expandTilde($0, home: home) }
+        explicit.isEmpty ? defaultNames.map { "\(home)/.ssh/\($0)" } : explicit.map { ConfigTokens.expandTilde($0, home: home) }
     }
 
     /// Loads unencrypted keys only (encrypted ones are reported in
@@ -102,7 +95,7 @@ public enum IdentityFiles {
                 certificates[path, default: []].append(certificate)
             }
         }
-        for file in certificateFiles.map({ expandTilde($0, home: home) }) {
+        for file in certificateFiles.map({ ConfigTokens.expandTilde($0, home: home) }) {
             guard let certificate = loadCertificate(file, for: nil, required: true, skipped: &skipped) else { continue }
             guard let owner = keys.first(where: { $0.key.publicKey == certificate.publicKey }) else {
                 skipped.append(Skipped(path: file, reason: "\(file): certificate is for \(certificate.publicKey.fingerprintSHA256), which no loaded key matches"))

@@ -71,8 +71,7 @@ public final class SSHClient: Sendable {
         do {
             let eventLoop = group.next()
             let startedAt = NIODeadline.now()
-            let timeoutNanos = Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
-                + configuration.connectTimeout.components.attoseconds / 1_000_000_000
+            let connectTimeout = Self.timeAmount(configuration.connectTimeout)
             let onMessage = configuration.onMessage
             let verify = configuration.verifyHostKey
             // The handler is handed out by the initializer itself: looking it
@@ -90,8 +89,7 @@ public final class SSHClient: Sendable {
                         let handler = SSHClientHandler(machine: machine, eventLoop: channel.eventLoop, verifyHostKey: verify, onMessage: onMessage)
                         handler.answerPrompt = configuration.answerPrompt
                         if let alive = configuration.serverAliveInterval {
-                            handler.serverAliveInterval = .nanoseconds(max(1, Int64(alive.components.seconds) * 1_000_000_000
-                                + alive.components.attoseconds / 1_000_000_000))
+                            handler.serverAliveInterval = max(.nanoseconds(1), Self.timeAmount(alive))
                         }
                         handler.serverAliveCountMax = configuration.serverAliveCountMax
                         try channel.pipeline.syncOperations.addHandler(handler)
@@ -108,7 +106,7 @@ public final class SSHClient: Sendable {
                 connecting = ClientBootstrap(group: eventLoop)
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
                     .channelOption(.socketOption(.so_keepalive), value: 1)
-                    .connectTimeout(.nanoseconds(timeoutNanos))
+                    .connectTimeout(connectTimeout)
                     .channelInitializer(install)
                     .connect(host: configuration.host, port: configuration.port)
             }
@@ -123,7 +121,7 @@ public final class SSHClient: Sendable {
             // passphrase) is not counted: the handler suspends the deadline then.
             let timeoutMessage = "timed out connecting to \(configuration.host) port \(configuration.port)"
             try await channel.eventLoop.submit {
-                handler.value.armConnectDeadline(startedAt + .nanoseconds(timeoutNanos), message: timeoutMessage)
+                handler.value.armConnectDeadline(startedAt + connectTimeout, message: timeoutMessage)
             }.get()
             do {
                 try await channel.eventLoop.flatSubmit { handler.value.authenticated.futureResult }.get()
@@ -167,7 +165,7 @@ public final class SSHClient: Sendable {
                 return eventLoop.makeFailedFuture(error)
             }
             if let timeout {
-                session.value.timeout = eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)) {
+                session.value.timeout = eventLoop.scheduleTask(in: Self.timeAmount(timeout)) {
                     let error = SSHError(.timeout, "command timed out after \(timeout); sent SIGTERM and closed its channel")
                     _ = try? handler.value.command { mux in
                         try? mux.sendRequest(.signal(name: "TERM"), wantReply: false, on: session.value.id)
@@ -254,7 +252,11 @@ public final class SSHClient: Sendable {
     }
 
     static func timeAmount(_ duration: Duration) -> TimeAmount {
-        .nanoseconds(max(0, Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000))
+        // Clamped: a user may ask for ConnectTimeout=9999999999w, which
+        // overflows nanoseconds; anything that long means "no limit".
+        let (nanos, overflow) = duration.components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow, nanos < Int64.max - 1_000_000_000 else { return .nanoseconds(Int64.max / 2) }
+        return .nanoseconds(max(0, nanos + duration.components.attoseconds / 1_000_000_000))
     }
 
     /// Words a connection failure as ssh does ("connect to host h port p:
