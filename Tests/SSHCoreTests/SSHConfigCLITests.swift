@@ -14,24 +14,8 @@ import Testing
     func runFerry(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String, errorText: String) {
         let binary = Self.ferryBinary
         try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) missing: run swift build --build-tests first")
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("out"), errURL = directory.appendingPathComponent("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-                String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+        let result = try runProgram(binary, arguments, environment: environment)
+        return (result.status, result.output, result.errorText)
     }
 
     @Test(arguments: configCorpus)

@@ -62,29 +62,13 @@ struct SSHConfigFixture {
     }
 }
 
-/// Runs ssh with `arguments` and `environment`; stdout and stderr through files.
+/// Runs ssh with `arguments` and `environment`.
 func runSSH(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String, errorText: String) {
     let candidates = ["/usr/bin/ssh", "/usr/local/bin/ssh", "/bin/ssh"]
     let ssh = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) },
                            "ssh not found (install openssh-client): ssh_config comparisons cannot run")
-    let directory = try makeTemporaryDirectory()
-    defer { try? FileManager.default.removeItem(at: directory) }
-    let outURL = directory.appendingPathComponent("out"), errURL = directory.appendingPathComponent("err")
-    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-    defer { try? out.close(); try? err.close() }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: ssh)
-    process.arguments = arguments
-    process.environment = environment
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    let result = try runProgram(ssh, arguments, environment: environment)
+    return (result.status, result.output, result.errorText)
 }
 
 /// SSHGComparison reduces `ssh -G` text to what ferry claims to match: the

@@ -16,6 +16,12 @@ struct ToolResult {
 /// expectation fails, because the interop tests are the proof that OpenSSH
 /// reads our known_hosts lines and we read its.
 func runTool(_ tool: String, _ arguments: [String]) throws -> ToolResult {
+    try runProgram("/usr/bin/env", [tool] + arguments)
+}
+
+/// Runs the program at `path`, with stdout and stderr collected through
+/// temporary files (a large output cannot deadlock on a full pipe).
+func runProgram(_ path: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ToolResult {
     let directory = try makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
     let outURL = directory.appendingPathComponent("stdout")
@@ -29,8 +35,9 @@ func runTool(_ tool: String, _ arguments: [String]) throws -> ToolResult {
         try? stderr.close()
     }
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [tool] + arguments
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = stdout
     process.standardError = stderr
