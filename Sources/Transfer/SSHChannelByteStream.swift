@@ -18,13 +18,14 @@ public struct SSHChannelByteStream: ByteStream {
 }
 
 extension SSHClient {
-    /// Opens the `sftp` subsystem and starts an SFTP session on it. Closing
+    /// Opens the `sftp` subsystem and starts an SFTP session on it, its
+    /// reader and writer on the connection's event loop. Closing
     /// the session (`SFTPClient.close()`) ends the channel's input; the
     /// caller closes the channel itself with `SSHChannelStream.close()`.
     public func openSFTP() async throws -> (SFTPClient, SSHChannelStream) {
         let channel = try await openSubsystem("sftp")
         do {
-            return (try await SFTPClient.connect(over: SSHChannelByteStream(channel)), channel)
+            return (try await SFTPClient.connect(over: SSHChannelByteStream(channel), executor: taskExecutor), channel)
         } catch {
             await channel.close()
             throw error

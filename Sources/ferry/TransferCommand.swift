@@ -153,9 +153,14 @@ enum TransferRun {
             }
         }
         let expand: Expand = { path in try await files.expandGlob(SFTPPath(path.isEmpty ? "." : path)) }
-        let report = await body(files, expand)
-        sftp.close()
-        await channel.close()
+        // The transfer runs on the connection's event loop: no thread hop
+        // between a reply arriving and the task that waits for it.
+        let report = await withTaskExecutorPreference(client.taskExecutor) {
+            let report = await body(files, expand)
+            sftp.close()
+            await channel.close()
+            return report
+        }
         await client.close()
         if !quiet {
             let elapsed = started.duration(to: .now)

@@ -23,8 +23,10 @@ public final class SFTPClient: Sendable {
 
     /// Starts a session: exchanges versions and, when the server offers
     /// limits@openssh.com, asks for its limits (they size the pipelines).
-    public static func connect(over stream: some ByteStream) async throws -> SFTPClient {
-        let connection = try await SFTPConnection.start(over: stream)
+    /// `executor` is where the session's reader and writer tasks run (see
+    /// `SFTPConnection`); nil is Swift's global executor.
+    public static func connect(over stream: some ByteStream, executor: (any TaskExecutor)? = nil) async throws -> SFTPClient {
+        let connection = try await SFTPConnection.start(over: stream, executor: executor)
         var limits: SFTPLimits?
         if Self.advertises(.limits, in: connection.extensions) {
             let reply = try await connection.request(.extended(name: SFTPExtension.limits.name, data: ByteBuffer()))

@@ -41,7 +41,7 @@ final class SFTPConnection: Sendable {
 
     /// Sends SSH_FXP_INIT, waits for SSH_FXP_VERSION, and starts the
     /// reader and writer tasks.
-    static func start(over stream: any ByteStream) async throws -> SFTPConnection {
+    static func start(over stream: any ByteStream, executor: (any TaskExecutor)? = nil) async throws -> SFTPConnection {
         try await stream.write(SFTPMessage.initialize(version: SFTPProtocol.version, extensions: []).encoded())
         var decoder = SFTPFrameDecoder()
         var first: ByteBuffer?
@@ -59,7 +59,7 @@ final class SFTPConnection: Sendable {
             throw SFTPError(.unsupportedVersion, "the SFTP server speaks protocol version \(version); ferry speaks version 3")
         }
         let connection = SFTPConnection(stream: stream, version: version, extensions: extensions)
-        connection.startTasks(decoder: decoder)
+        connection.startTasks(decoder: decoder, executor: executor)
         return connection
     }
 
@@ -72,9 +72,11 @@ final class SFTPConnection: Sendable {
 
     private let outboundStream: AsyncStream<ByteBuffer>
 
-    private func startTasks(decoder: SFTPFrameDecoder) {
-        Task { await self.writeLoop() }
-        Task { await self.readLoop(decoder: decoder) }
+    /// `executor`: where the reader and writer run; the stream's own event
+    /// loop (when it has one) saves a thread hop per chunk each way.
+    private func startTasks(decoder: SFTPFrameDecoder, executor: (any TaskExecutor)?) {
+        Task(executorPreference: executor) { await self.writeLoop() }
+        Task(executorPreference: executor) { await self.readLoop(decoder: decoder) }
     }
 
     /// Queues `request`; `completion` gets its reply or the error that

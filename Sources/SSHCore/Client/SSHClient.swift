@@ -57,11 +57,14 @@ public final class SSHClient: Sendable {
     private let handler: NIOLoopBound<SSHClientHandler>
     private let ownedGroup: MultiThreadedEventLoopGroup?
     private let lifetime = ClientLifetime()
+    /// Runs tasks on this connection's event loop (see `EventLoopTaskExecutor`).
+    public let taskExecutor: EventLoopTaskExecutor
 
     private init(channel: Channel, handler: NIOLoopBound<SSHClientHandler>, ownedGroup: MultiThreadedEventLoopGroup?) {
         self.channel = channel
         self.handler = handler
         self.ownedGroup = ownedGroup
+        self.taskExecutor = EventLoopTaskExecutor(channel.eventLoop)
     }
 
     /// Connects, verifies the server and authenticates; `timeout` covers all three.
@@ -248,6 +251,7 @@ public final class SSHClient: Sendable {
         try? await channel.eventLoop.submit { handler.value.disconnect(description: "disconnected by user") }.get()
         try? await channel.closeFuture.get()
         lifetime.markClosed()
+        taskExecutor.retire()
         try? await ownedGroup?.shutdownGracefully()
     }
 
