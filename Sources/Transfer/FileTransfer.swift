@@ -12,12 +12,16 @@ public struct FileTransfer: Sendable {
     public let options: TransferOptions
     /// Told of each file finished, failed or skipped, from any task.
     public let onEvent: @Sendable (TransferEvent) -> Void
+    /// Shared by every file's pipeline: the transfer's buffers stay under
+    /// `options.memoryBudget` however many files are in flight.
+    let budget: PipelineBudget
 
     public init(client: SFTPClient, options: TransferOptions = TransferOptions(),
                 onEvent: @escaping @Sendable (TransferEvent) -> Void = { _ in }) {
         self.client = client
         self.options = options
         self.onEvent = onEvent
+        self.budget = PipelineBudget(bytes: options.memoryBudget)
     }
 
     /// How many files may be open on the server at once: the option,
@@ -61,8 +65,9 @@ public struct TransferReport: Sendable {
 
 /// One file to copy, planned before any is started.
 enum TransferJob: Sendable {
-    /// Remote source to local destination.
-    case download(SFTPPath, String)
+    /// Remote source to local destination, with the source's attributes as
+    /// listed or stated while planning (they spare an FSTAT per file).
+    case download(SFTPPath, String, SFTPAttributes?)
     /// Local source to remote destination.
     case upload(String, SFTPPath)
 }

@@ -43,7 +43,7 @@ extension FileTransfer {
                 }
                 await planDownload(source, attributes, to: target, &jobs, &directories, &report)
             } else {
-                jobs.append(.download(source, target))
+                jobs.append(.download(source, target, attributes))
             }
         }
         await run(jobs, into: &report)
@@ -100,7 +100,7 @@ extension FileTransfer {
             if childAttributes.isDirectory {
                 await planDownload(child, childAttributes, to: childLocal, &jobs, &directories, &report)
             } else if childAttributes.isRegularFile {
-                jobs.append(.download(child, childLocal))
+                jobs.append(.download(child, childLocal, childAttributes))
             } else if childAttributes.isSymbolicLink {
                 skip("\(child)", "symbolic link not followed", &report)
             } else {

@@ -1,3 +1,5 @@
+import SFTP
+
 /// TransferOptions are the choices of one get or put, as sftp and scp
 /// spell them (`-p`, `-a`, `-B`, `-R`).
 public struct TransferOptions: Sendable {
@@ -8,14 +10,21 @@ public struct TransferOptions: Sendable {
     public var resume = false
     /// `-B`: bytes per READ/WRITE; nil takes the server's limits@openssh.com.
     public var blockLength: Int?
-    /// `-R`: the most READ/WRITE requests outstanding per file.
-    public var maxOutstanding = 64
+    /// `-R`: the most READ/WRITE requests outstanding per file. The default
+    /// is high on purpose: the window grows toward it only as replies come,
+    /// and `memoryBudget` caps the bytes.
+    public var maxOutstanding = ReadPipeline.defaultMaxOutstanding
     /// The most bytes of WRITE data outstanding per file.
     public var writeMemoryBudget = 16 << 20
-    /// The most files in flight at once (capped by the server's open-handle limit).
-    public var concurrentFiles = 8
+    /// The most bytes outstanding (requested and not yet written, or sent
+    /// and not yet acknowledged) over all files in flight.
+    public var memoryBudget = 32 << 20
+    /// The most files in flight at once (capped by the server's open-handle
+    /// limit): small files cost round trips, not bandwidth, so many at once.
+    public var concurrentFiles = 64
 
-    public init(preserve: Bool = false, resume: Bool = false, blockLength: Int? = nil, maxOutstanding: Int = 64) {
+    public init(preserve: Bool = false, resume: Bool = false, blockLength: Int? = nil,
+                maxOutstanding: Int = ReadPipeline.defaultMaxOutstanding) {
         self.preserve = preserve
         self.resume = resume
         self.blockLength = blockLength

@@ -35,15 +35,15 @@ extension FileTransfer {
     private func perform(_ job: TransferJob) async -> Result<(String, UInt64), TransferError> {
         do {
             switch job {
-            case .download(let remote, let local):
-                return .success((local, try await download(remote, to: local)))
+            case .download(let remote, let local, let attributes):
+                return .success((local, try await download(remote, to: local, attributes: attributes)))
             case .upload(let local, let remote):
                 return .success(("\(remote)", try await upload(local, to: remote)))
             }
         } catch {
             let path: String
             switch job {
-            case .download(let remote, _): path = "\(remote)"
+            case .download(let remote, _, _): path = "\(remote)"
             case .upload(let local, _): path = local
             }
             return .failure(TransferError.wrap(error, path))

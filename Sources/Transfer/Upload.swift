@@ -39,21 +39,28 @@ extension FileTransfer {
         do {
             let end = try await WritePipeline(client: client, handle: handle, blockLength: options.blockLength,
                                               maxOutstanding: options.maxOutstanding, memoryBudget: options.writeMemoryBudget,
-                                              startOffset: start)
+                                              startOffset: start, expectedSize: size - min(size, start), budget: budget)
                 .run { offset, length in try file.read(at: offset, length: length) }
-            if options.preserve {
-                let times = SFTPAttributes.Times(accessTime: UInt32(truncatingIfNeeded: st.st_atim.tv_sec),
-                                                 modificationTime: UInt32(truncatingIfNeeded: st.st_mtim.tv_sec))
-                try await client.fsetstat(handle, SFTPAttributes(permissions: UInt32(st.st_mode) & 0o7777, times: times))
-            }
-            try await client.close(handle)
+            // FSETSTAT and CLOSE go out together (one round trip, not two);
+            // the server handles them in order, and both must succeed before
+            // the file is renamed into place.
+            let attributes: SFTPAttributes? = options.preserve ? SFTPAttributes(
+                permissions: UInt32(st.st_mode) & 0o7777,
+                times: SFTPAttributes.Times(accessTime: UInt32(truncatingIfNeeded: st.st_atim.tv_sec),
+                                            modificationTime: UInt32(truncatingIfNeeded: st.st_mtim.tv_sec))) : nil
+            do { try await client.close(handle, setting: attributes) } catch { throw CloseFailed(error: error) }
             try await replace(remote, with: partial)
             return end - start
+        } catch let failed as CloseFailed {
+            throw failed.error
         } catch {
             try? await client.close(handle)
             throw error
         }
     }
+
+    /// Finishing the file failed: the handle is gone, do not close it again.
+    private struct CloseFailed: Error { let error: Error }
 
     /// Renames the finished partial file to its final name.
     private func replace(_ remote: SFTPPath, with partial: SFTPPath) async throws {

@@ -18,8 +18,8 @@ struct TransferFlags: ParsableArguments {
     @Option(name: .customShort("B"), help: "Bytes per read/write request (default: the server's limit, else 32768).")
     var blockSize: Int?
 
-    @Option(name: .customShort("R"), help: "Requests outstanding per file (default 64).")
-    var requests: Int = 64
+    @Option(name: .customShort("R"), help: "Most requests outstanding per file (default \(ReadPipeline.defaultMaxOutstanding); the window grows toward it as replies come, within a 32 MiB buffer budget).")
+    var requests: Int = ReadPipeline.defaultMaxOutstanding
 
     func validate() throws {
         if let blockSize, !(1...SFTPProtocol.maxReadLength).contains(blockSize) {

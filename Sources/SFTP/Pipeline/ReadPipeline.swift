@@ -4,7 +4,9 @@ import NIOCore
 /// requests in flight, the engine under get, resume and sync.
 ///
 /// Requests go out in file order; the window of outstanding requests
-/// starts at one and grows by one per reply up to `maxOutstanding`.
+/// starts at one (or at enough to cover a known size, see `PipelineWindow`)
+/// and grows by one per reply up to `maxOutstanding`, while the bytes
+/// outstanding stay within the shared `budget`.
 /// Replies are taken in whatever order they come and held until the bytes
 /// before them have arrived, so `sink` sees the file in order, once. A
 /// short read (fewer bytes than asked, which servers may send anywhere) is
@@ -23,15 +25,30 @@ public struct ReadPipeline: Sendable {
     public let startOffset: UInt64
     /// Where reading stops at the latest; nil reads to EOF.
     public let endOffset: UInt64?
+    /// The file's size as listed, when known: the first requests cover it
+    /// and probe for EOF together, and the last data request is cut to it.
+    /// Only a hint: a file that grew is read on to its real end.
+    public let expectedSize: UInt64?
+    /// Caps the bytes requested and not yet handed to the sink, shared
+    /// with the other pipelines of a transfer.
+    public let budget: PipelineBudget
 
-    public init(client: SFTPClient, handle: SFTPHandle, blockLength: Int? = nil, maxOutstanding: Int = 64,
-                startOffset: UInt64 = 0, endOffset: UInt64? = nil) {
+    /// Outstanding READs by default: enough to fill a long fat link (the
+    /// budget caps the bytes; at 255 KiB a block that is 64 MiB).
+    public static let defaultMaxOutstanding = 256
+
+    public init(client: SFTPClient, handle: SFTPHandle, blockLength: Int? = nil,
+                maxOutstanding: Int = ReadPipeline.defaultMaxOutstanding,
+                startOffset: UInt64 = 0, endOffset: UInt64? = nil, expectedSize: UInt64? = nil,
+                budget: PipelineBudget? = nil) {
         self.client = client
         self.handle = handle
-        self.blockLength = max(1, min(blockLength ?? client.readBlockLength, SFTPProtocol.maxReadLength))
+        self.budget = budget ?? PipelineBudget()
+        self.blockLength = max(1, min(blockLength ?? client.readBlockLength, SFTPProtocol.maxReadLength, self.budget.capacity))
         self.maxOutstanding = max(1, maxOutstanding)
         self.startOffset = startOffset
         self.endOffset = endOffset
+        self.expectedSize = expectedSize
     }
 
     private struct Completion: Sendable {
@@ -45,13 +62,20 @@ public struct ReadPipeline: Sendable {
     public func run(_ sink: (UInt64, ByteBuffer) async throws -> Void) async throws -> UInt64 {
         let (completions, continuation) = AsyncStream.makeStream(of: Completion.self)
         defer { continuation.finish() }
-        var window = PipelineWindow(limit: maxOutstanding)
+        let known = expectedSize.map { min($0, endOffset ?? .max) }
+        var window = PipelineWindow(
+            limit: maxOutstanding,
+            initial: PipelineWindow.initial(covering: known.map { $0 > startOffset ? $0 - startOffset : 0 }, block: blockLength))
         var nextOffset = startOffset
         var delivered = startOffset
         var outstanding = 0
         var endOfFile: UInt64? = endOffset
         var held: [UInt64: ByteBuffer] = [:]
         var failure: Error?
+        // Bytes of `budget` this pipeline holds: every outstanding range's
+        // length plus every held reply's.
+        var reserved = 0
+        defer { budget.release(reserved) }
         var replies = completions.makeAsyncIterator()
 
         func send(_ range: PipelineRange) {
@@ -64,10 +88,19 @@ public struct ReadPipeline: Sendable {
 
         while true {
             while failure == nil, outstanding < window.size, nextOffset < (endOfFile ?? .max) {
-                let remaining = (endOfFile ?? .max) - nextOffset
-                let length = Int(min(UInt64(blockLength), remaining))
-                send(PipelineRange(offset: nextOffset, length: length))
-                nextOffset += UInt64(length)
+                var length = UInt64(blockLength)
+                if let known, nextOffset < known { length = min(length, known - nextOffset) }
+                let count = Int(min(length, (endOfFile ?? .max) - nextOffset))
+                if !budget.tryAcquire(count) {
+                    // Wait in line only with nothing outstanding: replies
+                    // release our bytes, and a waiting pipeline with requests
+                    // out could hold budget others wait for.
+                    if outstanding > 0 { break }
+                    await budget.acquire(count)
+                }
+                reserved += count
+                send(PipelineRange(offset: nextOffset, length: count))
+                nextOffset += UInt64(count)
             }
             if outstanding == 0 { break }
             guard let completion = await replies.next() else { break }
@@ -86,9 +119,12 @@ public struct ReadPipeline: Sendable {
                     }
                     held[range.offset] = data
                     if count < range.length {
+                        // The tail keeps the rest of this range's share of the budget.
                         send(PipelineRange(offset: range.offset + UInt64(count), length: range.length - count))
                     }
                 case .status(let status) where status.code == .eof:
+                    budget.release(range.length)
+                    reserved -= range.length
                     if range.offset < (endOfFile ?? .max) {
                         if held.keys.contains(where: { $0 >= range.offset }) {
                             throw SFTPError(.unexpectedReply, "the file changed while it was read: EOF at \(range.offset) before data past it")
@@ -101,6 +137,8 @@ public struct ReadPipeline: Sendable {
                 while let data = held.removeValue(forKey: delivered) {
                     try await sink(delivered, data)
                     delivered += UInt64(data.readableBytes)
+                    budget.release(data.readableBytes)
+                    reserved -= data.readableBytes
                 }
             } catch {
                 // Stop asking; the replies still due are ignored.

@@ -26,15 +26,24 @@ public struct WritePipeline: Sendable {
     public let memoryBudget: Int
     /// Where writing starts (a resumed upload starts past what is there).
     public let startOffset: UInt64
+    /// The bytes the source will supply, when known: the first window
+    /// covers a small file whole (one round trip).
+    public let expectedSize: UInt64?
+    /// Caps the bytes outstanding across all pipelines of a transfer.
+    public let budget: PipelineBudget
 
-    public init(client: SFTPClient, handle: SFTPHandle, blockLength: Int? = nil, maxOutstanding: Int = 64,
-                memoryBudget: Int = 16 << 20, startOffset: UInt64 = 0) {
+    public init(client: SFTPClient, handle: SFTPHandle, blockLength: Int? = nil,
+                maxOutstanding: Int = ReadPipeline.defaultMaxOutstanding,
+                memoryBudget: Int = 16 << 20, startOffset: UInt64 = 0, expectedSize: UInt64? = nil,
+                budget: PipelineBudget? = nil) {
         self.client = client
         self.handle = handle
-        self.blockLength = max(1, min(blockLength ?? client.writeBlockLength, SFTPProtocol.maxReadLength))
+        self.budget = budget ?? PipelineBudget()
+        self.blockLength = max(1, min(blockLength ?? client.writeBlockLength, SFTPProtocol.maxReadLength, self.budget.capacity))
         self.maxOutstanding = max(1, maxOutstanding)
         self.memoryBudget = max(1, memoryBudget)
         self.startOffset = startOffset
+        self.expectedSize = expectedSize
     }
 
     private struct Completion: Sendable {
@@ -51,33 +60,46 @@ public struct WritePipeline: Sendable {
     public func run(_ source: (UInt64, Int) async throws -> ByteBuffer?) async throws -> UInt64 {
         let (completions, continuation) = AsyncStream.makeStream(of: Completion.self)
         defer { continuation.finish() }
-        var window = PipelineWindow(limit: maxOutstanding)
+        var window = PipelineWindow(limit: maxOutstanding,
+                                    initial: PipelineWindow.initial(covering: expectedSize, block: blockLength))
         var nextOffset = startOffset
         var outstanding = 0
         var outstandingBytes = 0
         var sourceEnded = false
         var failure: Error?
+        defer { budget.release(outstandingBytes) }
         var replies = completions.makeAsyncIterator()
 
         while true {
             while failure == nil, !sourceEnded, outstanding < window.size,
                   outstanding == 0 || outstandingBytes + blockLength <= memoryBudget {
+                // The block's share of the budget is taken before the source
+                // is read, so no data waits in memory for it. As in
+                // ReadPipeline: wait in line only with nothing outstanding.
+                if !budget.tryAcquire(blockLength) {
+                    if outstanding > 0 { break }
+                    await budget.acquire(blockLength)
+                }
                 let data: ByteBuffer?
                 do {
                     data = try await source(nextOffset, blockLength)
                 } catch {
+                    budget.release(blockLength)
                     failure = error
                     break
                 }
                 guard let data, data.readableBytes > 0 else {
+                    budget.release(blockLength)
                     sourceEnded = true
                     break
                 }
                 guard data.readableBytes <= blockLength else {
+                    budget.release(blockLength)
                     failure = SFTPError(.invalidArgument, "the write source returned \(data.readableBytes) bytes for a block of \(blockLength)")
                     break
                 }
                 let range = PipelineRange(offset: nextOffset, length: data.readableBytes)
+                budget.release(blockLength - range.length)
                 outstanding += 1
                 outstandingBytes += range.length
                 nextOffset += UInt64(range.length)
@@ -89,6 +111,7 @@ public struct WritePipeline: Sendable {
             guard let completion = await replies.next() else { break }
             outstanding -= 1
             outstandingBytes -= completion.range.length
+            budget.release(completion.range.length)
             window.replied()
             do {
                 try SFTPClient.ok(try completion.result.get(), "write at offset \(completion.range.offset)")
