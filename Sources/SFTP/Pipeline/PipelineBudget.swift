@@ -38,6 +38,8 @@ public final class PipelineBudget: Sendable {
 
     /// Bytes free now (for tests and reports).
     public var available: Int { state.withLock { $0.available } }
+    /// Pipelines waiting in line (for tests).
+    var waiting: Int { state.withLock { $0.waiters.count } }
 
     /// Takes `bytes` (at most the capacity) if free and nobody waits.
     func tryAcquire(_ bytes: Int) -> Bool {

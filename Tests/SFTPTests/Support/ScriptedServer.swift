@@ -24,6 +24,9 @@ actor ScriptedServer {
         var readLimit: UInt64?
         /// Answer the Nth WRITE (1-based) with SSH_FX_FAILURE.
         var failWrite: Int?
+        /// Hold every READ reply until this many READs have arrived: a
+        /// client that asks for less before waiting never gets an answer.
+        var holdUntilReads: Int?
     }
 
     let script: Script
@@ -77,7 +80,11 @@ actor ScriptedServer {
         case .request(let id, .read(_, let offset, let length)):
             reads += 1
             let reply = readReply(id: id, offset: offset, length: Int(length))
-            if script.reorder {
+            if let hold = script.holdUntilReads, reads <= hold {
+                held.append(reply.encoded())
+                maxOutstandingSeen = max(maxOutstandingSeen, held.count)
+                if reads == hold { try await flush() }
+            } else if script.reorder {
                 held.append(reply.encoded())
                 maxOutstandingSeen = max(maxOutstandingSeen, held.count)
                 if held.count >= 3 { try await flush() } else { scheduleFlush() }

@@ -1,0 +1,126 @@
+import Foundation
+import NIOCore
+import SFTPTestSupport
+import Testing
+@testable import SFTP
+
+/// The shared byte budget, the first window of a file of known size, and
+/// FSETSTAT+CLOSE sent together.
+@Suite struct PipelineBudgetTests {
+    @Test func waitersAreServedInOrderAndBlockTryAcquire() async throws {
+        let budget = PipelineBudget(bytes: 10)
+        #expect(budget.tryAcquire(10))
+        #expect(!budget.tryAcquire(1))
+        let waiter = Task { await budget.acquire(5) }
+        while budget.waiting == 0 { await Task.yield() }
+        budget.release(3)
+        // 3 free, but someone waits for 5: a newcomer may not cut in.
+        #expect(!budget.tryAcquire(1))
+        budget.release(2)
+        #expect(await waiter.value == 5)
+        #expect(budget.available == 0)
+        budget.release(5)
+        #expect(budget.available == 5)
+    }
+
+    @Test func requestsLargerThanTheBudgetAreClamped() async {
+        let budget = PipelineBudget(bytes: 10)
+        #expect(await budget.acquire(100) == 10)
+        budget.release(100)
+        #expect(budget.available == 10)
+    }
+
+    @Test func initialWindowCoversAKnownSizePlusTheEOFProbe() {
+        #expect(PipelineWindow.initial(covering: nil, block: 1000) == 1)
+        #expect(PipelineWindow.initial(covering: 0, block: 1000) == 1)
+        #expect(PipelineWindow.initial(covering: 1, block: 1000) == 2)
+        #expect(PipelineWindow.initial(covering: 1000, block: 1000) == 2)
+        #expect(PipelineWindow.initial(covering: 1001, block: 1000) == 3)
+        #expect(PipelineWindow.initial(covering: 1 << 40, block: 1000) == PipelineWindow.initialCap)
+    }
+
+    /// The server answers nothing until two READs arrived: a pipeline that
+    /// knows the size asks for the data and the EOF probe together, so a
+    /// small file costs one round trip (without the size it would wait
+    /// for the first reply and hang here).
+    @Test(.timeLimit(.minutes(1))) func knownSmallFileIsReadInOneRoundTrip() async throws {
+        let contents = Array((0..<700).map { UInt8(truncatingIfNeeded: $0) })
+        let (client, server) = try await ScriptedServer.connect(.init(contents: contents, holdUntilReads: 2))
+        defer { client.close() }
+        let handle = try await client.open("file", flags: .read)
+        var received: [UInt8] = []
+        let end = try await ReadPipeline(client: client, handle: handle, blockLength: 1000, expectedSize: 700)
+            .run { _, data in received += data.readableBytesView }
+        #expect(end == 700)
+        #expect(received == contents)
+        #expect(await server.reads == 2)
+    }
+
+    /// A file that grew after it was listed is read to its real end: the
+    /// size is a hint, not a limit.
+    @Test func aFileLongerThanExpectedIsReadWhole() async throws {
+        let contents = Array((0..<5_000).map { UInt8(truncatingIfNeeded: $0 &* 3) })
+        let (client, _) = try await ScriptedServer.connect(.init(contents: contents))
+        defer { client.close() }
+        let handle = try await client.open("file", flags: .read)
+        var received: [UInt8] = []
+        try await ReadPipeline(client: client, handle: handle, blockLength: 1000, expectedSize: 1_500)
+            .run { _, data in received += data.readableBytesView }
+        #expect(received == contents)
+    }
+
+    /// Two files read at once through one small budget: the READs
+    /// outstanding over both never hold more bytes than the budget.
+    @Test func concurrentPipelinesShareTheBudget() async throws {
+        try await withSFTPServer { client, dir in
+            let a = Array((0..<50_000).map { UInt8(truncatingIfNeeded: $0) })
+            let b = Array((0..<40_000).map { UInt8(truncatingIfNeeded: $0 &* 5) })
+            try dir.create("a", Data(a))
+            try dir.create("b", Data(b))
+            let budget = PipelineBudget(bytes: 3_000)
+            let ha = try await client.open(dir.sftp("a"), flags: .read)
+            let hb = try await client.open(dir.sftp("b"), flags: .read)
+            let peak = Peak()
+            async let readA = Self.read(client, ha, budget, peak)
+            async let readB = Self.read(client, hb, budget, peak)
+            let (gotA, gotB) = try await (readA, readB)
+            #expect(gotA == a)
+            #expect(gotB == b)
+            #expect(peak.value <= 3, "READs of 1000 bytes outstanding at once: \(peak.value)")
+            #expect(peak.value >= 2)
+            #expect(budget.available == 3_000)
+        }
+    }
+
+    private final class Peak: @unchecked Sendable {
+        private let lock = NSLock()
+        private var peak = 0
+        var value: Int { lock.withLock { peak } }
+        func record(_ n: Int) { lock.withLock { peak = max(peak, n) } }
+    }
+
+    private static func read(_ client: SFTPClient, _ handle: SFTPHandle, _ budget: PipelineBudget, _ peak: Peak) async throws -> [UInt8] {
+        var received: [UInt8] = []
+        try await ReadPipeline(client: client, handle: handle, blockLength: 1000, budget: budget).run { _, data in
+            peak.record(client.connection.outstanding)
+            received += data.readableBytesView
+        }
+        try await client.close(handle)
+        return received
+    }
+
+    @Test func fsetstatAndCloseTogether() async throws {
+        try await withSFTPServer { client, dir in
+            let handle = try await client.open(dir.sftp("f"), flags: [.write, .create, .truncate])
+            try await client.write(handle, offset: 0, data: ByteBuffer(bytes: [1, 2, 3]))
+            let times = SFTPAttributes.Times(accessTime: 1_000_000, modificationTime: 1_234_567)
+            try await client.close(handle, setting: SFTPAttributes(permissions: 0o640, times: times))
+            let attributes = try await client.stat(dir.sftp("f"))
+            #expect(attributes.permissions.map { $0 & 0o777 } == 0o640)
+            #expect(attributes.times?.modificationTime == 1_234_567)
+            #expect(attributes.size == 3)
+            // The handle is gone: closing it again is the server's error.
+            await #expect(throws: SFTPError.self) { try await client.close(handle) }
+        }
+    }
+}
