@@ -24,7 +24,7 @@ extension FileTransfer {
         do { handle = try await client.open(remote, flags: .read) } catch { throw TransferError.wrap(error, "\(remote)") }
         do {
             let bytes = try await download(handle, remote, to: local, listed: attributes)
-            try await client.close(handle)
+            client.closeInBackground(handle)
             return bytes
         } catch {
             try? await client.close(handle)

@@ -19,13 +19,18 @@ public struct SSHChannelByteStream: ByteStream {
 
 extension SSHClient {
     /// Opens the `sftp` subsystem and starts an SFTP session on it, its
-    /// reader and writer on the connection's event loop. Closing
-    /// the session (`SFTPClient.close()`) ends the channel's input; the
-    /// caller closes the channel itself with `SSHChannelStream.close()`.
+    /// reader and writer on the connection's event loop. SSH_FXP_INIT goes
+    /// out with the subsystem request and the limits are not waited for:
+    /// two round trips saved, which on a 50 ms link is a tenth of a second
+    /// per session. Closing the session (`SFTPClient.close()`) ends the
+    /// channel's input; the caller closes the channel itself with
+    /// `SSHChannelStream.close()`.
     public func openSFTP() async throws -> (SFTPClient, SSHChannelStream) {
-        let channel = try await openSubsystem("sftp")
+        let channel = try await openSubsystem("sftp", initialData: SFTPClient.initPacket)
         do {
-            return (try await SFTPClient.connect(over: SSHChannelByteStream(channel), executor: taskExecutor), channel)
+            let client = try await SFTPClient.connect(over: SSHChannelByteStream(channel), executor: taskExecutor,
+                                                      initSent: true, awaitLimits: false)
+            return (client, channel)
         } catch {
             await channel.close()
             throw error

@@ -6,6 +6,8 @@ import SFTP
 /// that latency. Within a file the pipelines do the overlapping.
 extension FileTransfer {
     func run(_ jobs: [TransferJob], into report: inout TransferReport) async {
+        // The width depends on the server's open-handle limit.
+        await client.limitsResolved()
         let width = concurrentFiles
         await withTaskGroup(of: Result<(String, UInt64), TransferError>.self) { group in
             var next = 0

@@ -34,8 +34,11 @@ extension FileTransfer {
         if options.resume { start = try await resumeOffset(of: partial, local: file, localSize: size) }
         var flags: SFTPOpenFlags = [.write, .create]
         if start == 0 { flags.insert(.truncate) }
+        // The partial file is always writable by us, whatever the source's
+        // mode: a 0400 source would otherwise leave a partial that neither a
+        // resume nor a rerun can open. Its real mode is set before the rename.
         let mode = UInt32(st.st_mode) & 0o777
-        let handle = try await client.open(partial, flags: flags, attributes: SFTPAttributes(permissions: mode))
+        let handle = try await client.open(partial, flags: flags, attributes: SFTPAttributes(permissions: mode | 0o600))
         do {
             let end = try await WritePipeline(client: client, handle: handle, blockLength: options.blockLength,
                                               maxOutstanding: options.maxOutstanding, memoryBudget: options.writeMemoryBudget,
@@ -44,10 +47,18 @@ extension FileTransfer {
             // FSETSTAT and CLOSE go out together (one round trip, not two);
             // the server handles them in order, and both must succeed before
             // the file is renamed into place.
-            let attributes: SFTPAttributes? = options.preserve ? SFTPAttributes(
-                permissions: UInt32(st.st_mode) & 0o7777,
-                times: SFTPAttributes.Times(accessTime: UInt32(truncatingIfNeeded: st.st_atim.tv_sec),
-                                            modificationTime: UInt32(truncatingIfNeeded: st.st_mtim.tv_sec))) : nil
+            let attributes: SFTPAttributes?
+            if options.preserve {
+                attributes = SFTPAttributes(
+                    permissions: UInt32(st.st_mode) & 0o7777,
+                    times: SFTPAttributes.Times(accessTime: UInt32(truncatingIfNeeded: st.st_atim.tv_sec),
+                                                modificationTime: UInt32(truncatingIfNeeded: st.st_mtim.tv_sec)))
+            } else if mode & 0o600 != 0o600 {
+                // Narrow the partial's owner bits back to the source's.
+                attributes = SFTPAttributes(permissions: mode)
+            } else {
+                attributes = nil
+            }
             do { try await client.close(handle, setting: attributes) } catch { throw CloseFailed(error: error) }
             try await replace(remote, with: partial)
             return end - start

@@ -124,3 +124,25 @@ import Testing
         }
     }
 }
+
+/// limits@openssh.com not awaited at connect (what `openSFTP` does to save a
+/// round trip): the pipelines wait for the answer before sizing blocks.
+@Suite struct DeferredLimitsTests {
+    @Test func pipelinesWaitForDeferredLimits() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let contents = Array((0..<600_000).map { UInt8(truncatingIfNeeded: $0 &* 11) })
+        try directory.create("data", Data(contents))
+        let server = try SFTPServerProcess(arguments: [])
+        defer { server.stop() }
+        let client = try await SFTPClient.connect(over: server, awaitLimits: false)
+        defer { client.close() }
+        let pipelineBeforeLimits = ReadPipeline(client: client, handle: try await client.open(directory.sftp("data"), flags: .read))
+        var sizes: [Int] = []
+        try await pipelineBeforeLimits.run { _, data in sizes.append(data.readableBytes) }
+        #expect(sizes.reduce(0, +) == contents.count)
+        #expect(sizes.max() == 255 * 1024, "blocks sized by the server's limits once they arrived")
+        let limits = try #require(await client.limitsResolved())
+        #expect(limits.maxReadLength == 255 * 1024)
+    }
+}

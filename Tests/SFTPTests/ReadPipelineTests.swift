@@ -59,6 +59,7 @@ import Testing
     @Test func defaultBlockIsTheServerLimit() async throws {
         try await withSFTPServer { client, _ in
             #expect(ReadPipeline(client: client, handle: SFTPHandle(bytes: [0])).blockLength == 255 * 1024)
+            #expect(ReadPipeline(client: client, handle: SFTPHandle(bytes: [0]), blockLength: 1000).blockLength == 1000)
         }
     }
 }

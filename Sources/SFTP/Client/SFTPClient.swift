@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// SFTPClient is an SFTP v3 session over a `ByteStream`: one async method
 /// per request of draft-ietf-secsh-filexfer-02 and per OpenSSH extension.
@@ -18,26 +19,88 @@ public final class SFTPClient: Sendable {
     public var serverVersion: UInt32 { connection.serverVersion }
     /// The extensions the server advertised in SSH_FXP_VERSION, in its order.
     public var extensions: [SFTPExtensionPair] { connection.extensions }
-    /// The server's limits@openssh.com reply, or nil when not advertised.
-    public let limits: SFTPLimits?
+    /// The server's limits@openssh.com reply, or nil when not advertised
+    /// (or not yet received: see `connect`'s `awaitLimits`).
+    public var limits: SFTPLimits? {
+        limitsState.withLock { state in
+            if case .resolved(let limits) = state { return limits }
+            return nil
+        }
+    }
+
+    private enum LimitsState {
+        case pending([CheckedContinuation<Void, Never>])
+        case resolved(SFTPLimits?)
+    }
+
+    private let limitsState: Mutex<LimitsState>
+
+    /// SSH_FXP_INIT as `connect` sends it, for a caller that sends it
+    /// itself together with the subsystem request (`initSent`), saving the
+    /// round trip between the two.
+    public static var initPacket: ByteBuffer {
+        SFTPMessage.initialize(version: SFTPProtocol.version, extensions: []).encoded()
+    }
 
     /// Starts a session: exchanges versions and, when the server offers
     /// limits@openssh.com, asks for its limits (they size the pipelines).
     /// `executor` is where the session's reader and writer tasks run (see
-    /// `SFTPConnection`); nil is Swift's global executor.
-    public static func connect(over stream: some ByteStream, executor: (any TaskExecutor)? = nil) async throws -> SFTPClient {
-        let connection = try await SFTPConnection.start(over: stream, executor: executor)
-        var limits: SFTPLimits?
-        if Self.advertises(.limits, in: connection.extensions) {
-            let reply = try await connection.request(.extended(name: SFTPExtension.limits.name, data: ByteBuffer()))
-            limits = try SFTPLimits.decode(try Self.extendedReply(reply, "limits@openssh.com"))
+    /// `SFTPConnection`); nil is Swift's global executor. `initSent`: the
+    /// caller already wrote `initPacket` to the stream. Without
+    /// `awaitLimits`, connect returns as soon as the version is known and
+    /// the limits arrive with the next replies; the pipelines and
+    /// `limitsResolved()` wait for them, saving a round trip per session.
+    public static func connect(over stream: some ByteStream, executor: (any TaskExecutor)? = nil,
+                               initSent: Bool = false, awaitLimits: Bool = true) async throws -> SFTPClient {
+        let connection = try await SFTPConnection.start(over: stream, executor: executor, initSent: initSent)
+        guard Self.advertises(.limits, in: connection.extensions) else {
+            return SFTPClient(connection: connection, limits: .resolved(nil))
         }
-        return SFTPClient(connection: connection, limits: limits)
+        let client = SFTPClient(connection: connection, limits: .pending([]))
+        if awaitLimits {
+            let reply = try await connection.request(.extended(name: SFTPExtension.limits.name, data: ByteBuffer()))
+            client.resolveLimits(try SFTPLimits.decode(try Self.extendedReply(reply, "limits@openssh.com")))
+        } else {
+            connection.send(.extended(name: SFTPExtension.limits.name, data: ByteBuffer())) { [weak client] result in
+                // A server that advertises limits and then fails to give them
+                // gets the protocol's defaults.
+                client?.resolveLimits(try? SFTPLimits.decode(try Self.extendedReply(result.get(), "limits@openssh.com")))
+            }
+        }
+        return client
     }
 
-    private init(connection: SFTPConnection, limits: SFTPLimits?) {
+    private init(connection: SFTPConnection, limits: LimitsState) {
         self.connection = connection
-        self.limits = limits
+        self.limitsState = Mutex(limits)
+    }
+
+    private func resolveLimits(_ limits: SFTPLimits?) {
+        let waiters = limitsState.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard case .pending(let waiters) = state else { return [] }
+            state = .resolved(limits)
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits until the server's limits are known (at once when they were
+    /// awaited at connect or not advertised); returns them. If the session
+    /// ends first, returns nil.
+    @discardableResult
+    public func limitsResolved() async -> SFTPLimits? {
+        await withCheckedContinuation { continuation in
+            let ready = limitsState.withLock { state -> Bool in
+                if case .pending(var waiters) = state {
+                    waiters.append(continuation)
+                    state = .pending(waiters)
+                    return false
+                }
+                return true
+            }
+            if ready { continuation.resume() }
+        }
+        return limits
     }
 
     /// Ends the session: later calls fail, calls in flight fail, and the
@@ -67,6 +130,14 @@ public final class SFTPClient: Sendable {
     /// SSH_FXP_CLOSE of a file or directory handle.
     public func close(_ handle: SFTPHandle) async throws {
         try Self.ok(try await connection.request(.close(handle: handle)), "close")
+    }
+
+    /// SSH_FXP_CLOSE without waiting for the reply, for a handle that was
+    /// only read: nothing of ours depends on its outcome, and a download
+    /// need not spend a round trip on it. Requests sent later reach the
+    /// server after it, so the server's open handles never pile up.
+    public func closeInBackground(_ handle: SFTPHandle) {
+        connection.send(.close(handle: handle)) { _ in }
     }
 
     /// FSETSTAT (when `attributes` is given) and CLOSE of `handle`, sent back

@@ -41,8 +41,9 @@ final class SFTPConnection: Sendable {
 
     /// Sends SSH_FXP_INIT, waits for SSH_FXP_VERSION, and starts the
     /// reader and writer tasks.
-    static func start(over stream: any ByteStream, executor: (any TaskExecutor)? = nil) async throws -> SFTPConnection {
-        try await stream.write(SFTPMessage.initialize(version: SFTPProtocol.version, extensions: []).encoded())
+    static func start(over stream: any ByteStream, executor: (any TaskExecutor)? = nil,
+                      initSent: Bool = false) async throws -> SFTPConnection {
+        if !initSent { try await stream.write(SFTPClient.initPacket) }
         var decoder = SFTPFrameDecoder()
         var first: ByteBuffer?
         while first == nil {

@@ -18,7 +18,11 @@ public struct ReadPipeline: Sendable {
     public let client: SFTPClient
     public let handle: SFTPHandle
     /// Bytes per READ (limits@openssh.com's read length, else 32 KiB).
-    public let blockLength: Int
+    public var blockLength: Int {
+        max(1, min(requestedBlockLength ?? client.readBlockLength, SFTPProtocol.maxReadLength, budget.capacity))
+    }
+    /// `-B`: nil takes the server's limits (known once `limitsResolved()`).
+    public let requestedBlockLength: Int?
     /// The most READs outstanding at once.
     public let maxOutstanding: Int
     /// Where reading starts (a resumed download starts past what it has).
@@ -44,7 +48,7 @@ public struct ReadPipeline: Sendable {
         self.client = client
         self.handle = handle
         self.budget = budget ?? PipelineBudget()
-        self.blockLength = max(1, min(blockLength ?? client.readBlockLength, SFTPProtocol.maxReadLength, self.budget.capacity))
+        self.requestedBlockLength = blockLength
         self.maxOutstanding = max(1, maxOutstanding)
         self.startOffset = startOffset
         self.endOffset = endOffset
@@ -60,6 +64,8 @@ public struct ReadPipeline: Sendable {
     /// its offset, in file order. Returns the offset where reading ended.
     @discardableResult
     public func run(_ sink: (UInt64, ByteBuffer) async throws -> Void) async throws -> UInt64 {
+        await client.limitsResolved()
+        let blockLength = self.blockLength
         let (completions, continuation) = AsyncStream.makeStream(of: Completion.self)
         defer { continuation.finish() }
         let known = expectedSize.map { min($0, endOffset ?? .max) }

@@ -19,7 +19,11 @@ public struct WritePipeline: Sendable {
     public let client: SFTPClient
     public let handle: SFTPHandle
     /// Bytes per WRITE (limits@openssh.com's write length, else 32 KiB).
-    public let blockLength: Int
+    public var blockLength: Int {
+        max(1, min(requestedBlockLength ?? client.writeBlockLength, SFTPProtocol.maxReadLength, budget.capacity))
+    }
+    /// `-B`: nil takes the server's limits (known once `limitsResolved()`).
+    public let requestedBlockLength: Int?
     /// The most WRITEs outstanding at once.
     public let maxOutstanding: Int
     /// The most bytes outstanding at once (at least one block is always allowed).
@@ -39,7 +43,7 @@ public struct WritePipeline: Sendable {
         self.client = client
         self.handle = handle
         self.budget = budget ?? PipelineBudget()
-        self.blockLength = max(1, min(blockLength ?? client.writeBlockLength, SFTPProtocol.maxReadLength, self.budget.capacity))
+        self.requestedBlockLength = blockLength
         self.maxOutstanding = max(1, maxOutstanding)
         self.memoryBudget = max(1, memoryBudget)
         self.startOffset = startOffset
@@ -58,6 +62,8 @@ public struct WritePipeline: Sendable {
     /// ended, once the server has acknowledged every WRITE.
     @discardableResult
     public func run(_ source: (UInt64, Int) async throws -> ByteBuffer?) async throws -> UInt64 {
+        await client.limitsResolved()
+        let blockLength = self.blockLength
         let (completions, continuation) = AsyncStream.makeStream(of: Completion.self)
         defer { continuation.finish() }
         var window = PipelineWindow(limit: maxOutstanding,

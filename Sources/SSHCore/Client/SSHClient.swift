@@ -184,8 +184,14 @@ public final class SSHClient: Sendable {
 
     /// Opens a subsystem (e.g. "sftp") as a byte stream; `timeout` covers
     /// the channel open and the server's answer to the request.
-    public func openSubsystem(_ name: String, timeout: Duration = .seconds(30)) async throws -> SSHChannelStream {
-        try await openStream(request: .subsystem(name: name), timeout: timeout, what: "subsystem \(name)") { try $0.openSession() }
+    /// `initialData` is sent right behind the request, before its answer:
+    /// the server handles them in order, so a protocol whose client speaks
+    /// first (SFTP's INIT) saves a round trip. If the request is refused,
+    /// the data is discarded with the channel.
+    public func openSubsystem(_ name: String, initialData: ByteBuffer? = nil,
+                              timeout: Duration = .seconds(30)) async throws -> SSHChannelStream {
+        try await openStream(request: .subsystem(name: name), initialData: initialData, timeout: timeout,
+                             what: "subsystem \(name)") { try $0.openSession() }
     }
 
     /// Opens a direct-tcpip channel: the server connects to host:port and
@@ -200,7 +206,7 @@ public final class SSHClient: Sendable {
         }
     }
 
-    private func openStream(request: ChannelRequestType?, timeout: Duration, what: String,
+    private func openStream(request: ChannelRequestType?, initialData: ByteBuffer? = nil, timeout: Duration, what: String,
                             open: @escaping @Sendable (inout ChannelMultiplexer) throws -> ChannelID) async throws -> SSHChannelStream {
         let eventLoop = channel.eventLoop
         let handler = self.handler
@@ -224,7 +230,10 @@ public final class SSHClient: Sendable {
         if let request {
             try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
                 do {
-                    try handler.value.command { try $0.sendRequest(request, wantReply: true, on: session.value.id) }
+                    try handler.value.command { mux in
+                        try mux.sendRequest(request, wantReply: true, on: session.value.id)
+                        if let initialData { _ = try mux.sendData(initialData, on: session.value.id) }
+                    }
                 } catch {
                     return eventLoop.makeFailedFuture(error)
                 }
