@@ -15,10 +15,11 @@ struct TransferProofEdgeTests {
     ]
 
     /// A tree of every awkward name, at the top and inside a directory
-    /// that has an awkward name itself.
+    /// that has an awkward name itself, and an empty directory.
     static func awkwardTree() -> ProofTree {
         let directory = "dir 'ü' \"q\"\nx"
-        var entries = [ProofTree.Entry(path: directory, contents: nil, mode: 0o755, accessTime: 0, modificationTime: 0)]
+        var entries = [ProofTree.Entry(path: directory, contents: nil, mode: 0o755, accessTime: 0, modificationTime: 0),
+                       ProofTree.Entry(path: "empty dir ü", contents: nil, mode: 0o755, accessTime: 0, modificationTime: 0)]
         for (index, name) in awkwardNames.enumerated() {
             for parent in ["", directory + "/"] {
                 entries.append(ProofTree.Entry(path: parent + name, contents: Array("\(parent)\(name)\n".utf8) + [UInt8(index)],
@@ -169,6 +170,42 @@ struct TransferProofEdgeTests {
             #expect(Proof.contents("\(destination)/ptree/\(path)") == Array(path.utf8), "\(path) uploaded")
         }
         #expect(Proof.names("\(destination)/ptree/sub") == [] && Proof.partialFiles(under: scratch).isEmpty)
+    }
+
+    @Test("a directory without -r, and a name that is not UTF-8 in a tree: one line each, exit 1, the rest copied")
+    func directoryWithoutRecursionAndNonUTF8Names() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "proof-names8")
+        defer { local.remove() }
+        let scratch = sshd.scratchDirectory
+        try Proof.makeDirectory("\(scratch)/dir")
+        try Proof.write("\(scratch)/file", Array("file".utf8))
+        try Proof.makeDirectory(local.file("out"))
+        let noRecursion = try await Proof.ferry("get", [Proof.remote(sshd, "\(scratch)/dir"), Proof.remote(sshd, "\(scratch)/file"), local.file("out")], on: sshd)
+        #expect(noRecursion.exit == Proof.someFailed, "\(noRecursion.summary)")
+        #expect(Proof.lines(noRecursion.stderr).count == 1 && noRecursion.stderr.contains("-r"), "\(noRecursion.summary)")
+        #expect(Proof.names(local.file("out")) == ["file"])
+        let putNoRecursion = try await Proof.ferry("put", [local.file("out"), Proof.remote(sshd, "\(scratch)/dir")], on: sshd)
+        #expect(putNoRecursion.exit == Proof.someFailed && Proof.lines(putNoRecursion.stderr).count == 1
+                && putNoRecursion.stderr.contains("-r"), "\(putNoRecursion.summary)")
+
+        // "caf\xE9" (Latin-1) beside good files: ferry refuses to name a
+        // local file after bytes that are not UTF-8 (by design, see Get.swift).
+        let tree = "\(scratch)/latin1"
+        try Proof.makeDirectory(tree)
+        try Proof.write("\(tree)/good", Array("good".utf8))
+        let latin1 = Array("\(tree)/caf".utf8) + [0xE9]
+        let fd = latin1.map { CChar(bitPattern: $0) }.withUnsafeBufferPointer { name -> Int32 in
+            let terminated = Array(name) + [0]
+            return open(terminated, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        }
+        #expect(fd >= 0)
+        close(fd)
+        let get = try await Proof.ferry("get", ["-r", Proof.remote(sshd, tree), local.file("latin1")], on: sshd)
+        #expect(get.exit == Proof.someFailed, "\(get.summary)")
+        #expect(Proof.lines(get.stderr).count == 1 && get.stderr.contains("UTF-8"), "\(get.summary)")
+        #expect(Proof.names(local.file("latin1")) == ["good"])
     }
 
     @Test("symbolic links inside a tree are skipped with one line each (as sftp -r), silently with -q; a link named on the command line is followed")

@@ -47,21 +47,23 @@ enum Proof {
 
     /// Runs `ferry command … arguments` in the background, waits until the
     /// file `partial` holds at least `threshold` bytes, and kills ferry
-    /// with SIGKILL. While waiting, `final` must never appear (atomicity).
+    /// with SIGKILL. While waiting and after, `final` must keep `previous`
+    /// (the old file a transfer replaces), or never appear when nil
+    /// (atomicity).
     /// Afterwards waits until the server has no session left (so that no
     /// write of the killed session is still landing). Records an issue and
     /// returns false when ferry ended on its own first.
     static func killMidFile(_ command: String, _ arguments: [String], on sshd: SSHDFixture,
-                            partial: String, final: String, threshold: UInt64,
+                            partial: String, final: String, previous: [UInt8]? = nil, threshold: UInt64,
                             sourceLocation: SourceLocation = #_sourceLocation) async throws -> Bool {
         let home = try FixtureDirectory.create(prefix: "ferry-kill")
         defer { home.remove() }
         let child = try spawnFerry(command, arguments, on: sshd, home: home)
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(60))
-        var finalAppeared = false
+        var finalChanged = false
         while (size(partial) ?? 0) < threshold {
-            if exists(final) { finalAppeared = true }
+            if size(final) != previous.map({ UInt64($0.count) }) { finalChanged = true }
             if let status = child.exitStatus {
                 Issue.record("ferry \(command) ended (\(status)) before it could be killed; partial \(size(partial).map(String.init) ?? "absent")\n\(home.read("stderr") ?? "")",
                              sourceLocation: sourceLocation)
@@ -78,7 +80,9 @@ enum Proof {
         child.send(SIGKILL)
         let status = await child.wait(timeout: .seconds(10))
         #expect(status == killed, "ferry \(command): \(status.map { "\($0)" } ?? "still running")", sourceLocation: sourceLocation)
-        #expect(!finalAppeared, "\(final) appeared while the transfer ran", sourceLocation: sourceLocation)
+        let finalKept = contents(final) == previous
+        #expect(!finalChanged && finalKept,
+                "\(final) \(previous == nil ? "appeared" : "changed") while the transfer ran", sourceLocation: sourceLocation)
         // The server notices the closed connection and ends the session.
         let quiet = clock.now.advanced(by: .seconds(15))
         while sshd.serverProcesses.count > 1 && clock.now < quiet { try await Task.sleep(for: .milliseconds(10)) }
@@ -221,6 +225,16 @@ enum Proof {
             done += n
         }
         return Array(out.prefix(done))
+    }
+
+    /// Expects `path` to hold exactly `expected`, without printing
+    /// megabytes of array when it does not (which takes seconds).
+    static func expectHolds(_ path: String, _ expected: [UInt8], _ label: String,
+                            sourceLocation: SourceLocation = #_sourceLocation) {
+        let actual = contents(path)
+        let same = actual == expected
+        #expect(same, "\(label): \(path) holds \(actual.map { "\($0.count) bytes" } ?? "nothing"), not the expected \(expected.count)",
+                sourceLocation: sourceLocation)
     }
 
     /// The whole of a (small) file; nil if it cannot be read.

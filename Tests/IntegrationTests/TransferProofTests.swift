@@ -82,12 +82,11 @@ struct TransferProofTests {
         try await Proof.makeRandomFile(source, bytes: Int(size), seed: 2)
         let expected = try await Proof.sha256(source)
 
-        // get: the partial file is local.
+        // get: the partial file is local. No file had the final name.
         let target = local.file("got.bin")
         let partial = local.file(".got.bin.ferry-part")
         if try await Proof.killMidFile("get", ["-q", Proof.remote(sshd, source), target], on: sshd,
                                        partial: partial, final: target, threshold: 32 << 20) {
-            #expect(!Proof.exists(target), "an interrupted download left its final name")
             let kept = try #require(Proof.size(partial), "the interrupted download kept no partial file")
             #expect(kept > 0 && kept < size)
             let resumed = try await Proof.ferry("get", ["-a", Proof.remote(sshd, source), target], on: sshd)
@@ -98,12 +97,14 @@ struct TransferProofTests {
         }
 
         // put: the partial file is on the server. The source is the copy
-        // just downloaded (identical, checked above).
+        // just downloaded (identical, checked above). An older file has
+        // the final name: it stays whole until the new one replaces it.
         let remoteTarget = "\(sshd.scratchDirectory)/put.bin"
         let remotePartial = "\(sshd.scratchDirectory)/.put.bin.ferry-part"
+        let previous = Array("the old put.bin\n".utf8)
+        try Proof.write(remoteTarget, previous)
         if try await Proof.killMidFile("put", ["-q", target, Proof.remote(sshd, remoteTarget)], on: sshd,
-                                       partial: remotePartial, final: remoteTarget, threshold: 32 << 20) {
-            #expect(!Proof.exists(remoteTarget), "an interrupted upload left its final name")
+                                       partial: remotePartial, final: remoteTarget, previous: previous, threshold: 32 << 20) {
             let kept = try #require(Proof.size(remotePartial), "the interrupted upload kept no partial file")
             #expect(kept > 0 && kept < size)
             let resumed = try await Proof.ferry("put", ["-a", target, Proof.remote(sshd, remoteTarget)], on: sshd)
@@ -111,6 +112,47 @@ struct TransferProofTests {
             #expect(Proof.summary(resumed.stdout)?.bytes == size - kept, "only the missing \(size - kept) bytes are sent:\n\(resumed.summary)")
             #expect(try await Proof.sha256(remoteTarget) == expected)
             #expect(!Proof.exists(remotePartial))
+        }
+    }
+
+    @Test("a read-only (0400) source: an interrupted upload can be resumed with -a, and redone without it")
+    func interruptedUploadOfReadOnlyFile() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "proof-readonly")
+        defer { local.remove() }
+        let contents = Proof.bytes(8 << 20, seed: 5)
+        let source = local.file("ro.bin")
+        try Proof.write(source, contents, mode: 0o400)
+        let remoteTarget = "\(sshd.scratchDirectory)/ro.bin"
+        let remotePartial = "\(sshd.scratchDirectory)/.ro.bin.ferry-part"
+        // 1 KiB requests, one at a time: slow enough to be killed mid-file.
+        let killed = try await Proof.killMidFile("put", ["-q", "-B", "1024", "-R", "1", source, Proof.remote(sshd, remoteTarget)],
+                                                 on: sshd, partial: remotePartial, final: remoteTarget, threshold: 256 << 10)
+        try #require(killed)
+        // Killed again, another name: this upload is simply run again, without -a.
+        let again = "\(sshd.scratchDirectory)/again.bin"
+        let againPartial = "\(sshd.scratchDirectory)/.again.bin.ferry-part"
+        let killedAgain = try await Proof.killMidFile("put", ["-q", "-B", "1024", "-R", "1", source, Proof.remote(sshd, again)],
+                                                      on: sshd, partial: againPartial, final: again, threshold: 256 << 10)
+        try #require(killedAgain)
+
+        // KNOWN ISSUE (temporary, for the Transfer rewrite): Upload creates
+        // the partial file with the source's mode, so a 0400 source leaves
+        // a partial the account cannot open for writing again: both the
+        // resume and a plain rerun fail with "Permission denied" until the
+        // hidden .NAME.ferry-part is deleted by hand. Remove withKnownIssue
+        // once the partial is created owner-writable (mode | 0600, as
+        // Download does) and the final mode is set before the rename.
+        await withKnownIssue("put: a partial file of a read-only source cannot be reopened (Upload.swift)") {
+            let resumed = try await Proof.ferry("put", ["-a", source, Proof.remote(sshd, remoteTarget)], on: sshd)
+            #expect(resumed.exit == Proof.ok && resumed.stderr.isEmpty, "put -a: \(resumed.summary)")
+            Proof.expectHolds(remoteTarget, contents, "put -a")
+
+            let redone = try await Proof.ferry("put", [source, Proof.remote(sshd, again)], on: sshd)
+            #expect(redone.exit == Proof.ok && redone.stderr.isEmpty, "put again: \(redone.summary)")
+            Proof.expectHolds(again, contents, "put again")
+            #expect(Proof.status(again).map { $0.st_mode & 0o777 } == 0o400)
         }
     }
 
@@ -147,7 +189,7 @@ struct TransferProofTests {
             let get = try await Proof.ferry("get", ["-a", "-B", String(block), Proof.remote(sshd, remoteSource), local.file(name)], on: sshd)
             #expect(get.exit == Proof.ok && get.stderr.isEmpty, "get \(name): \(get.summary)")
             #expect(Proof.summary(get.stdout)?.bytes == UInt64(moved), "get \(name): \(moved) bytes expected:\n\(get.summary)")
-            #expect(Proof.contents(local.file(name)) == source, "get \(name): the copy differs")
+            Proof.expectHolds(local.file(name), source, "get \(name): the copy differs")
             #expect(!Proof.exists(local.file(".\(name).ferry-part")), "get \(name)")
 
             // put -a: the partial file beside the remote destination.
@@ -157,7 +199,7 @@ struct TransferProofTests {
             let put = try await Proof.ferry("put", ["-a", "-B", String(block), localSource, Proof.remote(sshd, "\(sshd.scratchDirectory)/\(name)")], on: sshd)
             #expect(put.exit == Proof.ok && put.stderr.isEmpty, "put \(name): \(put.summary)")
             #expect(Proof.summary(put.stdout)?.bytes == UInt64(moved), "put \(name): \(moved) bytes expected:\n\(put.summary)")
-            #expect(Proof.contents("\(sshd.scratchDirectory)/\(name)") == source, "put \(name): the copy differs")
+            Proof.expectHolds("\(sshd.scratchDirectory)/\(name)", source, "put \(name)")
             #expect(!Proof.exists(remotePartial), "put \(name)")
         }
     }
@@ -184,8 +226,10 @@ struct TransferProofTests {
             #expect(result.exit == Proof.ok && result.stderr.isEmpty, "\(label): \(result.summary)")
             #expect(Proof.summary(result.stdout)?.bytes == total - partialLength, "\(label): only the tail moves:\n\(result.summary)")
             #expect(Proof.size(path) == total, "\(label): size")
-            #expect(Proof.read(path, count: head.count) == head, "\(label): first MiB")
-            #expect(Proof.read(path, at: tailStart, count: tail.count) == tail, "\(label): bytes around and past 4 GiB")
+            let headMatches = Proof.read(path, count: head.count) == head
+            #expect(headMatches, "\(label): first MiB")
+            let tailMatches = Proof.read(path, at: tailStart, count: tail.count) == tail
+            #expect(tailMatches, "\(label): bytes around and past 4 GiB")
             let allocated = (Proof.status(path).map { Int($0.st_blocks) } ?? 0) * 512
             #expect(allocated < 16 << 20, "\(label): \(allocated) bytes allocated: more than the tail was written")
         }
