@@ -111,7 +111,8 @@ struct TransferProofEdgeTests {
         }
     }
 
-    @Test("permission denied and missing paths: one line per failed file, exit 1, the other files copied")
+    @Test("permission denied and missing paths: one line per failed file, exit 1, the other files copied",
+          .enabled(if: TestAccount.runningAsRoot, "needs files owned by root, which the test account cannot read or write"))
     func perFileFailures() async throws {
         let sshd = try await SSHDFixture.start()
         defer { sshd.stop() }
@@ -294,7 +295,7 @@ struct TransferProofEdgeTests {
                 "-q keeps the error line:\n\(quietFailing.summary)")
     }
 
-    @Test("sftp://user@host:port//absolute/path (port from the URI, percent-escapes) and remote globs")
+    @Test("sftp://user@host:port//absolute/path (port from the URI, percent-escapes), paths relative to home, and remote globs")
     func uriAndGlobs() async throws {
         let sshd = try await SSHDFixture.start()
         defer { sshd.stop() }
@@ -331,6 +332,19 @@ struct TransferProofEdgeTests {
         let uriGlob = try await FerryCLI.run(["get"] + noPort + ["\(base)\(directory)/?.*", local.file("uriglob")])
         #expect(uriGlob.exit == Proof.ok, "\(uriGlob.summary)")
         #expect(Proof.names(local.file("uriglob")) == ["a.bin", "b.bin", "c.txt"], "\(uriGlob.summary)")
+
+        // Relative paths are relative to the account's home directory, in
+        // both spellings; an empty path is the home directory itself.
+        let home = sshd.server.account.home
+        let name = "ferry-proof-\(UUID().uuidString)"
+        defer { unlink("\(home)/\(name)") }
+        try Proof.write(local.file(name), Array("home".utf8))
+        let toHome = try await Proof.ferry("put", [local.file(name), Proof.remote(sshd, "")], on: sshd)
+        #expect(toHome.exit == Proof.ok && Proof.contents("\(home)/\(name)") == Array("home".utf8), "\(toHome.summary)")
+        let fromHome = try await Proof.ferry("get", [Proof.remote(sshd, name), local.file("from-home")], on: sshd)
+        #expect(fromHome.exit == Proof.ok && Proof.contents(local.file("from-home")) == Array("home".utf8), "\(fromHome.summary)")
+        let uriHome = try await FerryCLI.run(["get"] + noPort + ["\(base)\(name)", local.file("uri-home")])
+        #expect(uriHome.exit == Proof.ok && Proof.contents(local.file("uri-home")) == Array("home".utf8), "\(uriHome.summary)")
 
         let none = try await Proof.ferry("get", [Proof.remote(sshd, "\(directory)/*.none"), local.file("glob")], on: sshd)
         #expect(none.exit == Proof.someFailed && Proof.lines(none.stderr).count == 1 && none.stderr.contains("*.none"), "\(none.summary)")
