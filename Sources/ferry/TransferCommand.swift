@@ -123,7 +123,6 @@ enum TransferRun {
         var flags = flags
         if let port = first.port { flags.port = port }
         let quiet = flags.quiet
-        let verbose = flags.verbose
         let started = ContinuousClock.now
         let client: SSHClient
         let sftp: SFTPClient
@@ -146,7 +145,8 @@ enum TransferRun {
             switch event {
             case .failed(let error):
                 FileHandle.standardError.write(Data("ferry: \(printable(error.message))\n".utf8))
-            case .skipped(let path, let reason) where verbose > 0:
+            case .skipped(let path, let reason) where !quiet:
+                // As sftp -r: one line per symbolic link or special file left out.
                 FileHandle.standardError.write(Data("ferry: \(printable(path)): \(reason), skipped\n".utf8))
             default:
                 break
