@@ -137,23 +137,18 @@ struct TransferProofTests {
                                                       on: sshd, partial: againPartial, final: again, threshold: 256 << 10)
         try #require(killedAgain)
 
-        // KNOWN ISSUE (temporary, for the Transfer rewrite): Upload creates
-        // the partial file with the source's mode, so a 0400 source leaves
-        // a partial the account cannot open for writing again: both the
-        // resume and a plain rerun fail with "Permission denied" until the
-        // hidden .NAME.ferry-part is deleted by hand. Remove withKnownIssue
-        // once the partial is created owner-writable (mode | 0600, as
-        // Download does) and the final mode is set before the rename.
-        await withKnownIssue("put: a partial file of a read-only source cannot be reopened (Upload.swift)") {
-            let resumed = try await Proof.ferry("put", ["-a", source, Proof.remote(sshd, remoteTarget)], on: sshd)
-            #expect(resumed.exit == Proof.ok && resumed.stderr.isEmpty, "put -a: \(resumed.summary)")
-            Proof.expectHolds(remoteTarget, contents, "put -a")
+        // A 0400 source once left a partial the account could not open for
+        // writing again (resume and rerun both "Permission denied"): the
+        // partial is now created owner-writable and gets the source's mode
+        // just before the rename.
+        let resumed = try await Proof.ferry("put", ["-a", source, Proof.remote(sshd, remoteTarget)], on: sshd)
+        #expect(resumed.exit == Proof.ok && resumed.stderr.isEmpty, "put -a: \(resumed.summary)")
+        Proof.expectHolds(remoteTarget, contents, "put -a")
 
-            let redone = try await Proof.ferry("put", [source, Proof.remote(sshd, again)], on: sshd)
-            #expect(redone.exit == Proof.ok && redone.stderr.isEmpty, "put again: \(redone.summary)")
-            Proof.expectHolds(again, contents, "put again")
-            #expect(Proof.status(again).map { $0.st_mode & 0o777 } == 0o400)
-        }
+        let redone = try await Proof.ferry("put", [source, Proof.remote(sshd, again)], on: sshd)
+        #expect(redone.exit == Proof.ok && redone.stderr.isEmpty, "put again: \(redone.summary)")
+        Proof.expectHolds(again, contents, "put again")
+        #expect(Proof.status(again).map { $0.st_mode & 0o777 } == 0o400)
     }
 
     @Test("resume checks the partial file's last block: a mismatch or an overlong partial starts over, a match continues")
