@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 // `ferry bench` against sshd: every cipher both sides offer is measured, the
@@ -93,6 +94,38 @@ struct ClientBenchTests {
         let onFile = try await Self.bench(["--size", "1", "--remote-dir", file], on: sshd)
         #expect(onFile.exit == ExitStatus(code: 1, signaled: false), "\(onFile.summary)")
         #expect(onFile.stderr.contains("ferry: cannot create \(file)/.ferry-bench-"), "\(onFile.summary)")
+        #expect(try Self.leftovers(in: sshd.scratchDirectory).isEmpty)
+    }
+
+    @Test("Ctrl-C during the transfer: the temporary file is removed, exit 130")
+    func interruptRemovesTheFile() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let executable = try #require(FerryCLI.executable, "the ferry executable was not found next to the tests")
+        let home = try FixtureDirectory.create(prefix: "ferry-home")
+        defer { home.remove() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["bench"] + FerryCLI.connectionArguments(for: sshd)
+            + ["--size", "4096", "-R", "4", "--ciphers", "aes128-ctr", "--remote-dir", sshd.scratchDirectory, "\(sshd.user)@\(sshd.host)"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait (at most 60 s) for the upload to start, then interrupt it.
+        var started = false
+        for _ in 0..<600 where process.isRunning {
+            if try !Self.leftovers(in: sshd.scratchDirectory).isEmpty { started = true; break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(started, "the temporary file never appeared")
+        kill(process.processIdentifier, SIGINT)
+        for _ in 0..<300 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 130)
         #expect(try Self.leftovers(in: sshd.scratchDirectory).isEmpty)
     }
 }
