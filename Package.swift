@@ -78,6 +78,8 @@ let package = Package(
             name: "TransferTests",
             dependencies: ["Transfer", "SFTP", "SFTPTestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // Unit tests of the command line's pure pieces (option parsing, reports).
+        .testTarget(name: "FerryTests", dependencies: ["ferry"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["SSHCore", "SSHCrypto", "SSHWire", "Transfer", .product(name: "NIOCore", package: "swift-nio")]

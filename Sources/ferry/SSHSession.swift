@@ -8,6 +8,24 @@ import SSHCrypto
 /// "ssh host".
 enum SSHSession {
     static func connect(_ target: RemoteTarget, _ flags: ConnectionOptions) async throws -> SSHClient {
+        try await connect(try await configuration(target, flags), flags)
+    }
+
+    /// Connects with a configuration from `configuration(_:_:)` (which a
+    /// caller may adjust first, as `ferry bench` sets one cipher per connection).
+    static func connect(_ configuration: SSHClient.Configuration, _ flags: ConnectionOptions) async throws -> SSHClient {
+        flags.log(1, "connecting to \(configuration.host) port \(configuration.port) as \(configuration.user)")
+        let client = try await SSHClient.connect(configuration)
+        if let n = await client.negotiatedAlgorithms {
+            flags.log(1, "kex \(n.keyExchange.rawValue), host key \(n.hostKey.rawValue), cipher \(n.cipherServerToClient.rawValue)"
+                + (n.macServerToClient.map { " \($0.rawValue)" } ?? "") + ", compression \(n.compressionServerToClient.rawValue)")
+        }
+        return client
+    }
+
+    /// Everything `connect` needs, resolved from the options and ssh_config,
+    /// with the credentials loaded (passphrases asked here, once).
+    static func configuration(_ target: RemoteTarget, _ flags: ConnectionOptions) async throws -> SSHClient.Configuration {
         let (options, context) = try flags.resolvedOptions(for: target)
         let host = options.hostName ?? target.host
         let port = options.port ?? 22
@@ -75,13 +93,7 @@ enum SSHSession {
         if options.batchMode != true { configuration.answerPrompt = SecretPrompt.handler(quiet: quiet) }
         configuration.serverAliveInterval = options.serverAliveInterval.flatMap { $0 > .zero ? $0 : nil }
         if let count = options.serverAliveCountMax { configuration.serverAliveCountMax = count }
-        flags.log(1, "connecting to \(host) port \(port) as \(user)")
-        let client = try await SSHClient.connect(configuration)
-        if let n = await client.negotiatedAlgorithms {
-            flags.log(1, "kex \(n.keyExchange.rawValue), host key \(n.hostKey.rawValue), cipher \(n.cipherServerToClient.rawValue)"
-                + (n.macServerToClient.map { " \($0.rawValue)" } ?? "") + ", compression \(n.compressionServerToClient.rawValue)")
-        }
-        return client
+        return configuration
     }
 
     /// The keys to offer, in ssh's order (sshconnect2.c pubkey_prepare): the

@@ -144,6 +144,11 @@ public final class SSHClient: Sendable {
         get async { try? await channel.eventLoop.submit { [handler] in handler.value.negotiated }.get() }
     }
 
+    /// The algorithms the server offered in its latest KEXINIT.
+    public var serverAlgorithmOffer: AlgorithmOffer? {
+        get async { try? await channel.eventLoop.submit { [handler] in handler.value.serverOffer }.get() }
+    }
+
     /// Runs `command`, streaming its output to the handlers (called on the
     /// event loop, with a slice of each data packet), and returns how it ended.
     /// With a timeout the remote command is sent SIGTERM and its channel closed

@@ -29,6 +29,8 @@ final class SSHClientHandler: ChannelInboundHandler {
     /// Answers password and keyboard-interactive prompts; nil: nobody to ask.
     var answerPrompt: AuthenticationPromptHandler?
     private(set) var negotiated: NegotiatedAlgorithms?
+    /// What the server listed in its latest KEXINIT.
+    var serverOffer: AlgorithmOffer? { machine.transport.peerOffer }
     /// ServerAliveInterval / ServerAliveCountMax, as ssh_config(5) defines them.
     var serverAliveInterval: TimeAmount?
     var serverAliveCountMax = 3

@@ -23,6 +23,8 @@ public struct SSHTransport {
     public private(set) var serverHostKey: SSHPublicKey?
     /// The algorithms of the key exchange in force.
     public private(set) var negotiated: NegotiatedAlgorithms?
+    /// What the peer listed in its latest KEXINIT.
+    public private(set) var peerOffer: AlgorithmOffer?
     /// True once strict KEX was agreed in the first KEXINIT exchange.
     public private(set) var strictKeyExchange = false
     /// True when the peer advertised RFC 8308 extension negotiation.
@@ -282,6 +284,7 @@ public struct SSHTransport {
             peerWantsExtInfo = !configuration.isClient && message.keyExchange.contains(KexExtensionMarker.extInfoClient)
         }
         peerKexInit = payload
+        peerOffer = AlgorithmOffer(message)
         if ourKexInit == nil { try sendKexInit(into: &out) } else { try beginMethodIfReady(output: &out) }
         if message.firstKexPacketFollows, let ours = ourKexInit, let mine = try? KexInitMessage.decode(ours) {
             let (client, server) = configuration.isClient ? (mine, message) : (message, mine)
