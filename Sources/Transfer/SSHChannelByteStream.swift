@@ -25,8 +25,15 @@ extension SSHClient {
     /// per session. Closing the session (`SFTPClient.close()`) ends the
     /// channel's input; the caller closes the channel itself with
     /// `SSHChannelStream.close()`.
-    public func openSFTP() async throws -> (SFTPClient, SSHChannelStream) {
-        let channel = try await openSubsystem("sftp", initialData: SFTPClient.initPacket)
+    ///
+    /// The channel's window is granted at `receiveWindow` from the start (by
+    /// default the transfer budget, `TransferOptions().memoryBudget`): the
+    /// reads a transfer keeps outstanding must fit in it, and growing it
+    /// from OpenSSH's 2 MiB takes several round trips, each of which on a
+    /// 50 ms link is worth 20 MB at full speed.
+    public func openSFTP(receiveWindow: Int = TransferOptions().memoryBudget + (1 << 20)) async throws -> (SFTPClient, SSHChannelStream) {
+        let window = UInt32(clamping: max(0, receiveWindow))
+        let channel = try await openSubsystem("sftp", initialData: SFTPClient.initPacket, receiveWindow: window)
         do {
             let client = try await SFTPClient.connect(over: SSHChannelByteStream(channel), executor: taskExecutor,
                                                       initSent: true, awaitLimits: false)

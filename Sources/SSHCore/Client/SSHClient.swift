@@ -193,10 +193,12 @@ public final class SSHClient: Sendable {
     /// the server handles them in order, so a protocol whose client speaks
     /// first (SFTP's INIT) saves a round trip. If the request is refused,
     /// the data is discarded with the channel.
-    public func openSubsystem(_ name: String, initialData: ByteBuffer? = nil,
+    /// `receiveWindow`: the window granted from the start (see
+    /// `ChannelMultiplexer.openChannel`); nil is the configured 2 MiB.
+    public func openSubsystem(_ name: String, initialData: ByteBuffer? = nil, receiveWindow: UInt32? = nil,
                               timeout: Duration = .seconds(30)) async throws -> SSHChannelStream {
         try await openStream(request: .subsystem(name: name), initialData: initialData, timeout: timeout,
-                             what: "subsystem \(name)") { try $0.openSession() }
+                             what: "subsystem \(name)") { try $0.openSession(receiveWindow: receiveWindow) }
     }
 
     /// Opens a direct-tcpip channel: the server connects to host:port and

@@ -21,6 +21,9 @@ final class SSHClientHandler: ChannelInboundHandler {
     private var output = ByteBuffer()
     private var sessions: [ChannelID: SessionChannel] = [:]
     private var failure: Error?
+    /// True while `dispatchEvents` runs: a callback that re-enters through
+    /// `command` leaves the remaining events to the loop already running.
+    private var dispatching = false
     let authenticated: EventLoopPromise<Void>
     /// Called with banners and displayed debug messages (stderr in the CLI).
     let onMessage: @Sendable (String) -> Void
@@ -129,8 +132,15 @@ final class SSHClientHandler: ChannelInboundHandler {
 
     /// Handles events until more input is needed. Callbacks run from here may
     /// re-enter `command`; each machine call is a short exclusive access, so
-    /// that is safe, and output order is kept by the shared buffer.
+    /// that is safe, and output order is kept by the shared buffer. They do
+    /// not dispatch events themselves: a nested loop would decrypt the next
+    /// packet in place while the outer one still holds a slice of the
+    /// previous one, and copy-on-write would then copy the whole input
+    /// buffer (9% of a download's CPU before this guard).
     private func dispatchEvents() throws {
+        guard !dispatching else { return }
+        dispatching = true
+        defer { dispatching = false }
         while let event = try machine.nextEvent(output: &output) {
             switch event {
             case .hostKeyNeedsVerification(let key):

@@ -5,8 +5,8 @@ extension ChannelMultiplexer {
 
     /// Opens a "session" channel (for exec, shell or a subsystem such as sftp).
     /// The channel is usable after `.opened`; `.openFailed` if refused.
-    public mutating func openSession() throws -> ChannelID {
-        try openChannel(.session)
+    public mutating func openSession(receiveWindow: UInt32? = nil) throws -> ChannelID {
+        try openChannel(.session, receiveWindow: receiveWindow)
     }
 
     /// Opens a "direct-tcpip" channel: the peer connects to host:port and
@@ -18,20 +18,24 @@ extension ChannelMultiplexer {
     }
 
     /// Opens a channel of any type, advertising our initial window and maximum packet size.
-    public mutating func openChannel(_ type: ChannelOpenType) throws -> ChannelID {
+    /// `receiveWindow` replaces the configured initial window for this channel
+    /// (capped at the maximum): a consumer that knows how much it will have in
+    /// flight (SFTP's outstanding reads) grants it from the start rather than
+    /// waiting for the window to grow over several round trips.
+    public mutating func openChannel(_ type: ChannelOpenType, receiveWindow: UInt32? = nil) throws -> ChannelID {
         guard channels.count < configuration.maximumChannels else {
             throw ConnectionError(.tooManyChannels, "cannot open a \(type.name) channel: \(configuration.maximumChannels) channels are already open")
         }
         let number = allocateLocalID()
         let id = ChannelID(number)
+        let window = min(receiveWindow ?? configuration.initialReceiveWindow, configuration.maximumReceiveWindow)
         channels[number] = ChannelState(
             id: id, phase: .opening, remoteID: 0, typeName: type.name,
-            receiveWindow: ReceiveWindow(
-                initialSize: configuration.initialReceiveWindow, maximumSize: configuration.maximumReceiveWindow),
+            receiveWindow: ReceiveWindow(initialSize: window, maximumSize: configuration.maximumReceiveWindow),
             sendWindow: SendWindow(initialWindow: 0, peerMaximumPacket: 0, localMaximumChunk: 0))
         outbound.append(.channelOpen(.init(
             type: type, senderChannel: number,
-            initialWindowSize: configuration.initialReceiveWindow, maximumPacketSize: configuration.maximumPacketSize)))
+            initialWindowSize: window, maximumPacketSize: configuration.maximumPacketSize)))
         return id
     }
 
