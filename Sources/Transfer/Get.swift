@@ -62,50 +62,101 @@ extension FileTransfer {
         return report
     }
 
+    /// Plans the download of the tree at `remote` into `local`: makes the
+    /// local directories and lists the remote ones level by level, every
+    /// directory of a level at once (up to `listingWidth`), so a tree of
+    /// many directories costs a few round trips per level, not per
+    /// directory.
     private func planDownload(_ remote: SFTPPath, _ attributes: SFTPAttributes, to local: String,
                               _ jobs: inout [TransferJob], _ directories: inout [(String, SFTPAttributes)],
                               _ report: inout TransferReport) async {
-        do {
-            try LocalFileSystem.makeDirectory(local)
-        } catch {
-            fail(TransferError.wrap(error, local), &report)
-            return
-        }
-        directories.append((local, attributes))
-        let entries: [SFTPName]
-        do { entries = try await client.listDirectory(remote) } catch {
-            fail(TransferError.wrap(error, "\(remote)"), &report)
-            return
-        }
-        for entry in entries {
-            if entry.filename == Array(".".utf8) || entry.filename == Array("..".utf8) { continue }
-            if let problem = entry.componentProblem {
-                fail(TransferError(.refusedName, "\(remote): refusing the entry \"\(entry.name)\" the server listed (\(problem))"), &report)
-                continue
-            }
-            guard let name = String(validating: entry.filename, as: UTF8.self) else {
-                fail(TransferError(.refusedName, "\(remote): refusing the entry \"\(entry.name)\": its name is not UTF-8"), &report)
-                continue
-            }
-            let child = remote.appending(entry.filename)
-            let childLocal = LocalPath.join(local, name)
-            var childAttributes = entry.attributes
-            if childAttributes.permissions == nil {
-                guard let stated = try? await client.lstat(child) else {
-                    fail(TransferError(.remote, "\(child): cannot stat"), &report)
+        var level: [(remote: SFTPPath, local: String, attributes: SFTPAttributes)] = [(remote, local, attributes)]
+        while !level.isEmpty {
+            var listable: [(remote: SFTPPath, local: String)] = []
+            for directory in level {
+                do {
+                    try LocalFileSystem.makeDirectory(directory.local)
+                } catch {
+                    fail(TransferError.wrap(error, directory.local), &report)
                     continue
                 }
-                childAttributes = stated
+                directories.append((directory.local, directory.attributes))
+                listable.append((directory.remote, directory.local))
             }
-            if childAttributes.isDirectory {
-                await planDownload(child, childAttributes, to: childLocal, &jobs, &directories, &report)
-            } else if childAttributes.isRegularFile {
-                jobs.append(.download(child, childLocal, childAttributes))
-            } else if childAttributes.isSymbolicLink {
-                skip("\(child)", "symbolic link not followed", &report)
-            } else {
-                skip("\(child)", "not a regular file", &report)
+            let listings = await listConcurrently(listable.map(\.remote))
+            var next: [(remote: SFTPPath, local: String, attributes: SFTPAttributes)] = []
+            for ((remote, local), listing) in zip(listable, listings) {
+                switch listing {
+                case .failure(let error):
+                    fail(TransferError.wrap(error, "\(remote)"), &report)
+                case .success(let entries):
+                    for entry in entries {
+                        if let child = await plan(entry, in: remote, local, &jobs, &report) { next.append(child) }
+                    }
+                }
             }
+            level = next
         }
+    }
+
+    /// Directories listed at once while planning a download.
+    static let listingWidth = 32
+
+    /// Lists `paths` with up to `listingWidth` listings in flight; the
+    /// results in the order of `paths`.
+    private func listConcurrently(_ paths: [SFTPPath]) async -> [Result<[SFTPName], Error>] {
+        await withTaskGroup(of: (Int, Result<[SFTPName], Error>).self) { group in
+            var results = [Result<[SFTPName], Error>?](repeating: nil, count: paths.count)
+            var next = 0
+            func start() {
+                let index = next
+                let path = paths[index]
+                next += 1
+                group.addTask {
+                    do { return (index, .success(try await self.client.listDirectory(path))) } catch { return (index, .failure(error)) }
+                }
+            }
+            while next < min(Self.listingWidth, paths.count) { start() }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                if next < paths.count { start() }
+            }
+            return results.map { $0 ?? .failure(TransferError(.remote, "listing did not finish")) }
+        }
+    }
+
+    /// Sorts one listed entry: a job for a regular file, the next level for
+    /// a directory, a line for a refused name or a skipped link.
+    private func plan(_ entry: SFTPName, in remote: SFTPPath, _ local: String, _ jobs: inout [TransferJob],
+                      _ report: inout TransferReport) async -> (remote: SFTPPath, local: String, attributes: SFTPAttributes)? {
+        if entry.filename == Array(".".utf8) || entry.filename == Array("..".utf8) { return nil }
+        if let problem = entry.componentProblem {
+            fail(TransferError(.refusedName, "\(remote): refusing the entry \"\(entry.name)\" the server listed (\(problem))"), &report)
+            return nil
+        }
+        guard let name = String(validating: entry.filename, as: UTF8.self) else {
+            fail(TransferError(.refusedName, "\(remote): refusing the entry \"\(entry.name)\": its name is not UTF-8"), &report)
+            return nil
+        }
+        let child = remote.appending(entry.filename)
+        let childLocal = LocalPath.join(local, name)
+        var childAttributes = entry.attributes
+        if childAttributes.permissions == nil {
+            guard let stated = try? await client.lstat(child) else {
+                fail(TransferError(.remote, "\(child): cannot stat"), &report)
+                return nil
+            }
+            childAttributes = stated
+        }
+        if childAttributes.isDirectory {
+            return (child, childLocal, childAttributes)
+        } else if childAttributes.isRegularFile {
+            jobs.append(.download(child, childLocal, childAttributes))
+        } else if childAttributes.isSymbolicLink {
+            skip("\(child)", "symbolic link not followed", &report)
+        } else {
+            skip("\(child)", "not a regular file", &report)
+        }
+        return nil
     }
 }

@@ -36,47 +36,91 @@ extension FileTransfer {
         }
         await run(jobs, into: &report)
         if options.preserve {
-            for (path, st) in directories.reversed() {
-                let times = SFTPAttributes.Times(accessTime: UInt32(truncatingIfNeeded: st.st_atim.tv_sec),
-                                                 modificationTime: UInt32(truncatingIfNeeded: st.st_mtim.tv_sec))
-                do {
-                    try await client.setstat(path, SFTPAttributes(permissions: UInt32(st.st_mode) & 0o7777, times: times))
-                } catch { fail(TransferError.wrap(error, "\(path)"), &report) }
+            // After the files (writing a file changes its directory's
+            // mtime), all at once: setting one directory's mode or times
+            // does not touch another's.
+            let failures = await withTaskGroup(of: TransferError?.self) { group in
+                for (path, st) in directories {
+                    let times = SFTPAttributes.Times(accessTime: UInt32(truncatingIfNeeded: st.st_atim.tv_sec),
+                                                     modificationTime: UInt32(truncatingIfNeeded: st.st_mtim.tv_sec))
+                    let attributes = SFTPAttributes(permissions: UInt32(st.st_mode) & 0o7777, times: times)
+                    group.addTask {
+                        do { try await self.client.setstat(path, attributes) } catch { return TransferError.wrap(error, "\(path)") }
+                        return nil
+                    }
+                }
+                var failures: [TransferError] = []
+                for await case let failure? in group { failures.append(failure) }
+                return failures
             }
+            for failure in failures { fail(failure, &report) }
         }
         return report
     }
 
+    /// Plans the upload of the local tree at `local` to `remote`: walks it
+    /// level by level and creates each level's remote directories at once,
+    /// so a tree of many directories costs a round trip per level, not per
+    /// directory. A directory that cannot be made is reported and its
+    /// contents left out.
     private func planUpload(_ local: String, _ st: stat, to remote: SFTPPath,
                             _ jobs: inout [TransferJob], _ directories: inout [(SFTPPath, stat)],
                             _ report: inout TransferReport) async {
-        do {
-            try await client.mkdir(remote, attributes: SFTPAttributes(permissions: (UInt32(st.st_mode) & 0o777) | 0o700))
-        } catch {
-            guard (try? await client.stat(remote))?.isDirectory == true else {
-                fail(TransferError.wrap(error, "\(remote)"), &report)
-                return
+        var level: [(local: String, remote: SFTPPath, st: stat)] = [(local, remote, st)]
+        while !level.isEmpty {
+            let made = await makeDirectories(level.map { ($0.remote, $0.st) })
+            var next: [(local: String, remote: SFTPPath, st: stat)] = []
+            for (directory, failure) in zip(level, made) {
+                if let failure {
+                    fail(failure, &report)
+                    continue
+                }
+                directories.append((directory.remote, directory.st))
+                let names: [String]
+                do { names = try LocalFileSystem.list(directory.local) } catch {
+                    fail(TransferError.wrap(error, directory.local), &report)
+                    continue
+                }
+                for name in names {
+                    let child = LocalPath.join(directory.local, name)
+                    let childRemote = directory.remote.appending(Array(name.utf8))
+                    guard let childStatus = LocalFileSystem.lstatus(child) else {
+                        fail(LocalFile.error("lstat", child), &report)
+                        continue
+                    }
+                    switch childStatus.st_mode & S_IFMT {
+                    case S_IFDIR: next.append((child, childRemote, childStatus))
+                    case S_IFREG: jobs.append(.upload(child, childRemote))
+                    case S_IFLNK: skip(child, "symbolic link not followed", &report)
+                    default: skip(child, "not a regular file", &report)
+                    }
+                }
             }
+            level = next
         }
-        directories.append((remote, st))
-        let names: [String]
-        do { names = try LocalFileSystem.list(local) } catch {
-            fail(TransferError.wrap(error, local), &report)
-            return
-        }
-        for name in names {
-            let child = LocalPath.join(local, name)
-            let childRemote = remote.appending(Array(name.utf8))
-            guard let childStatus = LocalFileSystem.lstatus(child) else {
-                fail(LocalFile.error("lstat", child), &report)
-                continue
+    }
+
+    /// Makes remote directories, all at once; an existing directory is
+    /// fine. Returns each one's failure, in order.
+    private func makeDirectories(_ paths: [(SFTPPath, stat)]) async -> [TransferError?] {
+        await withTaskGroup(of: (Int, TransferError?).self) { group in
+            for (index, (remote, st)) in paths.enumerated() {
+                // Owner-writable until the files are in; -p sets the real mode after.
+                let attributes = SFTPAttributes(permissions: (UInt32(st.st_mode) & 0o777) | 0o700)
+                group.addTask {
+                    do {
+                        try await self.client.mkdir(remote, attributes: attributes)
+                    } catch {
+                        guard (try? await self.client.stat(remote))?.isDirectory == true else {
+                            return (index, TransferError.wrap(error, "\(remote)"))
+                        }
+                    }
+                    return (index, nil)
+                }
             }
-            switch childStatus.st_mode & S_IFMT {
-            case S_IFDIR: await planUpload(child, childStatus, to: childRemote, &jobs, &directories, &report)
-            case S_IFREG: jobs.append(.upload(child, childRemote))
-            case S_IFLNK: skip(child, "symbolic link not followed", &report)
-            default: skip(child, "not a regular file", &report)
-            }
+            var results = [TransferError?](repeating: nil, count: paths.count)
+            for await (index, failure) in group { results[index] = failure }
+            return results
         }
     }
 }

@@ -21,7 +21,7 @@ public struct TransferOptions: Sendable {
     public var memoryBudget = 32 << 20
     /// The most files in flight at once (capped by the server's open-handle
     /// limit): small files cost round trips, not bandwidth, so many at once.
-    public var concurrentFiles = 64
+    public var concurrentFiles = 128
 
     public init(preserve: Bool = false, resume: Bool = false, blockLength: Int? = nil,
                 maxOutstanding: Int = ReadPipeline.defaultMaxOutstanding) {

@@ -222,18 +222,53 @@ public final class SFTPClient: Sendable {
 
     /// Every entry of a directory (opendir, readdir to the end, close),
     /// `.` and `..` included as the server sends them.
+    ///
+    /// Two READDIRs are kept outstanding, so a directory of up to one batch
+    /// (OpenSSH sends 100 names per reply) costs one round trip after the
+    /// OPENDIR instead of two, and the handle is closed without waiting.
+    /// Replies may come in any order: the listing is complete once one
+    /// says EOF and the others have been answered. A server that never says
+    /// EOF is stopped at `maxDirectoryEntries`.
     public func listDirectory(_ path: SFTPPath) async throws -> [SFTPName] {
         let handle = try await opendir(path)
+        defer { closeInBackground(handle) }
+        let (replies, continuation) = AsyncStream.makeStream(of: Result<SFTPReply, SFTPError>.self)
+        defer { continuation.finish() }
+        var outstanding = 0
+        var ended = false
         var entries: [SFTPName] = []
-        do {
-            while let batch = try await readdir(handle) { entries += batch }
-        } catch {
-            try? await close(handle)
-            throw error
+        var failure: Error?
+        func send() {
+            outstanding += 1
+            connection.send(.readdir(handle: handle)) { continuation.yield($0) }
         }
-        try await close(handle)
+        send()
+        send()
+        var iterator = replies.makeAsyncIterator()
+        while outstanding > 0, let result = await iterator.next() {
+            outstanding -= 1
+            do {
+                let reply = try result.get()
+                if case .status(let status) = reply, status.code == .eof {
+                    ended = true
+                } else {
+                    entries += try Self.names(reply, "readdir \(path)")
+                    if entries.count > Self.maxDirectoryEntries {
+                        throw SFTPError(.unexpectedReply, "\(path): the server listed more than \(Self.maxDirectoryEntries) entries")
+                    }
+                }
+            } catch {
+                failure = failure ?? error
+                ended = true
+            }
+            if !ended { send() }
+        }
+        if let failure { throw failure }
         return entries
     }
+
+    /// The most entries `listDirectory` accepts from one directory.
+    public static let maxDirectoryEntries = 10_000_000
 
     /// SSH_FXP_MKDIR.
     public func mkdir(_ path: SFTPPath, attributes: SFTPAttributes = .none) async throws {

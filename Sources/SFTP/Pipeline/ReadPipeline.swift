@@ -41,6 +41,9 @@ public struct ReadPipeline: Sendable {
     /// budget caps the bytes; at 255 KiB a block that is 64 MiB).
     public static let defaultMaxOutstanding = 256
 
+    /// Length of the READ at the listed size, which normally answers EOF.
+    static let probeLength = 4096
+
     public init(client: SFTPClient, handle: SFTPHandle, blockLength: Int? = nil,
                 maxOutstanding: Int = ReadPipeline.defaultMaxOutstanding,
                 startOffset: UInt64 = 0, endOffset: UInt64? = nil, expectedSize: UInt64? = nil,
@@ -96,6 +99,11 @@ public struct ReadPipeline: Sendable {
             while failure == nil, outstanding < window.size, nextOffset < (endOfFile ?? .max) {
                 var length = UInt64(blockLength)
                 if let known, nextOffset < known { length = min(length, known - nextOffset) }
+                // The EOF probe at the listed size is small: it is expected
+                // to find nothing, and a full block would hold budget that
+                // other files in flight could use. If the file grew, the
+                // requests after it are full blocks again.
+                if let known, nextOffset == known { length = min(length, UInt64(Self.probeLength)) }
                 let count = Int(min(length, (endOfFile ?? .max) - nextOffset))
                 if !budget.tryAcquire(count) {
                     // Wait in line only with nothing outstanding: replies
