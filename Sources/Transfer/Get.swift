@@ -105,24 +105,28 @@ extension FileTransfer {
     /// Lists `paths` with up to `listingWidth` listings in flight; the
     /// results in the order of `paths`.
     private func listConcurrently(_ paths: [SFTPPath]) async -> [Result<[SFTPName], Error>] {
-        await withTaskGroup(of: (Int, Result<[SFTPName], Error>).self) { group in
-            var results = [Result<[SFTPName], Error>?](repeating: nil, count: paths.count)
-            var next = 0
-            func start() {
-                let index = next
+        let client = self.client
+        return await withTaskGroup(of: (Int, Result<[SFTPName], Error>).self) { group in
+            var results = [Result<[SFTPName], Error>](repeating: .success([]), count: paths.count)
+            var pending = paths.indices.makeIterator()
+            for _ in 0..<Self.listingWidth {
+                guard let index = pending.next() else { break }
                 let path = paths[index]
-                next += 1
-                group.addTask {
-                    do { return (index, .success(try await self.client.listDirectory(path))) } catch { return (index, .failure(error)) }
-                }
+                group.addTask { await (index, Self.list(path, client)) }
             }
-            while next < min(Self.listingWidth, paths.count) { start() }
             while let (index, result) = await group.next() {
                 results[index] = result
-                if next < paths.count { start() }
+                if let index = pending.next() {
+                    let path = paths[index]
+                    group.addTask { await (index, Self.list(path, client)) }
+                }
             }
-            return results.map { $0 ?? .failure(TransferError(.remote, "listing did not finish")) }
+            return results
         }
+    }
+
+    private static func list(_ path: SFTPPath, _ client: SFTPClient) async -> Result<[SFTPName], Error> {
+        do { return .success(try await client.listDirectory(path)) } catch { return .failure(error) }
     }
 
     /// Sorts one listed entry: a job for a regular file, the next level for
