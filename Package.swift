@@ -48,7 +48,11 @@ let package = Package(
             dependencies: ["SSHWire", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(name: "SCP", dependencies: ["SSHCore"]),
-        .target(name: "Transfer", dependencies: ["SFTP", "SCP", "SSHCore", .product(name: "NIOCore", package: "swift-nio")]),
+        .target(name: "Transfer", dependencies: [
+            "SFTP", "SCP", "SSHCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .executableTarget(
             name: "ferry",
             dependencies: [

@@ -58,7 +58,7 @@ extension FileTransfer {
             let end = try await ReadPipeline(client: client, handle: handle, blockLength: options.blockLength,
                                              maxOutstanding: options.maxOutstanding, startOffset: start,
                                              expectedSize: attributes.size, budget: budget)
-                .run { offset, data in try file.write(data, at: offset) }
+                .run { offset, data in try await DiskIO.run { try file.write(data, at: offset) } }
             try file.truncate(to: end)
             if options.preserve {
                 if let permissions = attributes.permissions { try file.setMode(permissions) }

@@ -9,9 +9,9 @@ import NIOCore
 /// pipeline needs: pread/pwrite at explicit offsets, so pieces can land in
 /// any order and no shared file position exists to race on.
 ///
-/// Calls are plain blocking system calls made from the transfer's task —
-/// on the cooperative pool, never on the NIO event loop that moves SSH
-/// packets — so a slow disk delays one file, not the connection.
+/// Calls are plain blocking system calls. The bulk reads and writes go
+/// through `DiskIO`, off the event loop that moves SSH packets, so a slow
+/// disk delays one file, not the connection.
 final class LocalFile: @unchecked Sendable {
     let descriptor: Int32
     let path: String

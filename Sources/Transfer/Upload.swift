@@ -43,7 +43,7 @@ extension FileTransfer {
             let end = try await WritePipeline(client: client, handle: handle, blockLength: options.blockLength,
                                               maxOutstanding: options.maxOutstanding, memoryBudget: options.writeMemoryBudget,
                                               startOffset: start, expectedSize: size - min(size, start), budget: budget)
-                .run { offset, length in try file.read(at: offset, length: length) }
+                .run { offset, length in try await DiskIO.run { try file.read(at: offset, length: length) } }
             // FSETSTAT and CLOSE go out together (one round trip, not two);
             // the server handles them in order, and both must succeed before
             // the file is renamed into place.
