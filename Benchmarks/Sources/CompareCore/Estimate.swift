@@ -1,0 +1,51 @@
+/// Estimate predicts how long a plan takes, from a rough cost model of each
+/// tool measured on the project's 2-core VM (OpenSSH 9.2, internal-sftp).
+/// It is printed before the run starts and used to keep the default set
+/// under 20 minutes; it is a guide, not a measurement.
+public enum Estimate {
+    /// Seconds for one run of `tool` in `scenario`, verification included.
+    public static func runSeconds(_ tool: Tool, _ scenario: Scenario) -> Double {
+        let rtt = Double(scenario.rttMilliseconds) / 1000
+        let files: Double
+        switch scenario.workload {
+        case .file: files = 1
+        case .tree(let shape): files = Double(shape.files)
+        }
+        // Connection setup: process start, key exchange and auth (~4 round trips).
+        let setup = 0.15 + 4 * rtt
+        // Bulk rate in MB/s at 0 ms, and the cap a 2 MiB window puts on it at an RTT.
+        let rate: Double
+        let windowed: Double
+        let perFile: Double
+        switch tool {
+        case .ferry: rate = 270; windowed = 85; perFile = 0.0007 + 0.75 * rtt
+        case .sftp: rate = 185; windowed = 32; perFile = 0.001 + 4.2 * rtt
+        case .sftpTuned: rate = 220; windowed = 35; perFile = 0.001 + 4.2 * rtt
+        case .scp: rate = 185; windowed = 32; perFile = 0.0012 + 4.2 * rtt
+        case .scpLegacy: rate = 220; windowed = 35; perFile = 0.0008 + 2 * rtt
+        case .rsync: rate = 150; windowed = 35; perFile = 0.0004
+        case .paramiko: rate = 25; windowed = 10; perFile = 0.005 + 4 * rtt
+        case .asyncssh: rate = 50; windowed = 25; perFile = 0.004 + 2 * rtt
+        }
+        if scenario.direction == .sync {
+            return setup + 2 + files * 0.0002
+        }
+        let effective = rtt > 0 ? min(rate, windowed) : rate
+        let transfer = Double(scenario.bytes) / (effective * 1e6)
+        let verify = Double(scenario.bytes) / 1.2e9 + files * 0.0003
+        return setup + transfer + files * perFile + verify
+    }
+
+    /// Seconds for a whole scenario: every tool, warm-up and counted rounds.
+    public static func scenarioSeconds(_ scenario: Scenario, options: PlanOptions) -> Double {
+        let rounds = Double(options.warmupRounds + options.countedRounds)
+        let perRound = scenario.tools.map { runSeconds($0, scenario) }.reduce(0, +)
+        return rounds * perRound
+    }
+
+    /// Seconds for the whole plan, data generation included (the ferry build is not).
+    public static func totalSeconds(_ scenarios: [Scenario], options: PlanOptions) -> Double {
+        let generation = Double(options.fileBytes + options.rttFileBytes) / 0.8e9 + 2
+        return generation + scenarios.map { scenarioSeconds($0, options: options) }.reduce(0, +)
+    }
+}
