@@ -60,6 +60,9 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Only these tools, comma-separated (ferry, sftp, sftp-tuned, scp, scp-O, rsync, paramiko, asyncssh).")
     var tools: String?
 
+    @Option(help: "Only scenarios whose name contains this text, e.g. \"get 1 GiB file, 0 ms\" (repeatable).")
+    var only: [String] = []
+
     @Flag(help: "Add paramiko and asyncssh (pip-installed into Benchmarks/.build-peers/venv) to the 0 ms scenarios.")
     var withPythonPeers = false
 
@@ -122,7 +125,11 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         let options = try planOptions()
-        let scenarios = Plan.scenarios(options)
+        var scenarios = Plan.scenarios(options)
+        if !only.isEmpty {
+            scenarios = scenarios.filter { scenario in only.contains { scenario.name.contains($0) } }
+            guard !scenarios.isEmpty else { throw ValidationError("--only: no scenario matches \(only)") }
+        }
         let estimate = Estimate.totalSeconds(scenarios, options: options)
         say("Compare: \(scenarios.count) scenarios, \(options.warmupRounds) warm-up + \(options.countedRounds) counted round(s); "
             + String(format: "estimated %.1f min (plus the ferry build)", estimate / 60))
@@ -167,6 +174,7 @@ struct CompareCommand: ParsableCommand {
         let runner = Runner(options: options, server: server, workDirectory: work, ferry: ferryBinary, python: python,
                             peerScript: Self.benchmarksDirectory + "/Peers/peer.py", progress: say)
         let results = try runner.run(scenarios)
+        ChildRegistry.shared.yieldToSignalHandler()
 
         var environment: [String: String] = [
             "ssh": Setup.firstLine(["ssh", "-V"], scratch: work),

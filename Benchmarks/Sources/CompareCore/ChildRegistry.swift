@@ -23,6 +23,10 @@ public final class ChildRegistry: Sendable {
         var stopping = false
     }
     private let state = NIOLockedValueBox(State())
+    /// Held for the whole of a cleanup, so a second caller (the main thread
+    /// finishing while the signal handler cleans up) waits for the first
+    /// instead of exiting with the work half done.
+    private let cleanupLock = NIOLock()
 
     /// True once cleanup has begun (a signal arrived): no new work should start.
     public var isStopping: Bool { state.withLockedValue { $0.stopping } }
@@ -63,6 +67,8 @@ public final class ChildRegistry: Sendable {
     /// Stops every live child group (SIGTERM, then SIGKILL after a grace
     /// period) and runs the cleanup actions. Safe to call more than once.
     public func cleanUp() {
+        cleanupLock.lock()
+        defer { cleanupLock.unlock() }
         let (children, actions) = state.withLockedValue { state in
             state.stopping = true
             let result = (Array(state.children.values), state.actions.reversed().map(\.action))
@@ -76,6 +82,15 @@ public final class ChildRegistry: Sendable {
             for child in children { child.signal(SIGKILL) }
         }
         for action in actions { action() }
+    }
+
+    /// After a signal: waits for the handler's cleanup and exit, so the main
+    /// thread neither reports a half run nor exits first. Returns at once
+    /// when no signal arrived.
+    public func yieldToSignalHandler() {
+        guard isStopping else { return }
+        cleanUp()
+        while true { pause() }
     }
 
     /// Installs SIGINT/SIGTERM handlers that clean up and exit with 128 +
