@@ -42,13 +42,13 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("file-mib"), help: "Big file size at 0 ms, MiB (default 1024).")
     var fileMiB: Int?
 
-    @Option(name: .customLong("rtt-file-mib"), help: "Big file size at RTT > 0, MiB (default 256).")
+    @Option(name: .customLong("rtt-file-mib"), help: "Big file size at RTT > 0, MiB (default 128).")
     var rttFileMiB: Int?
 
     @Option(help: "Files in the small-file tree at 0 ms (default 2000, 1-64 KiB each).")
     var treeFiles: Int?
 
-    @Option(help: "Files in the small-file tree at RTT > 0 (default 100).")
+    @Option(help: "Files in the small-file tree at RTT > 0 (default 50).")
     var rttTreeFiles: Int?
 
     @Option(help: "Directories the tree's files are spread over (default 20).")

@@ -20,6 +20,14 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
     /// ru_maxrss in KiB (the largest RSS of the child or any reaped descendant).
     public var maxRSSKiB: Int
 
+    public init(exitStatus: Int32, wallSeconds: Double, userSeconds: Double, systemSeconds: Double, maxRSSKiB: Int) {
+        self.exitStatus = exitStatus
+        self.wallSeconds = wallSeconds
+        self.userSeconds = userSeconds
+        self.systemSeconds = systemSeconds
+        self.maxRSSKiB = maxRSSKiB
+    }
+
     /// User plus system CPU time.
     public var cpuSeconds: Double { userSeconds + systemSeconds }
     /// True when the child exited with status 0.

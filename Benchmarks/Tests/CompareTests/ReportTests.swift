@@ -120,11 +120,13 @@ func sampleReport() -> ComparisonReport {
         #expect(names.contains("get 2000 files, 0 ms, aes128-gcm"))
         #expect(names.contains("get 1 GiB file, 0 ms, chacha20-poly1305"))
         #expect(names.contains("get 1 GiB file, 0 ms, aes128-ctr+hmac-sha2-256-etm"))
-        #expect(names.contains("get 256 MiB file, 50 ms, aes128-gcm"))
+        #expect(names.contains("get 128 MiB file, 50 ms, aes128-gcm"))
+        #expect(names.contains("put 50 files, 50 ms, aes128-gcm"))
         #expect(scenarios.allSatisfy { $0.tools.first == .ferry })
         #expect(!scenarios.contains { $0.tools.contains(.paramiko) })
         // rsync only where there is a tree.
-        #expect(scenarios.filter { $0.tools.contains(.rsync) }.allSatisfy(\.workload.isTree))
+        let rsyncScenarios = scenarios.filter { $0.tools.contains(.rsync) }
+        #expect(rsyncScenarios.allSatisfy { $0.workload.isTree })
     }
 
     @Test func syncScenarioIsRsyncOnlyWithFerryNotImplemented() throws {
