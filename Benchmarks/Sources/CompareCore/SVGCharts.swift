@@ -92,7 +92,8 @@ public enum SVGCharts {
             }
         }
         let rtts = Set(results.map(\.scenario.rttMilliseconds)).sorted()
-        let maxRTT = Double(rtts.last ?? 1), maxRate = max(series.values.flatMap { $0.map(\.rate) }.max() ?? 1, 1)
+        let maxRTT = Double(rtts.last ?? 1)
+        let maxRate = niceCeiling(max(series.values.flatMap { $0.map(\.rate) }.max() ?? 1, 1))
         let left = 70.0, right = width - 140, plotTop = top + 30, bottom = top + height - 30
         func x(_ rtt: Int) -> Double { left + (right - left) * Double(rtt) / max(maxRTT, 1) }
         func y(_ rate: Double) -> Double { bottom - (bottom - plotTop) * rate / maxRate }
@@ -105,9 +106,9 @@ public enum SVGCharts {
         for step in 0...4 {
             let rate = maxRate * Double(step) / 4
             out.append(line(left - 4, y(rate), right, y(rate), "#eee"))
-            out.append(text(x: left - 8, y: y(rate) + 4, String(format: "%.0f", rate), anchor: "end"))
+            out.append(text(x: left - 8, y: y(rate) + 4, String(format: rate < 10 && rate != rate.rounded() ? "%.1f" : "%.0f", rate), anchor: "end"))
         }
-        out.append(text(x: 14, y: (plotTop + bottom) / 2, "MB/s", anchor: "start"))
+        out.append(text(x: left - 8, y: plotTop - 12, "MB/s", anchor: "end"))
         for (index, tool) in order.enumerated() {
             guard let points = series[tool] else { continue }
             let path = points.map { String(format: "%.1f,%.1f", x($0.rtt), y($0.rate)) }.joined(separator: " ")
@@ -143,6 +144,16 @@ public enum SVGCharts {
 
     static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, _ color: String, width: Double = 1) -> String {
         "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" stroke=\"\(color)\" stroke-width=\"\(f(width))\"/>"
+    }
+
+    /// The smallest of 1, 2, 2.5, 5 × 10^k at or above `value`, so that axis
+    /// ticks at quarters are round numbers.
+    static func niceCeiling(_ value: Double) -> Double {
+        let magnitude = pow(10, floor(log10(value)))
+        for step in [1.0, 2, 2.5, 5, 10] where step * magnitude >= value {
+            return step * magnitude
+        }
+        return 10 * magnitude
     }
 
     /// One decimal, for coordinates and rates.
