@@ -27,8 +27,8 @@ public enum Estimate {
         case .scp: rate = 140; windowed = 31; perFile = 0.0012 + (get ? 5.3 : 3.8) * rtt
         case .scpLegacy: rate = 180; windowed = 30; perFile = 0.001 + 2 * rtt
         case .rsync: rate = 150; windowed = 35; perFile = 0.0005
-        case .paramiko: rate = 25; windowed = 10; perFile = 0.01 + 4 * rtt
-        case .asyncssh: rate = 30; windowed = 20; perFile = 0.006 + 2 * rtt
+        case .paramiko: rate = 60; windowed = 10; perFile = 0.012 + 4 * rtt
+        case .asyncssh: rate = 90; windowed = 20; perFile = 0.006 + 2 * rtt
         }
         if scenario.direction == .sync {
             return setup + 2 + files * 0.0002
