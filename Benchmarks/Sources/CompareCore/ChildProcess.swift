@@ -1,3 +1,6 @@
+import Dispatch
+import NIOConcurrencyHelpers
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -51,10 +54,20 @@ public final class ChildProcess: @unchecked Sendable {
     /// The command line, for messages.
     public let arguments: [String]
     private let started: Double
-    // `reaped` is only touched by the thread that waits; `ChildRegistry` may
-    // send signals concurrently, which is harmless (kill on a reaped pid group
-    // fails with ESRCH, and we unregister before reaping).
-    private var reaped = false
+    // Set once the child is reaped, so no signal is sent to a pid group that
+    // may have been reused. The watchdog of `wait(timeout:)` and the signal
+    // handler's cleanup read it from other threads.
+    private let reapedBox = NIOLockedValueBox(false)
+    private var reaped: Bool {
+        get { reapedBox.withLockedValue { $0 } }
+        set { reapedBox.withLockedValue { $0 = newValue } }
+    }
+    /// True when the watchdog of `wait(timeout:)` killed the child.
+    public private(set) var timedOut: Bool {
+        get { timedOutBox.withLockedValue { $0 } }
+        set { timedOutBox.withLockedValue { $0 = newValue } }
+    }
+    private let timedOutBox = NIOLockedValueBox(false)
 
     private init(pid: pid_t, arguments: [String], started: Double) {
         self.pid = pid
@@ -131,6 +144,22 @@ public final class ChildProcess: @unchecked Sendable {
         let child = ChildProcess(pid: pid, arguments: arguments, started: started)
         ChildRegistry.shared.register(child)
         return child
+    }
+
+    /// Blocks until the child ends and returns what it cost. With a timeout,
+    /// a watchdog kills the child's process group when it runs longer (a hung
+    /// tool must not hang the harness); `timedOut` then says so.
+    public func wait(timeout: Double?) -> ProcessOutcome {
+        guard let timeout else { return wait() }
+        let watchdog = DispatchWorkItem { [self] in
+            guard !reaped else { return }
+            timedOut = true
+            signal(SIGKILL)
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        let outcome = wait()
+        watchdog.cancel()
+        return outcome
     }
 
     /// Blocks until the child ends and returns what it cost.

@@ -42,7 +42,7 @@ public enum MarkdownReport {
         let rate = result.scenario.direction == .sync ? "–" : (tool.megabytesPerSecond.map { String(format: "%.1f", $0) } ?? "–")
         let ratio: String
         if tool.tool == .ferry {
-            ratio = "1"
+            ratio = tool.wall == nil ? "–" : "1"
         } else if let r = tool.ferryRatio {
             ratio = String(format: "%.2f (%.2f–%.2f)", r.median, r.min, r.max)
         } else {

@@ -101,6 +101,9 @@ public final class Runner {
     private func runOnce(_ tool: Tool, scenario: Scenario, data: PreparedData, context: ToolContext,
                          round: Int) -> RunRecord {
         let counted = round >= options.warmupRounds
+        // Far above any sane run (the model's estimate is pessimistic already),
+        // but finite: a hung tool becomes a failed run, not a hung harness.
+        let timeout = max(120, 20 * Estimate.runSeconds(tool, scenario))
         let destination: String
         if scenario.direction == .sync {
             destination = data.path + ".remote"
@@ -112,7 +115,14 @@ public final class Runner {
         let outcome: ProcessOutcome
         do {
             let command = try tool.command(for: scenario, source: data.path, destination: destination, context: context)
-            outcome = try ChildProcess.spawn(command.arguments, stdin: command.stdin, stdout: workDirectory + "/logs/\(tool.rawValue).stdout", stderr: stderrPath).wait()
+            let child = try ChildProcess.spawn(command.arguments, stdin: command.stdin,
+                                               stdout: workDirectory + "/logs/\(tool.rawValue).stdout", stderr: stderrPath)
+            outcome = child.wait(timeout: timeout)
+            if child.timedOut {
+                removeTree(destination)
+                return RunRecord(round: round, counted: counted, outcome: outcome, ok: false,
+                                 error: String(format: "killed after %.0f s (timeout)", timeout))
+            }
         } catch {
             return RunRecord(round: round, counted: counted, outcome: nil, ok: false, error: "\(error)")
         }

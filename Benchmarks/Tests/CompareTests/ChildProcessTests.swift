@@ -64,3 +64,21 @@ import Testing
         #expect(throws: SpawnError.self) { try runCommand(["/nonexistent/program"]) }
     }
 }
+
+@Suite struct ChildProcessTimeoutTests {
+    /// A hung tool is killed (its whole process group) and reported as timed out.
+    @Test func watchdogKillsAHungChild() throws {
+        let started = monotonicSeconds()
+        let child = try ChildProcess.spawn(["sh", "-c", "sleep 30 & sleep 30; wait"])
+        let outcome = child.wait(timeout: 0.3)
+        #expect(child.timedOut)
+        #expect(outcome.exitStatus == 128 + 9)
+        #expect(monotonicSeconds() - started < 5)
+    }
+
+    @Test func watchdogLeavesAQuickChildAlone() throws {
+        let child = try ChildProcess.spawn(["true"])
+        #expect(child.wait(timeout: 5).succeeded)
+        #expect(!child.timedOut)
+    }
+}
