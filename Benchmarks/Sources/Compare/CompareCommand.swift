@@ -166,7 +166,9 @@ struct CompareCommand: ParsableCommand {
         let python = usedTools.contains(where: \.isPythonPeer)
             ? try Setup.pythonPeers(in: Self.benchmarksDirectory + "/.build-peers", progress: say) : nil
 
-        let work = try Setup.makeTemporaryDirectory(under: Setup.scratchParent(), prefix: "ferry-compare")
+        // Room for the data sets and one output at a time (plus slack).
+        let scratchParent = Setup.scratchParent(needing: 2 * (options.fileBytes + options.rttFileBytes) + (1 << 30))
+        let work = try Setup.makeTemporaryDirectory(under: scratchParent, prefix: "ferry-compare")
         ChildRegistry.shared.onCleanUp { removeTree(work) }
         say("work folder \(work)")
         let server = try SSHServer.start(in: work + "/sshd")
@@ -182,7 +184,7 @@ struct CompareCommand: ParsableCommand {
             "cpus": String(ProcessInfo.processInfo.activeProcessorCount),
             "ferry": ferryBinary,
             "ferryCommit": Setup.firstLine(["git", "-C", repository, "rev-parse", "--short", "HEAD"], scratch: work),
-            "scratch": Setup.scratchParent(),
+            "scratch": scratchParent,
         ]
         if usedTools.contains(.rsync) { environment["rsync"] = Setup.firstLine(["rsync", "--version"], scratch: work) }
         if let python {

@@ -74,7 +74,11 @@ public enum SVGCharts {
         }
         var top = 40.0
         for group in groups {
-            body += panel(group.key, group.results, top: top, width: width, height: panelHeight)
+            // The data set may differ by RTT (1 GiB at 0 ms, 128 MiB at 50 ms): say so.
+            let sizes = group.results.sorted { $0.scenario.rttMilliseconds < $1.scenario.rttMilliseconds }
+                .map { "\($0.scenario.workload.label) at \($0.scenario.rttMilliseconds) ms" }
+            let title = group.key + " (" + sizes.joined(separator: ", ") + ")"
+            body += panel(title, group.results, top: top, width: width, height: panelHeight)
             top += panelHeight + 30
         }
         return document(width: width, height: max(top, 100) + 10,

@@ -74,14 +74,23 @@ public enum Setup {
         return text.split(separator: "\n").first.map(String.init) ?? ""
     }
 
-    /// Where the temporary work folder goes: /dev/shm (tmpfs) when it exists,
-    /// so the data sets are in memory on both ends and disks do not limit.
-    public static func scratchParent() -> String {
+    /// Where the temporary work folder goes: /dev/shm (tmpfs) when it exists
+    /// and has room for `bytes`, so the data sets are in memory on both ends
+    /// and disks do not limit; else $TMPDIR or /tmp.
+    public static func scratchParent(needing bytes: Int64 = 0) -> String {
         var info = stat()
-        if stat("/dev/shm", &info) == 0, info.st_mode & S_IFMT == S_IFDIR, access("/dev/shm", W_OK) == 0 {
+        if stat("/dev/shm", &info) == 0, info.st_mode & S_IFMT == S_IFDIR, access("/dev/shm", W_OK) == 0,
+           freeBytes("/dev/shm").map({ $0 >= bytes }) ?? false {
             return "/dev/shm"
         }
         return ProcessInfo.processInfo.environment["TMPDIR"] ?? "/tmp"
+    }
+
+    /// Bytes available to us on the file system holding `path`.
+    public static func freeBytes(_ path: String) -> Int64? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return Int64(info.f_bavail) * Int64(info.f_frsize)
     }
 
     /// Creates a fresh private folder under `parent`.
