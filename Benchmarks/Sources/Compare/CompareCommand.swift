@@ -24,6 +24,9 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Print the scenarios and the time estimate, then exit.")
     var plan = false
 
+    @Option(help: "Render report.md and the SVG charts again from this results.json (next to it), then exit.")
+    var render: String?
+
     @Option(help: "Use this ferry binary instead of building one in release mode.")
     var ferry: String?
 
@@ -124,6 +127,11 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let render {
+            let report = try JSONReport.parse(Data(contentsOf: URL(fileURLWithPath: render)))
+            try write(report, to: URL(fileURLWithPath: render).deletingLastPathComponent().path, json: false)
+            return
+        }
         let options = try planOptions()
         var scenarios = Plan.scenarios(options)
         if !only.isEmpty {
@@ -196,16 +204,22 @@ struct CompareCommand: ParsableCommand {
             durationSeconds: ProcessInfo.processInfo.systemUptime - startedClock,
             environment: environment, options: options, scenarios: results)
 
-        let markdown = MarkdownReport.render(report)
         let folder = (resultsFolder()) + "/" + formatter.string(from: started).replacingOccurrences(of: ":", with: "-")
+        try write(report, to: folder, json: true)
+        say(String(format: "Compare: done in %.1f min; results in ", report.durationSeconds / 60) + folder)
+        return report.allSucceeded
+    }
+
+    /// Writes results.json (unless re-rendering), report.md and the charts to
+    /// `folder`, and the table to stdout.
+    func write(_ report: ComparisonReport, to folder: String, json: Bool) throws {
+        let markdown = MarkdownReport.render(report)
         try makeDirectories(folder)
-        try JSONReport.render(report).write(to: URL(fileURLWithPath: folder + "/results.json"))
+        if json { try JSONReport.render(report).write(to: URL(fileURLWithPath: folder + "/results.json")) }
         try writeText(markdown, to: folder + "/report.md")
         try writeText(SVGCharts.throughput(report), to: folder + "/throughput.svg")
         try writeText(SVGCharts.throughputByRTT(report), to: folder + "/rtt.svg")
         print(markdown, terminator: "")
-        say(String(format: "Compare: done in %.1f min; results in ", report.durationSeconds / 60) + folder)
-        return report.allSucceeded
     }
 
     func resultsFolder() -> String { results ?? Self.benchmarksDirectory + "/results" }

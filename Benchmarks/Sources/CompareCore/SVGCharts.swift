@@ -97,7 +97,7 @@ public enum SVGCharts {
         }
         let rtts = Set(results.map(\.scenario.rttMilliseconds)).sorted()
         let maxRTT = Double(rtts.last ?? 1)
-        let maxRate = niceCeiling(max(series.values.flatMap { $0.map(\.rate) }.max() ?? 1, 1))
+        let (maxRate, tick) = axis(max(series.values.flatMap { $0.map(\.rate) }.max() ?? 1, 1))
         let left = 70.0, right = width - 140, plotTop = top + 30, bottom = top + height - 30
         func x(_ rtt: Int) -> Double { left + (right - left) * Double(rtt) / max(maxRTT, 1) }
         func y(_ rate: Double) -> Double { bottom - (bottom - plotTop) * rate / maxRate }
@@ -107,10 +107,11 @@ public enum SVGCharts {
         for rtt in rtts {
             out.append(text(x: x(rtt), y: bottom + 16, "\(rtt) ms", anchor: "middle"))
         }
-        for step in 0...4 {
-            let rate = maxRate * Double(step) / 4
+        var rate = 0.0
+        while rate <= maxRate + tick / 2 {
             out.append(line(left - 4, y(rate), right, y(rate), "#eee"))
-            out.append(text(x: left - 8, y: y(rate) + 4, String(format: rate < 10 && rate != rate.rounded() ? "%.1f" : "%.0f", rate), anchor: "end"))
+            out.append(text(x: left - 8, y: y(rate) + 4, String(format: tick < 1 ? "%.1f" : "%.0f", rate), anchor: "end"))
+            rate += tick
         }
         out.append(text(x: left - 8, y: plotTop - 12, "MB/s", anchor: "end"))
         for (index, tool) in order.enumerated() {
@@ -150,14 +151,14 @@ public enum SVGCharts {
         "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" stroke=\"\(color)\" stroke-width=\"\(f(width))\"/>"
     }
 
-    /// The smallest of 1, 2, 2.5, 5 × 10^k at or above `value`, so that axis
-    /// ticks at quarters are round numbers.
-    static func niceCeiling(_ value: Double) -> Double {
-        let magnitude = pow(10, floor(log10(value)))
-        for step in [1.0, 2, 2.5, 5, 10] where step * magnitude >= value {
-            return step * magnitude
-        }
-        return 10 * magnitude
+    /// A y axis for values up to `value`: a round tick step (1, 2 or 5 ×
+    /// 10^k) giving at most five intervals, and the top as a whole number of
+    /// steps.
+    static func axis(_ value: Double) -> (top: Double, tick: Double) {
+        let rough = value / 5
+        let magnitude = pow(10, floor(log10(rough)))
+        let tick = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= rough } ?? 10 * magnitude
+        return (tick * max(1, (value / tick).rounded(.up)), tick)
     }
 
     /// One decimal, for coordinates and rates.

@@ -1,4 +1,4 @@
-import CompareCore
+@testable import CompareCore
 import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
@@ -85,6 +85,13 @@ func sampleReport() -> ComparisonReport {
         #expect(rtt.contains("50 ms"))
         let bars = SVGCharts.throughput(report)
         #expect(bars.components(separatedBy: "<rect").count - 1 == 1 + 4)  // background + one bar per measured tool
+    }
+
+    @Test func axisTicksAreRound() {
+        #expect(SVGCharts.axis(21.6) == (25, 5))
+        #expect(SVGCharts.axis(7.1) == (8, 2))
+        #expect(SVGCharts.axis(663) == (800, 200))
+        #expect(SVGCharts.axis(0.8) == (0.8, 0.2))
     }
 
     @Test func rttChartWithoutSeriesSaysSo() {
