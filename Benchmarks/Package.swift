@@ -2,7 +2,9 @@
 // ferry's benchmarks: a separate package so that Sources/ never depends on the
 // benchmark tooling. `swift package benchmark` runs the microbenchmarks (with
 // allocation counts); `swift run -c release CipherComparison` prints packet
-// protection throughput next to `openssl speed` on the same machine.
+// protection throughput next to `openssl speed` on the same machine;
+// `swift run -c release Compare` times ferry against OpenSSH sftp/scp, rsync
+// and Python SSH clients on a local sshd (see README.md).
 import PackageDescription
 import class Foundation.ProcessInfo
 import struct Foundation.URL

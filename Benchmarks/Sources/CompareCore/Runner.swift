@@ -52,7 +52,8 @@ public final class Runner {
             let estimate = Estimate.scenarioSeconds(scenario, options: options)
             progress("[\(index + 1)/\(scenarios.count)] \(scenario.name) — "
                 + scenario.tools.map(\.rawValue).joined(separator: ", ")
-                + String(format: " (about %.0f s; %.0f s left in all)", estimate, remainingEstimate))
+                + String(format: " (about %.0f s; %.0f s done, about %.0f s to go)",
+                         estimate, completedSeconds, remainingEstimate))
             let started = monotonicSeconds()
             results.append(try run(scenario))
             remainingEstimate = max(0, remainingEstimate - estimate)
