@@ -191,6 +191,7 @@ struct CompareCommand: ParsableCommand {
             "kernel": Setup.firstLine(["uname", "-sr"], scratch: work),
             "cpus": String(ProcessInfo.processInfo.activeProcessorCount),
             "ferry": ferryBinary,
+            "ferryVersion": Setup.firstLine([ferryBinary, "--version"], scratch: work),
             "ferryCommit": Setup.firstLine(["git", "-C", repository, "rev-parse", "--short", "HEAD"], scratch: work),
             "scratch": scratchParent,
         ]

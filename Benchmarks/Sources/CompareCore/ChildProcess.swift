@@ -20,7 +20,8 @@ public struct ProcessOutcome: Sendable, Codable, Equatable {
     public var userSeconds: Double
     /// ru_stime in seconds.
     public var systemSeconds: Double
-    /// ru_maxrss in KiB (the largest RSS of the child or any reaped descendant).
+    /// ru_maxrss in KiB (the largest RSS of the child or any reaped
+    /// descendant — but never below the spawner's own; see `PeakMemory`).
     public var maxRSSKiB: Int
 
     public init(exitStatus: Int32, wallSeconds: Double, userSeconds: Double, systemSeconds: Double, maxRSSKiB: Int) {

@@ -48,7 +48,10 @@ public enum Estimate {
 
     /// Seconds for the whole plan, data generation included (the ferry build is not).
     public static func totalSeconds(_ scenarios: [Scenario], options: PlanOptions) -> Double {
-        let generation = Double(options.fileBytes + options.rttFileBytes) / 0.8e9 + 2
+        // Each data set is generated and hashed once.
+        var dataSets: [String: Int64] = [:]
+        for scenario in scenarios { dataSets["\(scenario.workload)"] = scenario.bytes }
+        let generation = Double(dataSets.values.reduce(0, +)) / 0.5e9 + 1
         return generation + scenarios.map { scenarioSeconds($0, options: options) }.reduce(0, +)
     }
 }

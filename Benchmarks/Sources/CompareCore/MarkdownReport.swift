@@ -14,7 +14,7 @@ public enum MarkdownReport {
         }
         lines.append("")
         lines.append("Times are wall seconds from spawn to exit; MB/s = bytes / median seconds / 10^6; CPU = user + sys "
-            + "of the tool and its children (median); peak RSS = largest ru_maxrss; ferry/tool = median of ferry's time "
+            + "of the tool and its children (median); peak RSS = largest of the runs (GNU time %M); ferry/tool = median of ferry's time "
             + "divided by the tool's, run pair by run pair (below 1: ferry is faster). "
             + "\(report.options.countedRounds) counted run(s) after \(report.options.warmupRounds) warm-up round(s).")
         let failures = report.scenarios.flatMap { s in

@@ -45,7 +45,7 @@ public struct ToolResult: Sendable, Codable, Equatable {
     public var cpu: Summary?
     /// Bytes moved per median wall second, in 10^6 bytes.
     public var megabytesPerSecond: Double?
-    /// The largest ru_maxrss of the counted runs, in MiB.
+    /// The largest peak RSS of the counted runs, in MiB (see `PeakMemory`).
     public var peakRSSMiB: Double?
     /// ferry's wall time divided by this tool's, run pair by run pair (nil for ferry itself).
     public var ferryRatio: Summary?

@@ -116,9 +116,17 @@ public final class Runner {
         let outcome: ProcessOutcome
         do {
             let command = try tool.command(for: scenario, source: data.path, destination: destination, context: context)
-            let child = try ChildProcess.spawn(command.arguments, stdin: command.stdin,
+            let rssReport = workDirectory + "/logs/\(tool.rawValue).rss"
+            let arguments = PeakMemory.isAvailable ? PeakMemory.wrap(command.arguments, report: rssReport)
+                                                   : command.arguments
+            let child = try ChildProcess.spawn(arguments, stdin: command.stdin,
                                                stdout: workDirectory + "/logs/\(tool.rawValue).stdout", stderr: stderrPath)
-            outcome = child.wait(timeout: timeout)
+            var measured = child.wait(timeout: timeout)
+            if PeakMemory.isAvailable {
+                measured.maxRSSKiB = PeakMemory.read(report: rssReport) ?? measured.maxRSSKiB
+                unlink(rssReport)
+            }
+            outcome = measured
             if child.timedOut {
                 removeTree(destination)
                 return RunRecord(round: round, counted: counted, outcome: outcome, ok: false,

@@ -19,7 +19,8 @@ public enum Setup {
     /// ssh-keygen always; the tools' own programs), as root through apt-get.
     public static func ensurePrograms(for tools: [Tool], progress: (String) -> Void) throws {
         var needed: [(String, String)] = [("/usr/sbin/sshd", "openssh-server"), ("ssh-keygen", "openssh-client"),
-                                          ("ssh", "openssh-client"), ("cp", "coreutils")]
+                                          ("ssh", "openssh-client"), ("cp", "coreutils"),
+                                          (PeakMemory.time, "time")]
         for tool in tools { needed += tool.requiredPrograms }
         let missing = Set(needed.filter { which($0.0) == nil }.map(\.1)).sorted()
         guard !missing.isEmpty else { return }

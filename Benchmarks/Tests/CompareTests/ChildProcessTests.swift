@@ -82,3 +82,21 @@ import Testing
         #expect(!child.timedOut)
     }
 }
+
+@Suite struct PeakMemoryTests {
+    /// Through GNU time a small tool reports its own small RSS, not the
+    /// (larger) RSS of the process that spawned it.
+    @Test(.enabled(if: PeakMemory.isAvailable)) func smallToolReportsItsOwnRSS() throws {
+        let directory = try Setup.makeTemporaryDirectory(under: "/tmp", prefix: "compare-tests")
+        defer { removeTree(directory) }
+        // Make this process's RSS clearly larger than a shell's.
+        let ballast = [UInt8](repeating: 1, count: 64 << 20)
+        let report = directory + "/rss"
+        let outcome = try runCommand(PeakMemory.wrap(["sh", "-c", "exit 3"], report: report))
+        #expect(outcome.exitStatus == 3)
+        let kib = try #require(PeakMemory.read(report: report))
+        #expect(kib > 100 && kib < 16 * 1024, "\(kib) KiB")
+        #expect(outcome.maxRSSKiB > 64 * 1024, "wait4 sees the spawner's RSS: \(outcome.maxRSSKiB) KiB")
+        withExtendedLifetime(ballast) {}
+    }
+}
