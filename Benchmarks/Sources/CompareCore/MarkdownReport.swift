@@ -54,16 +54,3 @@ public enum MarkdownReport {
             + "\(tool.peakRSSMiB.map { String(format: "%.0f", $0) } ?? "–") | \(ratio) |"
     }
 }
-
-/// JSONReport writes results.json: the whole report, raw runs included.
-public enum JSONReport {
-    public static func render(_ report: ComparisonReport) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(report)
-    }
-
-    public static func parse(_ data: Data) throws -> ComparisonReport {
-        try JSONDecoder().decode(ComparisonReport.self, from: data)
-    }
-}
