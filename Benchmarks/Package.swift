@@ -2,7 +2,9 @@
 // ferry's benchmarks: a separate package so that Sources/ never depends on the
 // benchmark tooling. `swift package benchmark` runs the microbenchmarks (with
 // allocation counts); `swift run -c release CipherComparison` prints packet
-// protection throughput next to `openssl speed` on the same machine.
+// protection throughput next to `openssl speed` on the same machine;
+// `swift run -c release Compare` times ferry against OpenSSH sftp/scp, rsync
+// and Python SSH clients on a local sshd (see README.md).
 import PackageDescription
 import class Foundation.ProcessInfo
 import struct Foundation.URL
@@ -19,6 +21,7 @@ let package = Package(
         .package(path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         .executableTarget(
@@ -95,6 +98,35 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/DelayProxyTests"
+        ),
+        // The whole-process comparison of issue 6: ferry against OpenSSH sftp,
+        // scp, rsync (and optionally paramiko/asyncssh) on a local sshd, with
+        // alternating runs, sha256-verified outputs and Markdown/JSON/SVG
+        // reports. The logic is a library so that its tests can check the
+        // statistics, data generation, rendering and process spawning.
+        .target(
+            name: "CompareCore",
+            dependencies: [
+                "DelayProxyCore",
+                .product(name: "SSHCrypto", package: ferryIdentity),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Sources/CompareCore"
+        ),
+        .executableTarget(
+            name: "Compare",
+            dependencies: [
+                "CompareCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Compare"
+        ),
+        .testTarget(
+            name: "CompareTests",
+            dependencies: ["CompareCore"],
+            path: "Tests/CompareTests"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,104 @@
+/// PlanOptions are the knobs of a harness run; `default` is the full set of
+/// issue 6 sized to finish in under 20 minutes on a 2-core machine, `quick`
+/// the smoke test the test suite runs.
+public struct PlanOptions: Sendable, Codable, Equatable {
+    /// Added round-trip times, milliseconds.
+    public var rtts: [Int] = [0, 50]
+    /// The big file at 0 ms.
+    public var fileBytes: Int64 = 1 << 30
+    /// The big file when the RTT is above 0 (OpenSSH sftp is slow there).
+    public var rttFileBytes: Int64 = 128 << 20
+    /// The small-file tree at 0 ms.
+    public var tree = DataSet.TreeShape(files: 2000, directories: 20, minBytes: 1024, maxBytes: 64 * 1024)
+    /// Files in the tree when the RTT is above 0 (sftp needs ~5 round trips per file).
+    public var rttTreeFiles = 50
+    /// Cipher suites; the first is used by every scenario, the others only by
+    /// the 0 ms big-file get (where the cipher is what limits speed).
+    public var ciphers: [CipherSuite] = CipherSuite.standard
+    /// Add the 10,000-file unchanged-tree sync scenario (rsync only for now).
+    public var withSync = false
+    /// Files of the unchanged tree.
+    public var syncFiles = 10_000
+    /// Add paramiko and asyncssh to the 0 ms scenarios.
+    public var withPythonPeers = false
+    /// Restrict to these tools (nil = all that apply).
+    public var onlyTools: [Tool]? = nil
+    /// Uncounted rounds before the counted ones.
+    public var warmupRounds = 1
+    /// Counted rounds.
+    public var countedRounds = 5
+    /// Seed of the data sets.
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    /// The smoke-test set: tiny data, one counted run, 0 ms and a 10 ms RTT, one cipher.
+    public static var quick: PlanOptions {
+        var options = PlanOptions()
+        options.rtts = [0, 10]
+        options.fileBytes = 4 << 20
+        options.rttFileBytes = 4 << 20
+        options.tree = DataSet.TreeShape(files: 40, directories: 4, minBytes: 1024, maxBytes: 64 * 1024)
+        options.rttTreeFiles = 20
+        options.ciphers = [CipherSuite.standard[0]]
+        options.warmupRounds = 0
+        options.countedRounds = 1
+        return options
+    }
+}
+
+/// Plan turns options into the list of scenarios, choosing per scenario which
+/// tools take part, so that the default set fits in 20 minutes on a 2-core
+/// machine:
+/// - 0 ms: every tool on the big file and the tree, except `scp` (SFTP mode)
+///   on the big-file put, where it runs OpenSSH's sftp client code as `sftp`
+///   does; the other cipher suites only on the big-file get, ferry vs sftp.
+/// - RTT > 0: ferry and sftp on the big file (tuning sftp does not help there:
+///   the 2 MiB channel window is the limit), plus rsync on the tree (a smaller
+///   one: sftp spends about five round trips per file).
+public enum Plan {
+    public static func scenarios(_ options: PlanOptions) -> [Scenario] {
+        guard let base = options.ciphers.first else { return [] }
+        var result: [Scenario] = []
+        let python: [Tool] = options.withPythonPeers ? [.paramiko, .asyncssh] : []
+        func add(_ workload: Workload, _ direction: Direction, rtt: Int, cipher: CipherSuite, tools: [Tool],
+                 notImplemented: [Tool] = []) {
+            var chosen = tools.filter { $0.handles(workload, direction) }
+            if let only = options.onlyTools { chosen = chosen.filter(only.contains) }
+            guard !chosen.isEmpty else { return }
+            result.append(Scenario(workload: workload, direction: direction, rttMilliseconds: rtt, cipher: cipher,
+                                   tools: chosen, notImplemented: notImplemented))
+        }
+        let openSSH: [Tool] = [.sftp, .sftpTuned, .scp, .scpLegacy]
+        for rtt in options.rtts {
+            let file = Workload.file(bytes: rtt == 0 ? options.fileBytes : options.rttFileBytes)
+            var treeShape = options.tree
+            if rtt > 0 { treeShape.files = options.rttTreeFiles }
+            let tree = Workload.tree(treeShape)
+            if rtt == 0 {
+                add(file, .get, rtt: 0, cipher: base, tools: [.ferry] + openSSH + python)
+                add(file, .put, rtt: 0, cipher: base, tools: [.ferry, .sftp, .sftpTuned, .scpLegacy] + python)
+                for cipher in options.ciphers.dropFirst() {
+                    add(file, .get, rtt: 0, cipher: cipher, tools: [.ferry, .sftp] + python)
+                }
+                for direction in [Direction.get, .put] {
+                    add(tree, direction, rtt: 0, cipher: base, tools: [.ferry] + openSSH + [.rsync] + python)
+                }
+            } else {
+                for direction in [Direction.get, .put] {
+                    add(file, direction, rtt: rtt, cipher: base, tools: [.ferry, .sftp])
+                }
+                for direction in [Direction.get, .put] {
+                    add(tree, direction, rtt: rtt, cipher: base, tools: [.ferry, .sftp, .rsync])
+                }
+            }
+        }
+        if options.withSync {
+            var shape = options.tree
+            shape.files = options.syncFiles
+            shape.directories = max(options.tree.directories, options.syncFiles / 100)
+            add(.tree(shape), .sync, rtt: 0, cipher: base, tools: [.rsync], notImplemented: [.ferry])
+        }
+        return result
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+
+/// Tool is one client being compared. Every tool reaches the same sshd through
+/// the same ssh_config (host alias `bench`), so they share host, port, key,
+/// known_hosts and cipher; the Python peers, which cannot read ssh_config, get
+/// the same values as arguments.
+public enum Tool: String, Sendable, Codable, CaseIterable {
+    /// ferry get / ferry put.
+    case ferry
+    /// OpenSSH `sftp -b` with its defaults (32 KiB requests, 64 in flight).
+    case sftp
+    /// OpenSSH `sftp -B 261120 -R 256`: the largest requests internal-sftp
+    /// serves and 256 in flight — what a user tuning sftp by hand would do.
+    case sftpTuned = "sftp-tuned"
+    /// OpenSSH `scp` (SFTP protocol, the default since OpenSSH 9.0).
+    case scp
+    /// OpenSSH `scp -O`: the legacy scp/rcp protocol.
+    case scpLegacy = "scp-O"
+    /// `rsync -a -e "ssh -F cfg"` (trees only).
+    case rsync
+    /// paramiko's SFTPClient (Benchmarks/Peers/peer.py), with --with-python-peers.
+    case paramiko
+    /// asyncssh's SFTP client (Benchmarks/Peers/peer.py), with --with-python-peers.
+    case asyncssh
+
+    /// The programs the tool needs on PATH, and the Debian package of each.
+    public var requiredPrograms: [(program: String, package: String)] {
+        switch self {
+        case .ferry, .paramiko, .asyncssh: []
+        case .sftp, .sftpTuned: [("sftp", "openssh-client"), ("ssh", "openssh-client")]
+        case .scp, .scpLegacy: [("scp", "openssh-client"), ("ssh", "openssh-client")]
+        case .rsync: [("rsync", "rsync"), ("ssh", "openssh-client")]
+        }
+    }
+
+    /// True when the tool is a Python peer (needs the venv).
+    public var isPythonPeer: Bool { self == .paramiko || self == .asyncssh }
+
+    /// Whether the tool takes part in this kind of scenario at all.
+    public func handles(_ workload: Workload, _ direction: Direction) -> Bool {
+        switch (self, direction) {
+        case (.rsync, .sync): true
+        case (_, .sync): false
+        case (.rsync, _): workload.isTree
+        default: true
+        }
+    }
+}
+
+/// ToolContext is what building a command line needs besides the scenario.
+public struct ToolContext: Sendable {
+    /// The ssh_config file (host alias `bench`).
+    public var sshConfig: String
+    /// The ferry binary.
+    public var ferry: String
+    /// The Python interpreter of the peers' venv, when set up.
+    public var python: String?
+    /// Benchmarks/Peers/peer.py.
+    public var peerScript: String
+    /// Where batch files are written.
+    public var scratch: String
+    /// Connection parameters for the Python peers.
+    public var port: Int
+    public var user: String
+    public var identity: String
+    public var knownHosts: String
+
+    public init(sshConfig: String, ferry: String, python: String?, peerScript: String, scratch: String,
+                port: Int, user: String, identity: String, knownHosts: String) {
+        self.sshConfig = sshConfig
+        self.ferry = ferry
+        self.python = python
+        self.peerScript = peerScript
+        self.scratch = scratch
+        self.port = port
+        self.user = user
+        self.identity = identity
+        self.knownHosts = knownHosts
+    }
+}
+
+/// ToolCommand is one run's command line and standard input.
+public struct ToolCommand: Sendable, Equatable {
+    public var arguments: [String]
+    /// A file to feed on stdin (sftp's batch), or nil for /dev/null.
+    public var stdin: String?
+}
+
+extension Tool {
+    /// The host alias in the harness's ssh_config.
+    public static let hostAlias = "bench"
+
+    /// The command that moves `source` to `destination` (each a local or a
+    /// server path; for trees the destination does not exist beforehand and
+    /// every tool creates it as a copy of the source, so outputs compare equal).
+    public func command(
+        for scenario: Scenario, source: String, destination: String, context: ToolContext
+    ) throws -> ToolCommand {
+        let recursive = scenario.workload.isTree
+        let remote = Tool.hostAlias + ":"
+        let (from, to) = scenario.direction == .get ? (remote + source, destination) : (source, remote + destination)
+        switch self {
+        case .ferry:
+            let verb = scenario.direction == .get ? "get" : "put"
+            return ToolCommand(
+                arguments: [context.ferry, verb, "-q"] + (recursive ? ["-r"] : []) + ["-F", context.sshConfig, from, to],
+                stdin: nil)
+        case .sftp, .sftpTuned:
+            let verb = scenario.direction == .get ? "get" : "put"
+            let batch = context.scratch + "/sftp-batch"
+            let line = "\(verb)\(recursive ? " -r" : "") \(quoteForSFTP(source)) \(quoteForSFTP(destination))\n"
+            try writeText(line, to: batch)
+            let tuning = self == .sftpTuned ? ["-B", "261120", "-R", "256"] : []
+            return ToolCommand(
+                arguments: ["sftp", "-q"] + tuning + ["-F", context.sshConfig, "-b", "-", Tool.hostAlias],
+                stdin: batch)
+        case .scp, .scpLegacy:
+            return ToolCommand(
+                arguments: ["scp", "-q"] + (self == .scpLegacy ? ["-O"] : []) + (recursive ? ["-r"] : [])
+                    + ["-F", context.sshConfig, from, to],
+                stdin: nil)
+        case .rsync:
+            // Trailing slashes: copy the contents of source into destination.
+            let (f, t) = scenario.direction == .get
+                ? (remote + source + "/", destination + "/") : (source + "/", remote + destination + "/")
+            return ToolCommand(arguments: ["rsync", "-a", "-e", "ssh -F \(context.sshConfig)", f, t], stdin: nil)
+        case .paramiko, .asyncssh:
+            guard let python = context.python else {
+                throw HarnessError("\(rawValue) needs --with-python-peers")
+            }
+            var arguments = [python, context.peerScript, rawValue, scenario.direction == .get ? "get" : "put",
+                             "--port", String(context.port), "--user", context.user,
+                             "--identity", context.identity, "--known-hosts", context.knownHosts,
+                             "--cipher", scenario.cipher.cipher]
+            if let mac = scenario.cipher.mac { arguments += ["--mac", mac] }
+            if recursive { arguments.append("-r") }
+            return ToolCommand(arguments: arguments + [source, destination], stdin: nil)
+        }
+    }
+}
+
+/// Quotes a path for an sftp batch line.
+func quoteForSFTP(_ path: String) -> String {
+    "\"" + path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+}
