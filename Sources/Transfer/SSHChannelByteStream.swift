@@ -19,12 +19,13 @@ public struct SSHChannelByteStream: ByteStream {
 
 extension SSHClient {
     /// Opens the `sftp` subsystem and starts an SFTP session on it, its
-    /// reader and writer on the connection's event loop. SSH_FXP_INIT goes
-    /// out with the subsystem request and the limits are not waited for:
-    /// two round trips saved, which on a 50 ms link is a tenth of a second
-    /// per session. Closing the session (`SFTPClient.close()`) ends the
-    /// channel's input; the caller closes the channel itself with
-    /// `SSHChannelStream.close()`.
+    /// reader and writer on the connection's event loop. The limits are not
+    /// waited for (a round trip saved), and SSH_FXP_INIT is queued with the
+    /// subsystem request: a server that grants a window when the channel
+    /// opens gets it at once (OpenSSH grants none until it has answered the
+    /// request, so there INIT follows the answer). Closing the session
+    /// (`SFTPClient.close()`) ends the channel's input; the caller closes
+    /// the channel itself with `SSHChannelStream.close()`.
     ///
     /// The channel's window is granted at `receiveWindow` from the start (by
     /// default the transfer budget, `TransferOptions().memoryBudget`): the

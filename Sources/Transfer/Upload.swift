@@ -43,7 +43,14 @@ extension FileTransfer {
             let end = try await WritePipeline(client: client, handle: handle, blockLength: options.blockLength,
                                               maxOutstanding: options.maxOutstanding, memoryBudget: options.writeMemoryBudget,
                                               startOffset: start, expectedSize: size - min(size, start), budget: budget)
-                .run { offset, length in try await DiskIO.run { try file.read(at: offset, length: length) } }
+                .run { offset, length in
+                    // The file as it was when opened: its size then is where it
+                    // ends (as scp sends st_size bytes), which spares a read
+                    // that would only find the end.
+                    guard offset < size else { return nil }
+                    let count = Int(min(UInt64(length), size - offset))
+                    return try await DiskIO.run { try file.read(at: offset, length: count) }
+                }
             // FSETSTAT and CLOSE go out together (one round trip, not two);
             // the server handles them in order, and both must succeed before
             // the file is renamed into place.

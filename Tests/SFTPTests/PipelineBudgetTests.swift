@@ -56,6 +56,21 @@ import Testing
         #expect(await server.reads == 2)
     }
 
+    /// Replies in order: the data comes before the probe's EOF. Nothing may
+    /// be asked past the listed size until the probe has answered, or the
+    /// file costs another round trip for a read that can only find EOF.
+    @Test func nothingIsAskedPastTheProbeBeforeItAnswers() async throws {
+        let contents = Array((0..<700).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        let (client, server) = try await ScriptedServer.connect(.init(contents: contents))
+        defer { client.close() }
+        let handle = try await client.open("file", flags: .read)
+        var received: [UInt8] = []
+        try await ReadPipeline(client: client, handle: handle, blockLength: 1000, expectedSize: 700)
+            .run { _, data in received += data.readableBytesView }
+        #expect(received == contents)
+        #expect(await server.reads == 2, "the data request and the EOF probe, nothing more")
+    }
+
     /// A file that grew after it was listed is read to its real end: the
     /// size is a hint, not a limit.
     @Test func aFileLongerThanExpectedIsReadWhole() async throws {

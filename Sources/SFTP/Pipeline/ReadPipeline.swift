@@ -81,6 +81,10 @@ public struct ReadPipeline: Sendable {
         var endOfFile: UInt64? = endOffset
         var held: [UInt64: ByteBuffer] = [:]
         var failure: Error?
+        // Nothing is asked past the listed size until the probe there has
+        // answered: a file that did not grow ends with the probe's EOF, and
+        // reads sent after it would cost a round trip for nothing.
+        var probeAnswered = known.map { $0 < startOffset } ?? true
         // Bytes of `budget` this pipeline holds: every outstanding range's
         // length plus every held reply's.
         var reserved = 0
@@ -97,6 +101,7 @@ public struct ReadPipeline: Sendable {
 
         while true {
             while failure == nil, outstanding < window.size, nextOffset < (endOfFile ?? .max) {
+                if let known, nextOffset > known, !probeAnswered { break }
                 var length = UInt64(blockLength)
                 if let known, nextOffset < known { length = min(length, known - nextOffset) }
                 // The EOF probe at the listed size is small: it is expected
@@ -121,6 +126,7 @@ public struct ReadPipeline: Sendable {
             outstanding -= 1
             window.replied()
             let range = completion.range
+            if range.offset == known { probeAnswered = true }
             do {
                 switch try completion.result.get() {
                 case .data(let data):

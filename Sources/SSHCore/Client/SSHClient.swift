@@ -189,10 +189,13 @@ public final class SSHClient: Sendable {
 
     /// Opens a subsystem (e.g. "sftp") as a byte stream; `timeout` covers
     /// the channel open and the server's answer to the request.
-    /// `initialData` is sent right behind the request, before its answer:
+    /// `initialData` is queued right behind the request, before its answer:
     /// the server handles them in order, so a protocol whose client speaks
-    /// first (SFTP's INIT) saves a round trip. If the request is refused,
-    /// the data is discarded with the channel.
+    /// first (SFTP's INIT) saves a round trip where the server's window
+    /// allows data at once. (OpenSSH opens session channels with a zero
+    /// window and opens it when the request succeeds; the data then goes
+    /// with that WINDOW_ADJUST.) If the request is refused, the data is
+    /// discarded with the channel.
     /// `receiveWindow`: the window granted from the start (see
     /// `ChannelMultiplexer.openChannel`); nil is the configured 2 MiB.
     public func openSubsystem(_ name: String, initialData: ByteBuffer? = nil, receiveWindow: UInt32? = nil,
