@@ -56,7 +56,11 @@ enum BenchConnection {
             throw error
         }
         do {
-            let directory = try await measureTransfers(sftp, plan: plan, payload: payload, into: &result)
+            // On the connection's event loop, as get and put run, so the
+            // figures are the ones a transfer would see.
+            let directory = try await withTaskExecutorPreference(client.taskExecutor) {
+                try await measureTransfers(sftp, plan: plan, payload: payload, into: &result)
+            }
             sftp.close()
             await channel.close()
             await client.close()
