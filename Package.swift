@@ -64,7 +64,11 @@ let package = Package(
         .testTarget(name: "SSHCryptoTests", dependencies: ["SSHCrypto", "SSHWire"]),
         .testTarget(
             name: "SSHCoreTests",
-            dependencies: ["SSHCore", "SSHCrypto", "SSHWire", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "SSHCore", "SSHCrypto", "SSHWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         // Test support shared by the SFTP and Transfer tests (a local
         // sftp-server over pipes); not a product.

@@ -88,28 +88,40 @@ final class ClientLifetime: Sendable {
 /// Arriving data is copied into one pending buffer and a read takes all of it:
 /// a slice of the decrypted packet must not be kept by a reader that runs
 /// later (it would pin the transport's input buffer and force a copy of it at
-/// the next in-place decryption), and handing out everything at once costs one
-/// event-loop hop per read rather than one per packet.
+/// the next in-place decryption). A waiting reader is not woken per packet:
+/// the wake-up is scheduled once, after the packets of the current socket
+/// read have all been appended, so one buffer carries them all (one
+/// allocation and one hop per read from the socket, not per packet, and
+/// fewer SFTP replies split across buffers).
 final class StreamBuffer {
+    private let eventLoop: EventLoop
     private var pending: ByteBuffer?
     private var finished = false
     private var error: Error?
     private var waiter: EventLoopPromise<ByteBuffer?>?
+    private var deliveryScheduled = false
+
+    init(eventLoop: EventLoop) { self.eventLoop = eventLoop }
 
     func append(_ chunk: ByteBuffer) {
         guard chunk.readableBytes > 0 else { return }
-        if let waiter {
-            self.waiter = nil
-            var copy = ByteBufferAllocator().buffer(capacity: chunk.readableBytes)
-            copy.writeImmutableBuffer(chunk)
-            waiter.succeed(copy)
-        } else if pending == nil {
-            var copy = ByteBufferAllocator().buffer(capacity: max(chunk.readableBytes, 256 * 1024))
-            copy.writeImmutableBuffer(chunk)
-            pending = copy
-        } else {
-            pending?.writeImmutableBuffer(chunk)
+        if pending == nil {
+            pending = ByteBufferAllocator().buffer(capacity: max(chunk.readableBytes, 256 * 1024))
         }
+        pending?.writeImmutableBuffer(chunk)
+        if waiter != nil && !deliveryScheduled {
+            deliveryScheduled = true
+            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            eventLoop.execute { bound.value.deliver() }
+        }
+    }
+
+    private func deliver() {
+        deliveryScheduled = false
+        guard let waiter, let chunk = pending else { return }
+        self.waiter = nil
+        pending = nil
+        waiter.succeed(chunk)
     }
 
     func finish(_ error: Error? = nil) {
@@ -118,7 +130,15 @@ final class StreamBuffer {
         self.error = error
         if let waiter {
             self.waiter = nil
-            if let error { waiter.fail(error) } else { waiter.succeed(nil) }
+            if let chunk = pending {
+                // What arrived before the end is still delivered first.
+                pending = nil
+                waiter.succeed(chunk)
+            } else if let error {
+                waiter.fail(error)
+            } else {
+                waiter.succeed(nil)
+            }
         }
     }
 

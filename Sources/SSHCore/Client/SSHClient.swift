@@ -222,7 +222,7 @@ public final class SSHClient: Sendable {
         let handler = self.handler
         let (session, buffer) = try await eventLoop.submit { () -> (NIOLoopBound<SessionChannel>, NIOLoopBound<StreamBuffer>) in
             let id = try handler.value.command(open)
-            let buffer = NIOLoopBound(StreamBuffer(), eventLoop: eventLoop)
+            let buffer = NIOLoopBound(StreamBuffer(eventLoop: eventLoop), eventLoop: eventLoop)
             let session = SessionChannel(id: id, eventLoop: eventLoop, consumesOnRead: true,
                                          stdout: { buffer.value.append($0) }, stderr: { _ in })
             session.onEOF = { buffer.value.finish() }
