@@ -64,7 +64,7 @@ extension FileTransfer {
 
     /// Plans the download of the tree at `remote` into `local`: makes the
     /// local directories and lists the remote ones level by level, every
-    /// directory of a level at once (up to `listingWidth`), so a tree of
+    /// directory of a level at once (up to `planningWidth`), so a tree of
     /// many directories costs a few round trips per level, not per
     /// directory.
     private func planDownload(_ remote: SFTPPath, _ attributes: SFTPAttributes, to local: String,
@@ -99,34 +99,13 @@ extension FileTransfer {
         }
     }
 
-    /// Directories listed at once while planning a download.
-    static let listingWidth = 32
-
-    /// Lists `paths` with up to `listingWidth` listings in flight; the
-    /// results in the order of `paths`.
+    /// Lists `paths`, up to `planningWidth` at once; the results in the
+    /// order of `paths`.
     private func listConcurrently(_ paths: [SFTPPath]) async -> [Result<[SFTPName], Error>] {
         let client = self.client
-        return await withTaskGroup(of: (Int, Result<[SFTPName], Error>).self) { group in
-            var results = [Result<[SFTPName], Error>](repeating: .success([]), count: paths.count)
-            var pending = paths.indices.makeIterator()
-            for _ in 0..<Self.listingWidth {
-                guard let index = pending.next() else { break }
-                let path = paths[index]
-                group.addTask { await (index, Self.list(path, client)) }
-            }
-            while let (index, result) = await group.next() {
-                results[index] = result
-                if let index = pending.next() {
-                    let path = paths[index]
-                    group.addTask { await (index, Self.list(path, client)) }
-                }
-            }
-            return results
-        }
-    }
-
-    private static func list(_ path: SFTPPath, _ client: SFTPClient) async -> Result<[SFTPName], Error> {
-        do { return .success(try await client.listDirectory(path)) } catch { return .failure(error) }
+        return await concurrentMap(paths, width: planningWidth) { path -> Result<[SFTPName], Error> in
+            do { return .success(try await client.listDirectory(path)) } catch { return .failure(error) }
+        }.map { $0 ?? .failure(TransferError(.remote, "listing did not finish")) }
     }
 
     /// Sorts one listed entry: a job for a regular file, the next level for

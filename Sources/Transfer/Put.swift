@@ -37,29 +37,25 @@ extension FileTransfer {
         await run(jobs, into: &report)
         if options.preserve {
             // After the files (writing a file changes its directory's
-            // mtime), all at once: setting one directory's mode or times
+            // mtime), many at once: setting one directory's mode or times
             // does not touch another's.
-            let failures = await withTaskGroup(of: TransferError?.self) { group in
-                for (path, st) in directories {
-                    let times = SFTPAttributes.Times(accessTime: UInt32(truncatingIfNeeded: st.st_atim.tv_sec),
-                                                     modificationTime: UInt32(truncatingIfNeeded: st.st_mtim.tv_sec))
-                    let attributes = SFTPAttributes(permissions: UInt32(st.st_mode) & 0o7777, times: times)
-                    group.addTask {
-                        do { try await self.client.setstat(path, attributes) } catch { return TransferError.wrap(error, "\(path)") }
-                        return nil
-                    }
-                }
-                var failures: [TransferError] = []
-                for await case let failure? in group { failures.append(failure) }
-                return failures
+            let client = self.client
+            let settings = directories.map { path, st in
+                (path, SFTPAttributes(permissions: UInt32(st.st_mode) & 0o7777,
+                                      times: SFTPAttributes.Times(accessTime: UInt32(truncatingIfNeeded: st.st_atim.tv_sec),
+                                                                  modificationTime: UInt32(truncatingIfNeeded: st.st_mtim.tv_sec))))
             }
+            let failures = await concurrentMap(settings, width: planningWidth) { path, attributes -> TransferError? in
+                do { try await client.setstat(path, attributes) } catch { return TransferError.wrap(error, "\(path)") }
+                return nil
+            }.compactMap { $0 ?? nil }
             for failure in failures { fail(failure, &report) }
         }
         return report
     }
 
     /// Plans the upload of the local tree at `local` to `remote`: walks it
-    /// level by level and creates each level's remote directories at once,
+    /// level by level and creates each level's remote directories together,
     /// so a tree of many directories costs a round trip per level, not per
     /// directory. A directory that cannot be made is reported and its
     /// contents left out.
@@ -100,27 +96,19 @@ extension FileTransfer {
         }
     }
 
-    /// Makes remote directories, all at once; an existing directory is
-    /// fine. Returns each one's failure, in order.
+    /// Makes remote directories, up to `planningWidth` at once; an existing
+    /// directory is fine. Returns each one's failure, in order.
     private func makeDirectories(_ paths: [(SFTPPath, stat)]) async -> [TransferError?] {
-        await withTaskGroup(of: (Int, TransferError?).self) { group in
-            for (index, (remote, st)) in paths.enumerated() {
-                // Owner-writable until the files are in; -p sets the real mode after.
-                let attributes = SFTPAttributes(permissions: (UInt32(st.st_mode) & 0o777) | 0o700)
-                group.addTask {
-                    do {
-                        try await self.client.mkdir(remote, attributes: attributes)
-                    } catch {
-                        guard (try? await self.client.stat(remote))?.isDirectory == true else {
-                            return (index, TransferError.wrap(error, "\(remote)"))
-                        }
-                    }
-                    return (index, nil)
-                }
+        let client = self.client
+        // Owner-writable until the files are in; -p sets the real mode after.
+        let requests = paths.map { remote, st in (remote, SFTPAttributes(permissions: (UInt32(st.st_mode) & 0o777) | 0o700)) }
+        return await concurrentMap(requests, width: planningWidth) { remote, attributes -> TransferError? in
+            do {
+                try await client.mkdir(remote, attributes: attributes)
+            } catch {
+                guard (try? await client.stat(remote))?.isDirectory == true else { return TransferError.wrap(error, "\(remote)") }
             }
-            var results = [TransferError?](repeating: nil, count: paths.count)
-            for await (index, failure) in group { results[index] = failure }
-            return results
-        }
+            return nil
+        }.map { $0 ?? nil }
     }
 }

@@ -246,16 +246,7 @@ enum Proof {
     /// The names in directory `path` as the file system spells them (bytes
     /// decoded as UTF-8), `.` and `..` left out, sorted; nil if unreadable.
     static func names(_ path: String) -> [String]? {
-        guard let directory = opendir(path) else { return nil }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        (try? FileManager.default.contentsOfDirectory(atPath: path))?.sorted()
     }
 
     /// Every entry under `root` that a partial transfer left

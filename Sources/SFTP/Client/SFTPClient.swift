@@ -89,6 +89,9 @@ public final class SFTPClient: Sendable {
     /// ends first, returns nil.
     @discardableResult
     public func limitsResolved() async -> SFTPLimits? {
+        // Every pipeline asks, once per file: once the answer is in, no
+        // continuation is made (nor the task suspended) to hand it over.
+        if case .resolved(let limits) = limitsState.withLock({ $0 }) { return limits }
         await withCheckedContinuation { continuation in
             let ready = limitsState.withLock { state -> Bool in
                 if case .pending(var waiters) = state {
