@@ -232,15 +232,18 @@ func zlibCompressionLevels(level: Int32) throws {
     }
 }
 
-/// Flipped bits and truncations never trap. A corrupted packet either
-/// throws or, if zlib cannot tell, decodes to something other than the
-/// original; once it throws, every later call throws.
+/// Flipped bits and truncations never trap, and once the stream throws,
+/// every later call throws. Damage zlib cannot tell may even decode to the
+/// original: the padding bits before a sync flush's stored-block header,
+/// and a truncated flush trailer of the last packet, carry no data (the
+/// MAC, not zlib, is what guards integrity). The damage is drawn from a
+/// seeded generator so that a run can be repeated.
 @Test func zlibCorruptedPacketsNeverTrap() throws {
     let packets = [Array("first packet, first packet, first packet".utf8),
                    Array(repeating: Array("second packet body ".utf8), count: 50).flatMap { $0 },
                    noise(3000, seed: 5) + [UInt8](repeating: 9, count: 3000)]
     let compressed = try compressPackets(packets)
-    var generator = SystemRandomNumberGenerator()
+    var generator = SeededDamage(state: 0x5EED_2026)
     var threw = 0
     for trial in 0..<300 {
         let victim = trial % packets.count
@@ -253,23 +256,32 @@ func zlibCompressionLevels(level: Int32) throws {
                                                                         using: &generator)))
         }
         let decompressor = try ZlibDecompressor(maxOutputPerCall: 64 * 1024)
-        var decoded: [[UInt8]] = []
         var failed = false
         for wire in damaged {
             var plain: [UInt8] = []
             do {
                 try decompressor.decompress(wire, appendingTo: &plain)
                 #expect(!failed, "a failed stream must keep failing")
-                decoded.append(plain)
             } catch let error as CryptoError {
                 #expect(error.code == .compression)
                 failed = true
             }
         }
-        if failed { threw += 1 } else { #expect(decoded != packets, "trial \(trial)") }
+        if failed { threw += 1 }
     }
     // Most damage is caught by zlib itself (bad codes, distances, headers).
     #expect(threw > 100)
+}
+
+/// xorshift64: the damage of `zlibCorruptedPacketsNeverTrap`, repeatable.
+private struct SeededDamage: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
+        return state
+    }
 }
 
 /// Random bytes as a first packet: errors, never a trap.
