@@ -44,6 +44,10 @@ public enum TransferEvent: Sendable {
     case failed(TransferError)
     /// An entry was left out on purpose (a symbolic link in a tree, a device).
     case skipped(path: String, reason: String)
+    /// Something the user should know that is not a failure: a file that
+    /// grew past its listed size, a file written in place instead of
+    /// replaced, two sources copied in turn to one destination.
+    case notice(path: String, message: String)
 }
 
 /// TransferReport sums up one get or put.
@@ -67,7 +71,24 @@ public struct TransferReport: Sendable {
 enum TransferJob: Sendable {
     /// Remote source to local destination, with the source's attributes as
     /// listed or stated while planning (they spare an FSTAT per file).
-    case download(SFTPPath, String, SFTPAttributes?)
+    case download(SFTPPath, LocalPath, SFTPAttributes?)
     /// Local source to remote destination.
-    case upload(String, SFTPPath)
+    case upload(LocalPath, SFTPPath)
+
+    /// The destination's bytes, the key that keeps two jobs writing one
+    /// destination from running at once.
+    var destination: [UInt8] {
+        switch self {
+        case .download(_, let local, _): local.bytes
+        case .upload(_, let remote): remote.bytes
+        }
+    }
+
+    /// The source, for messages.
+    var sourceName: String {
+        switch self {
+        case .download(let remote, _, _): "\(remote)"
+        case .upload(let local, _): "\(local)"
+        }
+    }
 }

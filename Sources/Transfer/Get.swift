@@ -3,18 +3,23 @@ import SFTP
 /// `get`: remote sources to a local destination, trees with `recursive`.
 ///
 /// Names from READDIR are the server's: each is checked with
-/// `SFTPName.componentProblem` (and must be UTF-8, to become a local path
-/// without change) before it is joined to the local directory, so a
-/// hostile listing (`..`, `a/b`, NUL) is refused entry by entry and nothing
-/// is written outside the destination. Symbolic links inside a tree are
+/// `SFTPName.componentProblem` before it is joined to the local directory,
+/// so a hostile listing (`..`, `a/b`, NUL) is refused entry by entry and
+/// nothing is written outside the destination. Names are carried as bytes
+/// from the listing to the local file system (see `LocalPath`): a name
+/// that is not UTF-8 is copied under exactly that name. Symbolic links inside a tree are
 /// skipped, as OpenSSH's `sftp -r` does without `-L`: following them could
 /// loop or copy far more than the tree. A source named on the command line
 /// is followed (stat), as sftp does.
 extension FileTransfer {
     public func get(_ sources: [SFTPPath], to destination: String, recursive: Bool = false) async -> TransferReport {
+        await get(sources, to: LocalPath(destination), recursive: recursive)
+    }
+
+    public func get(_ sources: [SFTPPath], to destination: LocalPath, recursive: Bool = false) async -> TransferReport {
         var report = TransferReport()
         var jobs: [TransferJob] = []
-        var directories: [(String, SFTPAttributes)] = []
+        var directories: [(LocalPath, SFTPAttributes)] = []
         let intoDirectory = LocalFileSystem.isDirectory(destination)
         if sources.count > 1, !intoDirectory {
             fail(TransferError(.usage, "\(destination): is not a directory (several sources)"), &report)
@@ -29,8 +34,8 @@ extension FileTransfer {
             var target = destination
             if intoDirectory {
                 let name = RemotePath.basename(source.bytes)
-                if SFTPName.componentProblem(name) == nil, let text = String(validating: name, as: UTF8.self) {
-                    target = LocalPath.join(destination, text)
+                if SFTPName.componentProblem(name) == nil {
+                    target = destination.appending(name)
                 } else if !attributes.isDirectory {
                     fail(TransferError(.refusedName, "\(source): cannot name a local file after it"), &report)
                     continue
@@ -56,7 +61,7 @@ extension FileTransfer {
                     try LocalFileSystem.setModeAndTimes(
                         path, mode: attributes.permissions,
                         times: attributes.times.map { ($0.accessTime, $0.modificationTime) })
-                } catch { fail(TransferError.wrap(error, path), &report) }
+                } catch { fail(TransferError.wrap(error, "\(path)"), &report) }
             }
         }
         return report
@@ -67,24 +72,24 @@ extension FileTransfer {
     /// directory of a level at once (up to `planningWidth`), so a tree of
     /// many directories costs a few round trips per level, not per
     /// directory.
-    private func planDownload(_ remote: SFTPPath, _ attributes: SFTPAttributes, to local: String,
-                              _ jobs: inout [TransferJob], _ directories: inout [(String, SFTPAttributes)],
+    private func planDownload(_ remote: SFTPPath, _ attributes: SFTPAttributes, to local: LocalPath,
+                              _ jobs: inout [TransferJob], _ directories: inout [(LocalPath, SFTPAttributes)],
                               _ report: inout TransferReport) async {
-        var level: [(remote: SFTPPath, local: String, attributes: SFTPAttributes)] = [(remote, local, attributes)]
+        var level: [(remote: SFTPPath, local: LocalPath, attributes: SFTPAttributes)] = [(remote, local, attributes)]
         while !level.isEmpty {
-            var listable: [(remote: SFTPPath, local: String)] = []
+            var listable: [(remote: SFTPPath, local: LocalPath)] = []
             for directory in level {
                 do {
                     try LocalFileSystem.makeDirectory(directory.local)
                 } catch {
-                    fail(TransferError.wrap(error, directory.local), &report)
+                    fail(TransferError.wrap(error, "\(directory.local)"), &report)
                     continue
                 }
                 directories.append((directory.local, directory.attributes))
                 listable.append((directory.remote, directory.local))
             }
             let listings = await listConcurrently(listable.map(\.remote))
-            var next: [(remote: SFTPPath, local: String, attributes: SFTPAttributes)] = []
+            var next: [(remote: SFTPPath, local: LocalPath, attributes: SFTPAttributes)] = []
             for ((remote, local), listing) in zip(listable, listings) {
                 switch listing {
                 case .failure(let error):
@@ -110,19 +115,15 @@ extension FileTransfer {
 
     /// Sorts one listed entry: a job for a regular file, the next level for
     /// a directory, a line for a refused name or a skipped link.
-    private func plan(_ entry: SFTPName, in remote: SFTPPath, _ local: String, _ jobs: inout [TransferJob],
-                      _ report: inout TransferReport) async -> (remote: SFTPPath, local: String, attributes: SFTPAttributes)? {
+    private func plan(_ entry: SFTPName, in remote: SFTPPath, _ local: LocalPath, _ jobs: inout [TransferJob],
+                      _ report: inout TransferReport) async -> (remote: SFTPPath, local: LocalPath, attributes: SFTPAttributes)? {
         if entry.filename == Array(".".utf8) || entry.filename == Array("..".utf8) { return nil }
         if let problem = entry.componentProblem {
             fail(TransferError(.refusedName, "\(remote): refusing the entry \"\(entry.name)\" the server listed (\(problem))"), &report)
             return nil
         }
-        guard let name = String(validating: entry.filename, as: UTF8.self) else {
-            fail(TransferError(.refusedName, "\(remote): refusing the entry \"\(entry.name)\": its name is not UTF-8"), &report)
-            return nil
-        }
         let child = remote.appending(entry.filename)
-        let childLocal = LocalPath.join(local, name)
+        let childLocal = local.appending(entry.filename)
         var childAttributes = entry.attributes
         if childAttributes.permissions == nil {
             guard let stated = try? await client.lstat(child) else {

@@ -7,33 +7,43 @@ import NIOCore
 
 /// LocalFile is an open local file descriptor with the positional calls a
 /// pipeline needs: pread/pwrite at explicit offsets, so pieces can land in
-/// any order and no shared file position exists to race on.
+/// any order and no shared file position exists to race on; and plain
+/// sequential writes for a destination that is a stream (a pipe, a
+/// terminal, a device), which has no offsets.
 ///
 /// Calls are plain blocking system calls. The bulk reads and writes go
 /// through `DiskIO`, off the event loop that moves SSH packets, so a slow
 /// disk delays one file, not the connection.
 final class LocalFile: @unchecked Sendable {
     let descriptor: Int32
-    let path: String
+    let path: LocalPath
     private var closed = false
 
-    private init(descriptor: Int32, path: String) {
+    private init(descriptor: Int32, path: LocalPath) {
         self.descriptor = descriptor
         self.path = path
     }
 
     deinit { if !closed { _ = Glibc.close(descriptor) } }
 
-    static func open(_ path: String, flags: Int32, mode: mode_t = 0o666) throws -> LocalFile {
+    static func open(_ path: LocalPath, flags: Int32, mode: mode_t = 0o666) throws -> LocalFile {
         var fd: Int32
-        repeat { fd = Glibc.open(path, flags | O_CLOEXEC, mode) } while fd < 0 && errno == EINTR
+        repeat { fd = path.withCString { Glibc.open($0, flags | O_CLOEXEC, mode) } } while fd < 0 && errno == EINTR
         guard fd >= 0 else { throw LocalFile.error("open", path) }
         return LocalFile(descriptor: fd, path: path)
     }
 
+    /// A new descriptor for the already open `descriptor` (standard
+    /// output, say), closed independently of it.
+    static func duplicate(_ descriptor: Int32, as path: LocalPath) throws -> LocalFile {
+        let fd = fcntl(descriptor, F_DUPFD_CLOEXEC, 3)
+        guard fd >= 0 else { throw LocalFile.error("dup", path) }
+        return LocalFile(descriptor: fd, path: path)
+    }
+
     /// The error for the failed call `operation` on `path`, from errno.
-    static func error(_ operation: String, _ path: String, _ code: Int32 = errno) -> TransferError {
-        TransferError(.local, "\(path): \(operation): \(String(cString: strerror(code)))")
+    static func error(_ operation: String, _ path: LocalPath, _ code: Int32 = errno) -> TransferError {
+        TransferError(.local, "\(path): \(operation): \(String(cString: strerror(code)))", errno: code)
     }
 
     func status() throws -> stat {
@@ -69,10 +79,20 @@ final class LocalFile: @unchecked Sendable {
 
     /// All of `data` at `offset`.
     func write(_ data: ByteBuffer, at offset: UInt64) throws {
+        try writeAll(data) { pointer, count, done in pwrite(descriptor, pointer, count, off_t(offset) + off_t(done)) }
+    }
+
+    /// All of `data` at the descriptor's position: for streams, which
+    /// have no offsets (pwrite on a pipe fails with ESPIPE).
+    func append(_ data: ByteBuffer) throws {
+        try writeAll(data) { pointer, count, _ in Glibc.write(descriptor, pointer, count) }
+    }
+
+    private func writeAll(_ data: ByteBuffer, _ call: (UnsafeRawPointer?, Int, Int) -> Int) throws {
         let failure: Int32 = data.withUnsafeReadableBytes { raw in
             var done = 0
             while done < raw.count {
-                let n = pwrite(descriptor, raw.baseAddress.map { $0 + done }, raw.count - done, off_t(offset) + off_t(done))
+                let n = call(raw.baseAddress.map { $0 + done }, raw.count - done, done)
                 if n < 0 {
                     if errno == EINTR { continue }
                     return errno
@@ -92,9 +112,26 @@ final class LocalFile: @unchecked Sendable {
         guard fchmod(descriptor, mode_t(mode & 0o7777)) == 0 else { throw Self.error("chmod", path) }
     }
 
+    /// Gives the file `owner` and `group` where this user may: the owner
+    /// only as root, the group when this user belongs to it. Best effort:
+    /// a replaced file keeps what it can of its old ownership.
+    func setOwner(_ owner: uid_t, group: gid_t) {
+        if fchown(descriptor, owner, group) == 0 { return }
+        _ = fchown(descriptor, uid_t.max, group)
+    }
+
     func setTimes(access: UInt32, modification: UInt32) throws {
         var times = [timespec(tv_sec: Int(access), tv_nsec: 0), timespec(tv_sec: Int(modification), tv_nsec: 0)]
         guard futimens(descriptor, &times) == 0 else { throw Self.error("utimes", path) }
+    }
+
+    /// Takes the file's exclusive advisory lock without waiting: false
+    /// when another open file description holds it (another transfer is
+    /// writing this partial file now). Released when the file is closed.
+    func tryLock() -> Bool {
+        var result: Int32
+        repeat { result = flock(descriptor, LOCK_EX | LOCK_NB) } while result < 0 && errno == EINTR
+        return result == 0
     }
 
     /// Closes the descriptor, reporting a failed close (the last chance to
@@ -103,60 +140,5 @@ final class LocalFile: @unchecked Sendable {
         guard !closed else { return }
         closed = true
         guard Glibc.close(descriptor) == 0 else { throw Self.error("close", path) }
-    }
-}
-
-/// LocalFileSystem: the path-level calls (stat, rename, mkdir, listing).
-enum LocalFileSystem {
-    static func lstatus(_ path: String) -> stat? {
-        var st = stat()
-        return lstat(path, &st) == 0 ? st : nil
-    }
-
-    static func status(_ path: String) -> stat? {
-        var st = stat()
-        return stat(path, &st) == 0 ? st : nil
-    }
-
-    static func isDirectory(_ path: String) -> Bool {
-        status(path).map { $0.st_mode & S_IFMT == S_IFDIR } ?? false
-    }
-
-    static func rename(_ from: String, to: String) throws {
-        guard Glibc.rename(from, to) == 0 else { throw LocalFile.error("rename to \(to)", from) }
-    }
-
-    static func remove(_ path: String) { _ = unlink(path) }
-
-    /// Creates a directory; an existing directory is fine.
-    static func makeDirectory(_ path: String, mode: mode_t = 0o777) throws {
-        if mkdir(path, mode) == 0 { return }
-        let code = errno
-        if code == EEXIST, isDirectory(path) { return }
-        throw LocalFile.error("mkdir", path, code)
-    }
-
-    static func setModeAndTimes(_ path: String, mode: UInt32?, times: (UInt32, UInt32)?) throws {
-        if let times {
-            var spec = [timespec(tv_sec: Int(times.0), tv_nsec: 0), timespec(tv_sec: Int(times.1), tv_nsec: 0)]
-            guard utimensat(AT_FDCWD, path, &spec, 0) == 0 else { throw LocalFile.error("utimes", path) }
-        }
-        if let mode {
-            guard chmod(path, mode_t(mode & 0o7777)) == 0 else { throw LocalFile.error("chmod", path) }
-        }
-    }
-
-    /// The names in a directory, `.` and `..` excluded, sorted.
-    static func list(_ path: String) throws -> [String] {
-        guard let directory = opendir(path) else { throw LocalFile.error("opendir", path) }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
     }
 }

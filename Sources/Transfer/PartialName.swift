@@ -1,61 +1,38 @@
 /// PartialName is where a file is written until it is complete: beside
 /// the destination, hidden, as `.name.ferry-part`.
 ///
-/// The name is fixed (not random) so that a later `-a` finds what an
-/// interrupted transfer left; beside the destination so that the final
-/// rename stays within one file system and is atomic. A reader never sees
-/// a half-written file under the final name.
+/// The canonical name is fixed so that a later `-a` finds what an
+/// interrupted transfer left, and beside the destination so that the final
+/// rename stays within one file system and is atomic. It is only ever
+/// claimed exclusively (see `LocalPartialFile` and `RemotePartialFile`):
+/// when something ferry cannot prove its own already holds it (a planted
+/// link, another user's file, another transfer's live partial), the file
+/// is written under a fresh random name, `.name.XXXXXXXXXXXX.ferry-part`,
+/// instead. Such a file cannot be resumed, so it is removed on failure.
 enum PartialName {
     static let suffix = ".ferry-part"
 
-    /// The partial-file path for a local destination path.
-    static func local(_ path: String) -> String {
-        let (directory, name) = LocalPath.split(path)
-        return LocalPath.join(directory, "." + name + suffix)
+    /// The canonical partial name for a destination's last component.
+    static func canonical(_ name: [UInt8]) -> [UInt8] {
+        [UInt8(ascii: ".")] + fitting(name, extra: 1 + suffix.utf8.count) + Array(suffix.utf8)
     }
 
-    /// The partial-file path for a remote destination path (bytes).
-    static func remote(_ path: [UInt8]) -> [UInt8] {
-        let slash = path.lastIndex(of: UInt8(ascii: "/"))
-        let directory = slash.map { Array(path[...$0]) } ?? []
-        let name = slash.map { Array(path[path.index(after: $0)...]) } ?? path
-        return directory + [UInt8(ascii: ".")] + name + Array(suffix.utf8)
-    }
-}
-
-/// LocalPath holds the few string operations on local paths ferry needs.
-enum LocalPath {
-    /// (directory, last component); the directory is "." for a bare name.
-    static func split(_ path: String) -> (String, String) {
-        var trimmed = Substring(path)
-        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
-        guard let slash = trimmed.lastIndex(of: "/") else { return (".", String(trimmed)) }
-        let directory = slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
-        return (directory, String(trimmed[trimmed.index(after: slash)...]))
+    /// A fresh, unpredictable partial name for a destination's last
+    /// component: 12 random characters between the name and the suffix.
+    static func random(_ name: [UInt8]) -> [UInt8] {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
+        var generator = SystemRandomNumberGenerator()
+        let token = (0..<12).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] }
+        return [UInt8(ascii: ".")] + fitting(name, extra: 2 + token.count + suffix.utf8.count)
+            + [UInt8(ascii: ".")] + token + Array(suffix.utf8)
     }
 
-    static func join(_ directory: String, _ name: String) -> String {
-        if directory == "." { return name }
-        return directory.hasSuffix("/") ? directory + name : directory + "/" + name
-    }
-
-    static func basename(_ path: String) -> String { split(path).1 }
-}
-
-/// RemotePath: the same operations on remote paths as bytes.
-enum RemotePath {
-    /// The last component of `path` (trailing slashes ignored).
-    static func basename(_ path: [UInt8]) -> [UInt8] {
-        var end = path.endIndex
-        while end > path.startIndex + 1, path[end - 1] == UInt8(ascii: "/") { end -= 1 }
-        let trimmed = path[..<end]
-        guard let slash = trimmed.lastIndex(of: UInt8(ascii: "/")) else { return Array(trimmed) }
-        return Array(trimmed[(slash + 1)...])
-    }
-
-    /// Everything before the last component ("." for a bare name).
-    static func parent(_ path: [UInt8]) -> [UInt8] {
-        guard let slash = path.lastIndex(of: UInt8(ascii: "/")) else { return Array(".".utf8) }
-        return slash == path.startIndex ? [UInt8(ascii: "/")] : Array(path[..<slash])
+    /// A name longer than NAME_MAX (255 bytes) cannot be created: the
+    /// destination's name is cut so that the partial name fits. Two long
+    /// names may then share a canonical partial name; exclusive claiming
+    /// gives the second a random one.
+    private static func fitting(_ name: [UInt8], extra: Int) -> [UInt8] {
+        let limit = 255 - extra
+        return name.count <= limit ? name : Array(name.prefix(max(1, limit)))
     }
 }

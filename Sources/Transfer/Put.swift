@@ -8,6 +8,10 @@ import SFTP
 /// without `-L`; a source named on the command line is followed.
 extension FileTransfer {
     public func put(_ sources: [String], to destination: SFTPPath, recursive: Bool = false) async -> TransferReport {
+        await put(sources.map { LocalPath($0) }, to: destination, recursive: recursive)
+    }
+
+    public func put(_ sources: [LocalPath], to destination: SFTPPath, recursive: Bool = false) async -> TransferReport {
         var report = TransferReport()
         var jobs: [TransferJob] = []
         var directories: [(SFTPPath, stat)] = []
@@ -22,7 +26,7 @@ extension FileTransfer {
                 continue
             }
             var target = destination
-            let name = Array(LocalPath.basename(source).utf8)
+            let name = source.lastComponent
             if intoDirectory, SFTPName.componentProblem(name) == nil { target = destination.appending(name) }
             if st.st_mode & S_IFMT == S_IFDIR {
                 guard recursive else {
@@ -59,27 +63,27 @@ extension FileTransfer {
     /// so a tree of many directories costs a round trip per level, not per
     /// directory. A directory that cannot be made is reported and its
     /// contents left out.
-    private func planUpload(_ local: String, _ st: stat, to remote: SFTPPath,
+    private func planUpload(_ local: LocalPath, _ st: stat, to remote: SFTPPath,
                             _ jobs: inout [TransferJob], _ directories: inout [(SFTPPath, stat)],
                             _ report: inout TransferReport) async {
-        var level: [(local: String, remote: SFTPPath, st: stat)] = [(local, remote, st)]
+        var level: [(local: LocalPath, remote: SFTPPath, st: stat)] = [(local, remote, st)]
         while !level.isEmpty {
             let made = await makeDirectories(level.map { ($0.remote, $0.st) })
-            var next: [(local: String, remote: SFTPPath, st: stat)] = []
+            var next: [(local: LocalPath, remote: SFTPPath, st: stat)] = []
             for (directory, failure) in zip(level, made) {
                 if let failure {
                     fail(failure, &report)
                     continue
                 }
                 directories.append((directory.remote, directory.st))
-                let names: [String]
+                let names: [[UInt8]]
                 do { names = try LocalFileSystem.list(directory.local) } catch {
-                    fail(TransferError.wrap(error, directory.local), &report)
+                    fail(TransferError.wrap(error, "\(directory.local)"), &report)
                     continue
                 }
                 for name in names {
-                    let child = LocalPath.join(directory.local, name)
-                    let childRemote = directory.remote.appending(Array(name.utf8))
+                    let child = directory.local.appending(name)
+                    let childRemote = directory.remote.appending(name)
                     guard let childStatus = LocalFileSystem.lstatus(child) else {
                         fail(LocalFile.error("lstat", child), &report)
                         continue
@@ -87,8 +91,8 @@ extension FileTransfer {
                     switch childStatus.st_mode & S_IFMT {
                     case S_IFDIR: next.append((child, childRemote, childStatus))
                     case S_IFREG: jobs.append(.upload(child, childRemote))
-                    case S_IFLNK: skip(child, "symbolic link not followed", &report)
-                    default: skip(child, "not a regular file", &report)
+                    case S_IFLNK: skip("\(child)", "symbolic link not followed", &report)
+                    default: skip("\(child)", "not a regular file", &report)
                     }
                 }
             }

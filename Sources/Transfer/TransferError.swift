@@ -20,14 +20,24 @@ public struct TransferError: Error, Equatable, Sendable, CustomStringConvertible
         case usage
         /// No file matched a source (or a remote glob).
         case noMatch
+        /// A file is larger than `--max-size` allows (a server can send
+        /// data past the size it listed; this is the guard).
+        case tooLarge
+        /// Two sources landed on one destination file (names that differ
+        /// only in case on a case-insensitive file system, or links).
+        case collision
     }
 
     public let code: Code
     public let message: String
+    /// The errno of a failed local system call, when that is the cause:
+    /// lets callers tell "exists" or "permission denied" from the rest.
+    public let systemError: Int32?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, errno: Int32? = nil) {
         self.code = code
         self.message = message
+        self.systemError = errno
     }
 
     public var description: String { message }

@@ -22,6 +22,13 @@ public struct TransferOptions: Sendable {
     /// The most files in flight at once (capped by the server's open-handle
     /// limit): small files cost round trips, not bandwidth, so many at once.
     public var concurrentFiles = 128
+    /// `--inplace`: write into an existing destination file instead of
+    /// replacing it (its inode and hard links stay; a failure leaves it
+    /// partly rewritten).
+    public var inPlace = false
+    /// `--max-size`: a download that reaches this many bytes stops with
+    /// an error (a server may send more than the size it listed).
+    public var maxSize: UInt64?
 
     public init(preserve: Bool = false, resume: Bool = false, blockLength: Int? = nil,
                 maxOutstanding: Int = ReadPipeline.defaultMaxOutstanding) {

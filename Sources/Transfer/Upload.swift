@@ -4,8 +4,12 @@ import Glibc
 import NIOCore
 import SFTP
 
-/// Upload of one local file to one remote path, the mirror of `Download`:
-/// written under the partial name beside the destination, renamed into
+/// Upload of one local file to one remote path, the mirror of `Download`.
+///
+/// Where the bytes go is `RemoteDestination`'s decision, from an LSTAT of
+/// the destination that is sent together with the exclusive open of the
+/// canonical partial name, so the common case (a new file, or one to
+/// replace) costs no extra round trip. A partial file is renamed into
 /// place only when complete (posix-rename@openssh.com replaces an existing
 /// file atomically; without it, the old file is removed first, as plain
 /// SSH_FXP_RENAME refuses to replace). Resume compares the remote partial
@@ -13,75 +17,192 @@ import SFTP
 extension FileTransfer {
     /// Uploads `local` to exactly `remote`. Returns the bytes written.
     @discardableResult
-    public func upload(_ local: String, to remote: SFTPPath) async throws -> UInt64 {
+    public func upload(_ local: LocalPath, to remote: SFTPPath) async throws -> UInt64 {
         do {
             return try await uploadFile(local, to: remote)
         } catch {
-            throw TransferError.wrap(error, local)
+            throw TransferError.wrap(error, "\(local)")
         }
     }
 
-    private func uploadFile(_ local: String, to remote: SFTPPath) async throws -> UInt64 {
+    @discardableResult
+    public func upload(_ local: String, to remote: SFTPPath) async throws -> UInt64 {
+        try await upload(LocalPath(local), to: remote)
+    }
+
+    /// The local side of one upload: the file as it was when opened.
+    private struct UploadSource {
+        let file: LocalFile
+        let status: stat
+        var size: UInt64 { UInt64(max(0, status.st_size)) }
+        var mode: UInt32 { UInt32(status.st_mode) & 0o777 }
+    }
+
+    private func uploadFile(_ local: LocalPath, to remote: SFTPPath) async throws -> UInt64 {
         let file = try LocalFile.open(local, flags: O_RDONLY)
         defer { try? file.close() }
         let st = try file.status()
         if st.st_mode & S_IFMT == S_IFDIR { throw TransferError(.isDirectory, "\(local): is a directory (use -r)") }
         guard st.st_mode & S_IFMT == S_IFREG else { throw TransferError(.notRegularFile, "\(local): not a regular file") }
-        let size = UInt64(max(0, st.st_size))
-        let partial = SFTPPath(bytes: PartialName.remote(remote.bytes))
-
-        var start: UInt64 = 0
-        if options.resume { start = try await resumeOffset(of: partial, local: file, localSize: size) }
-        var flags: SFTPOpenFlags = [.write, .create]
-        if start == 0 { flags.insert(.truncate) }
+        let source = UploadSource(file: file, status: st)
         // The partial file is always writable by us, whatever the source's
         // mode: a 0400 source would otherwise leave a partial that neither a
         // resume nor a rerun can open. Its real mode is set before the rename.
-        let mode = UInt32(st.st_mode) & 0o777
-        let handle = try await client.open(partial, flags: flags, attributes: SFTPAttributes(permissions: mode | 0o600))
+        let permissions = source.mode | 0o600
+
+        let client = self.client
+        let canonical = RemotePartialFile.canonicalPath(for: remote)
+        async let lookedUp = Self.capture { try await RemoteDestination.lstatIfExists(client, remote) }
+        async let opened: Result<SFTPHandle, Error>? = options.inPlace ? nil : Self.capture {
+            try await client.open(canonical, flags: [.write, .create, .exclusive], attributes: SFTPAttributes(permissions: permissions))
+        }
+        let (seen, first) = await (lookedUp, opened)
+        let destination: RemoteDestination
         do {
-            let end = try await WritePipeline(client: client, handle: handle, blockLength: options.blockLength,
-                                              maxOutstanding: options.maxOutstanding, memoryBudget: options.writeMemoryBudget,
-                                              startOffset: start, expectedSize: size - min(size, start), budget: budget)
-                .run { offset, length in
-                    // The file as it was when opened: its size then is where it
-                    // ends (as scp sends st_size bytes), which spares a read
-                    // that would only find the end.
-                    guard offset < size else { return nil }
-                    let count = Int(min(UInt64(length), size - offset))
-                    return try await DiskIO.run { try file.read(at: offset, length: count) }
-                }
-            // FSETSTAT and CLOSE go out together (one round trip, not two);
-            // the server handles them in order, and both must succeed before
-            // the file is renamed into place.
-            let attributes: SFTPAttributes?
-            if options.preserve {
-                attributes = SFTPAttributes(
-                    permissions: UInt32(st.st_mode) & 0o7777,
-                    times: SFTPAttributes.Times(accessTime: UInt32(truncatingIfNeeded: st.st_atim.tv_sec),
-                                                modificationTime: UInt32(truncatingIfNeeded: st.st_mtim.tv_sec)))
-            } else if mode & 0o600 != 0o600 {
-                // Narrow the partial's owner bits back to the source's.
-                attributes = SFTPAttributes(permissions: mode)
-            } else {
-                attributes = nil
+            destination = try await RemoteDestination.resolve(client, remote, seen: try seen.get(), inPlace: options.inPlace)
+        } catch {
+            if case .success(let handle) = first { await RemotePartialFile(handle: handle, path: canonical, resumable: false, existingLength: 0).discard(client) }
+            throw error
+        }
+        // The first open was for `remote` itself: of no use when the
+        // destination turns out to be elsewhere or not to be replaced.
+        var early = first
+        if case .replace(let path, _) = destination, path == remote {} else if case .success(let handle) = first {
+            await RemotePartialFile(handle: handle, path: canonical, resumable: false, existingLength: 0).discard(client)
+            early = nil
+        }
+        switch destination {
+        case .replace(let path, let existing):
+            let partial: RemotePartialFile
+            do {
+                partial = try await RemotePartialFile.claim(client, for: path, permissions: permissions, resume: options.resume, first: early)
+            } catch let error as SFTPError where error.code == .permissionDenied {
+                guard let existing else { throw error }
+                onEvent(.notice(path: "\(path)", message: "cannot create a temporary file beside it; writing in place"))
+                return try await writeInPlace(path, existing: existing, from: source)
             }
-            do { try await client.close(handle, setting: attributes) } catch { throw CloseFailed(error: error) }
-            try await replace(remote, with: partial)
+            return try await replace(path, existing: existing, with: partial, from: source)
+        case .inPlace(let path, let existing):
+            return try await writeInPlace(path, existing: existing, from: source)
+        case .stream(let path):
+            let handle = try await client.open(path, flags: [.write])
+            do {
+                let end = try await send(source, to: handle, from: 0)
+                try await client.close(handle)
+                return end
+            } catch {
+                try? await client.close(handle)
+                throw error
+            }
+        }
+    }
+
+    private static func capture<T>(_ body: () async throws -> T) async -> Result<T, Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+
+    /// Written to `partial`, renamed over `path` when complete.
+    private func replace(_ path: SFTPPath, existing: SFTPAttributes?, with claimed: RemotePartialFile,
+                         from source: UploadSource) async throws -> UInt64 {
+        var partial = claimed
+        var start: UInt64 = 0
+        let end: UInt64
+        do {
+            if partial.existingLength > 0 {
+                start = try await resumeOffset(partial.handle, have: partial.existingLength, local: source)
+                if start == 0 {
+                    // Not what we would have written. SFTP cannot show its
+                    // link count, so it is never emptied (it might be a
+                    // hard link to someone's file): a fresh name instead.
+                    try? await client.close(partial.handle)
+                    partial = try await RemotePartialFile.claimRandom(client, for: path, permissions: source.mode | 0o600)
+                }
+            }
+            end = try await send(source, to: partial.handle, from: start)
+        } catch {
+            try? await client.close(partial.handle)
+            await partial.abandon(client)
+            throw error
+        }
+        // A replaced file keeps its owner and group (tried first: only root
+        // may give a file away) and its mode; -p gives the source's. The
+        // FSETSTATs and CLOSE go out together, and must succeed before the
+        // file is renamed into place.
+        let mode: UInt32?
+        if options.preserve {
+            mode = UInt32(source.status.st_mode) & 0o7777
+        } else if let permissions = existing?.permissions {
+            mode = permissions & 0o7777
+        } else {
+            mode = source.mode & 0o600 != 0o600 ? source.mode : nil
+        }
+        let times = options.preserve ? SFTPAttributes.Times(
+            accessTime: UInt32(truncatingIfNeeded: source.status.st_atim.tv_sec),
+            modificationTime: UInt32(truncatingIfNeeded: source.status.st_mtim.tv_sec)) : nil
+        let settings = mode == nil && times == nil ? nil : SFTPAttributes(permissions: mode, times: times)
+        let owner = existing?.owner
+        do {
+            // The handle is gone after this, even when it throws.
+            let ownerSet = try await client.close(partial.handle, trying: owner.map { SFTPAttributes(owner: $0) }, setting: settings)
+            if !ownerSet, let owner { await keepGroup(owner, of: partial.path, mode: mode) }
+            try await rename(partial.path, over: path)
+        } catch {
+            await partial.abandon(client)
+            throw error
+        }
+        return end - start
+    }
+
+    /// Where the owner could not be given back (this user is not root),
+    /// the group may still be, when this user belongs to it.
+    private func keepGroup(_ owner: SFTPAttributes.Owner, of path: SFTPPath, mode: UInt32?) async {
+        guard let mine = try? await client.lstat(path).owner, mine.gid != owner.gid else { return }
+        guard (try? await client.setstat(path, SFTPAttributes(owner: .init(uid: mine.uid, gid: owner.gid)))) != nil else { return }
+        // chown cleared any set-id bits the mode had.
+        if let mode, mode & 0o6000 != 0 { try? await client.setstat(path, SFTPAttributes(permissions: mode)) }
+    }
+
+    /// Written into the existing regular file at `path`: its inode, hard
+    /// links, owner and mode stay; a failure leaves it partly rewritten.
+    private func writeInPlace(_ path: SFTPPath, existing: SFTPAttributes, from source: UploadSource) async throws -> UInt64 {
+        let handle = try await client.open(path, flags: [.read, .write])
+        do {
+            let have = existing.size ?? 0
+            let start = options.resume && have > 0 ? try await resumeOffset(handle, have: have, local: source) : 0
+            let end = try await send(source, to: handle, from: start)
+            var settings = SFTPAttributes(size: end)
+            if options.preserve {
+                settings.permissions = UInt32(source.status.st_mode) & 0o7777
+                settings.times = SFTPAttributes.Times(
+                    accessTime: UInt32(truncatingIfNeeded: source.status.st_atim.tv_sec),
+                    modificationTime: UInt32(truncatingIfNeeded: source.status.st_mtim.tv_sec))
+            }
+            try await client.close(handle, setting: settings)
             return end - start
-        } catch let failed as CloseFailed {
-            throw failed.error
         } catch {
             try? await client.close(handle)
             throw error
         }
     }
 
-    /// Finishing the file failed: the handle is gone, do not close it again.
-    private struct CloseFailed: Error { let error: Error }
+    /// Sends the source from `start` to the size it had when opened (as
+    /// scp sends st_size bytes; that spares a read that would only find
+    /// the end). Returns the offset where it ended.
+    private func send(_ source: UploadSource, to handle: SFTPHandle, from start: UInt64) async throws -> UInt64 {
+        let size = source.size
+        let file = source.file
+        return try await WritePipeline(client: client, handle: handle, blockLength: options.blockLength,
+                                       maxOutstanding: options.maxOutstanding, memoryBudget: options.writeMemoryBudget,
+                                       startOffset: start, expectedSize: size - min(size, start), budget: budget)
+            .run { offset, length in
+                guard offset < size else { return nil }
+                let count = Int(min(UInt64(length), size - offset))
+                return try await DiskIO.run { try file.read(at: offset, length: count) }
+            }
+    }
 
     /// Renames the finished partial file to its final name.
-    private func replace(_ remote: SFTPPath, with partial: SFTPPath) async throws {
+    private func rename(_ partial: SFTPPath, over remote: SFTPPath) async throws {
         if client.supports(.posixRename) {
             try await client.posixRename(partial, to: remote)
         } else {
@@ -90,25 +211,17 @@ extension FileTransfer {
         }
     }
 
-    /// Where a resumed upload continues: the remote partial file's length
+    /// Where a resumed upload continues: `have` (the remote file's length)
     /// when its last block equals the same range of the local file, else 0.
-    private func resumeOffset(of partial: SFTPPath, local: LocalFile, localSize: UInt64) async throws -> UInt64 {
-        guard let attributes = try? await client.stat(partial), attributes.isRegularFile,
-              let have = attributes.size, have > 0, have <= localSize else { return 0 }
+    private func resumeOffset(_ handle: SFTPHandle, have: UInt64, local: UploadSource) async throws -> UInt64 {
+        guard have <= local.size else { return 0 }
         let check = min(have, UInt64(options.blockLength ?? client.readBlockLength))
         let from = have - check
-        let handle = try await client.open(partial, flags: .read)
         var theirs: [UInt8] = []
-        do {
-            try await ReadPipeline(client: client, handle: handle, blockLength: options.blockLength,
-                                   maxOutstanding: options.maxOutstanding, startOffset: from, endOffset: have)
-                .run { _, data in theirs += data.readableBytesView }
-        } catch {
-            try? await client.close(handle)
-            throw error
-        }
-        try await client.close(handle)
-        let ours = try local.readFully(at: from, length: Int(check))
+        try await ReadPipeline(client: client, handle: handle, blockLength: options.blockLength,
+                               maxOutstanding: options.maxOutstanding, startOffset: from, endOffset: have)
+            .run { _, data in theirs += data.readableBytesView }
+        let ours = try local.file.readFully(at: from, length: Int(check))
         return ours == theirs ? have : 0
     }
 }

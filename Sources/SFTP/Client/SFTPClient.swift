@@ -149,22 +149,35 @@ public final class SFTPClient: Sendable {
     /// when this throws (unless the CLOSE itself failed): do not close it
     /// again. A failed FSETSTAT is reported before a failed CLOSE.
     public func close(_ handle: SFTPHandle, setting attributes: SFTPAttributes?) async throws {
+        _ = try await close(handle, trying: nil, setting: attributes)
+    }
+
+    /// As `close(_:setting:)`, with one more FSETSTAT sent first whose
+    /// failure is not an error (`trying`: an owner change that only root
+    /// may make, say). Returns whether that one succeeded (true when none
+    /// was given).
+    public func close(_ handle: SFTPHandle, trying optional: SFTPAttributes?, setting attributes: SFTPAttributes?) async throws -> Bool {
         let (replies, continuation) = AsyncStream.makeStream(of: (Int, Result<SFTPReply, SFTPError>).self)
-        if let attributes {
-            connection.send(.fsetstat(handle: handle, attributes: attributes)) { continuation.yield((0, $0)) }
+        let ok = Result<SFTPReply, SFTPError>.success(.status(SFTPStatus(code: .ok, message: "")))
+        var results: [Result<SFTPReply, SFTPError>?] = [optional == nil ? ok : nil, attributes == nil ? ok : nil, nil]
+        if let optional {
+            connection.send(.fsetstat(handle: handle, attributes: optional)) { continuation.yield((0, $0)) }
         }
-        connection.send(.close(handle: handle)) { continuation.yield((1, $0)) }
-        var results: [Result<SFTPReply, SFTPError>?] = [attributes == nil ? .success(.status(SFTPStatus(code: .ok, message: ""))) : nil, nil]
+        if let attributes {
+            connection.send(.fsetstat(handle: handle, attributes: attributes)) { continuation.yield((1, $0)) }
+        }
+        connection.send(.close(handle: handle)) { continuation.yield((2, $0)) }
         for await (index, result) in replies {
             results[index] = result
             if results.allSatisfy({ $0 != nil }) { break }
         }
         continuation.finish()
-        guard let set = results[0], let close = results[1] else {
+        guard let tried = results[0], let set = results[1], let close = results[2] else {
             throw SFTPError(.connectionClosed, "the SFTP session ended before closing the file")
         }
         try Self.ok(try set.get(), "fsetstat")
         try Self.ok(try close.get(), "close")
+        return (try? Self.ok(try tried.get(), "fsetstat")) != nil
     }
 
     /// SSH_FXP_READ: up to `length` bytes at `offset`, nil at end of file.

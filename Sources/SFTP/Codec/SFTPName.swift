@@ -19,8 +19,9 @@ public struct SFTPName: Equatable, Sendable {
         self.init(filename: Array(filename.utf8), longname: Array(longname.utf8), attributes: attributes)
     }
 
-    /// `filename` as text, invalid UTF-8 replaced (for display only).
-    public var name: String { String(decoding: filename, as: UTF8.self) }
+    /// `filename` as text, bytes that are not UTF-8 shown as `\xNN` (for
+    /// display only; see `EscapedName`).
+    public var name: String { EscapedName.render(filename) }
     /// `filename` as a path to send back to the server byte for byte.
     public var path: SFTPPath { SFTPPath(bytes: filename) }
 

@@ -9,8 +9,9 @@ public struct SFTPPath: Hashable, Sendable, ExpressibleByStringLiteral, CustomSt
     public init(_ text: String) { self.bytes = Array(text.utf8) }
     public init(stringLiteral text: String) { self.init(text) }
 
-    /// The path as text, with invalid UTF-8 replaced (for display only).
-    public var description: String { String(decoding: bytes, as: UTF8.self) }
+    /// The path as text, bytes that are not UTF-8 shown as `\xNN` (for
+    /// display only; see `EscapedName`).
+    public var description: String { EscapedName.render(bytes) }
 
     /// This path joined with one more component by a `/`.
     public func appending(_ component: [UInt8]) -> SFTPPath {

@@ -14,6 +14,9 @@ actor HostileServer {
         var listing: [[UInt8]] = []
         /// Answer the Nth READ (1-based) with SSH_FX_FAILURE.
         var failRead: Int?
+        /// Path → the size STAT and FSTAT claim, whatever READ then sends
+        /// (a server that lies about a file's size).
+        var claimedSizes: [[UInt8]: UInt64] = [:]
     }
 
     let script: Script
@@ -52,7 +55,7 @@ actor HostileServer {
     private func attributes(_ path: [UInt8]) -> SFTPAttributes? {
         if path == Array("dir".utf8) { return SFTPAttributes(size: 0, permissions: 0o040755) }
         guard let contents = script.files[path] else { return nil }
-        return SFTPAttributes(size: UInt64(contents.count), permissions: 0o100644)
+        return SFTPAttributes(size: script.claimedSizes[path] ?? UInt64(contents.count), permissions: 0o100644)
     }
 
     private func handle(_ message: SFTPMessage) async throws {
