@@ -7,7 +7,8 @@ import Testing
 // (SIGSTOP) in the middle of a large file. sshd still answers the
 // keepalives ferry sends (ServerAliveInterval=1), so only the SFTP request
 // timeout can notice; ferry must end with its message, exit 1 for the
-// file, and keep the partial file for -a.
+// file, and keep the partial file for -a. And --timeout bounds connecting
+// when ConnectTimeout is not set.
 
 @Suite("ferry get/put against an sshd whose sftp-server stops answering", .serialized)
 struct TransferStallTests {
@@ -57,6 +58,24 @@ struct TransferStallTests {
                                    on: sshd, home: home, partial: partial)
         #expect(!Proof.exists("\(sshd.scratchDirectory)/bigfile"), "the file must not appear under its final name")
         #expect((Proof.size(partial) ?? 0) > 0, "the remote partial file is kept for put -a")
+    }
+
+    @Test("get --timeout 1 also bounds connecting (no ConnectTimeout): a server that never speaks fails in seconds, 255")
+    func timeoutBoundsConnecting() async throws {
+        // Listening, never accepting: the kernel completes the TCP handshake
+        // and nothing ever answers, where ferry's default would wait 30 s.
+        let silent = try PortHolder()
+        let home = try FixtureDirectory.create(prefix: "ferry-stall-connect")
+        defer { home.remove() }
+        let clock = ContinuousClock()
+        let began = clock.now
+        let result = try await FerryCLI.run(["get", "--timeout", "1", "-F", "none", "-P", String(silent.port),
+                                             "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=/dev/null",
+                                             "ferrytest@127.0.0.1:file", home.file("file")])
+        let elapsed = clock.now - began
+        #expect(result.exit == ExitStatus(code: 255, signaled: false), "\(result.summary)")
+        #expect(result.stderr.contains("timed out connecting to 127.0.0.1 port \(silent.port)"), "\(result.stderr)")
+        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(20), "took \(elapsed)")
     }
 
     /// Runs `ferry command arguments…` in the background until `partial`
