@@ -243,6 +243,7 @@ final class SFTPConnection: Sendable {
     /// `duration` in nanoseconds, at least 1; clamped to about 146 years.
     private static func nanoseconds(_ duration: Duration) -> UInt64 {
         let (seconds, attoseconds) = duration.components
+        guard seconds >= 0 else { return 1 }
         guard seconds < Int64.max / 2_000_000_000 else { return UInt64(Int64.max / 2) }
         return UInt64(max(1, seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
     }
