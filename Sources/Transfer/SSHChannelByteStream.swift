@@ -32,12 +32,21 @@ extension SSHClient {
     /// reads a transfer keeps outstanding must fit in it, and growing it
     /// from OpenSSH's 2 MiB takes several round trips, each of which on a
     /// 50 ms link is worth 20 MB at full speed.
-    public func openSFTP(receiveWindow: Int = TransferOptions().memoryBudget + (1 << 20)) async throws -> (SFTPClient, SSHChannelStream) {
+    ///
+    /// `requestTimeout` (see `SFTPClient.requestTimeout`; nil: never) ends
+    /// the session when the server's SFTP side goes silent with requests
+    /// outstanding, which keepalives cannot see: sshd answers them for a
+    /// hung sftp-server. A shorter one also shortens the wait for the
+    /// subsystem to open (30 s at most).
+    public func openSFTP(receiveWindow: Int = TransferOptions().memoryBudget + (1 << 20),
+                         requestTimeout: Duration? = SFTPClient.defaultRequestTimeout) async throws -> (SFTPClient, SSHChannelStream) {
         let window = UInt32(clamping: max(0, receiveWindow))
-        let channel = try await openSubsystem("sftp", initialData: SFTPClient.initPacket, receiveWindow: window)
+        let openTimeout = min(requestTimeout ?? .seconds(30), .seconds(30))
+        let channel = try await openSubsystem("sftp", initialData: SFTPClient.initPacket, receiveWindow: window,
+                                              timeout: openTimeout)
         do {
             let client = try await SFTPClient.connect(over: SSHChannelByteStream(channel), executor: taskExecutor,
-                                                      initSent: true, awaitLimits: false)
+                                                      initSent: true, awaitLimits: false, requestTimeout: requestTimeout)
             return (client, channel)
         } catch {
             await channel.close()

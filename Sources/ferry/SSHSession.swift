@@ -7,8 +7,11 @@ import SSHCrypto
 /// and authenticated `SSHClient`: the part of every ferry command that is
 /// "ssh host".
 enum SSHSession {
-    static func connect(_ target: RemoteTarget, _ flags: ConnectionOptions) async throws -> SSHClient {
-        try await connect(try await configuration(target, flags), flags)
+    /// `connectTimeout`: the timeout when ConnectTimeout is not set (by
+    /// `-o` or ssh_config), as `--timeout` gives it; else 30 s.
+    static func connect(_ target: RemoteTarget, _ flags: ConnectionOptions,
+                        connectTimeout: Duration? = nil) async throws -> SSHClient {
+        try await connect(try await configuration(target, flags, connectTimeout: connectTimeout), flags)
     }
 
     /// Connects with a configuration from `configuration(_:_:)` (which a
@@ -25,7 +28,9 @@ enum SSHSession {
 
     /// Everything `connect` needs, resolved from the options and ssh_config,
     /// with the credentials loaded (passphrases asked here, once).
-    static func configuration(_ target: RemoteTarget, _ flags: ConnectionOptions) async throws -> SSHClient.Configuration {
+    /// `connectTimeout` as in `connect`.
+    static func configuration(_ target: RemoteTarget, _ flags: ConnectionOptions,
+                              connectTimeout: Duration? = nil) async throws -> SSHClient.Configuration {
         let (options, context) = try flags.resolvedOptions(for: target)
         let host = options.hostName ?? target.host
         let port = options.port ?? 22
@@ -72,7 +77,7 @@ enum SSHSession {
             host: host, port: port, user: user,
             credentials: credentials,
             transport: transport,
-            connectTimeout: (options.connectTimeout ?? nil) ?? .seconds(30),
+            connectTimeout: (options.connectTimeout ?? connectTimeout) ?? .seconds(30),
             verifyHostKey: { key in
                 if verbosity > 0 { FileHandle.standardError.write(Data("debug1: Server host key: \(key.keyType) \(key.fingerprintSHA256)\n".utf8)) }
                 let verdict = try await verifier.verify(key, host: host, port: port)

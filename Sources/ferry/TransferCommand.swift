@@ -21,11 +21,31 @@ struct TransferFlags: ParsableArguments {
     @Option(name: .customShort("R"), help: "Most requests outstanding per file (default \(ReadPipeline.defaultMaxOutstanding); the window grows toward it as replies come, within a 32 MiB buffer budget).")
     var requests: Int = ReadPipeline.defaultMaxOutstanding
 
+    @Option(help: ArgumentHelp("Fail the transfer when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever); also bounds connecting unless ConnectTimeout is set.", valueName: "seconds"))
+    var timeout: Double?
+
     func validate() throws {
         if let blockSize, !(1...SFTPProtocol.maxReadLength).contains(blockSize) {
             throw ValidationError("-B must be between 1 and \(SFTPProtocol.maxReadLength)")
         }
         guard (1...4096).contains(requests) else { throw ValidationError("-R must be between 1 and 4096") }
+        if let timeout, !(timeout == 0 || (0.001...1e9).contains(timeout)) {
+            throw ValidationError("--timeout must be a number of seconds (0 for no timeout)")
+        }
+    }
+
+    /// The SFTP session's request timeout: `--timeout`, else the default;
+    /// nil (never) for `--timeout 0`.
+    var requestTimeout: Duration? {
+        guard let timeout else { return SFTPClient.defaultRequestTimeout }
+        return timeout > 0 ? .nanoseconds(Int64(timeout * 1e9)) : nil
+    }
+
+    /// The connect timeout `--timeout` asks for, used when ConnectTimeout
+    /// is not set (`-o` or ssh_config).
+    var connectTimeout: Duration? {
+        guard let timeout, timeout > 0 else { return nil }
+        return .nanoseconds(Int64(timeout * 1e9))
     }
 
     var options: TransferOptions {
@@ -128,9 +148,10 @@ enum TransferRun {
         let sftp: SFTPClient
         let channel: SSHChannelStream
         do {
-            client = try await SSHSession.connect(try RemoteTarget(first.destination), flags)
+            client = try await SSHSession.connect(try RemoteTarget(first.destination), flags,
+                                                  connectTimeout: transfer.connectTimeout)
             do {
-                (sftp, channel) = try await client.openSFTP()
+                (sftp, channel) = try await client.openSFTP(requestTimeout: transfer.requestTimeout)
             } catch {
                 await client.close()
                 throw error

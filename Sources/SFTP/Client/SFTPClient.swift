@@ -8,7 +8,10 @@ import Synchronization
 /// order, replies are matched by id whatever their order, and an error
 /// surfaces at the call whose request caused it. A protocol violation by
 /// the server (bad packet, reply for no request) ends the session and fails
-/// every call after it.
+/// every call after it. So does silence: with a `requestTimeout`, a server
+/// that sends nothing for that long while requests are outstanding (its
+/// SFTP side hung, though SSH keepalives may still be answered) fails every
+/// call in flight and after with `.timedOut`, and the session is closed.
 ///
 /// The session ends when `close()` is called or the stream ends; until
 /// then its reader and writer tasks keep it alive.
@@ -19,6 +22,18 @@ public final class SFTPClient: Sendable {
     public var serverVersion: UInt32 { connection.serverVersion }
     /// The extensions the server advertised in SSH_FXP_VERSION, in its order.
     public var extensions: [SFTPExtensionPair] { connection.extensions }
+    /// How long the server may send nothing while requests are outstanding
+    /// before the session fails; nil waits forever.
+    public var requestTimeout: Duration? { connection.requestTimeout }
+
+    /// The request timeout a transfer uses when none is chosen: two minutes
+    /// of silence with requests outstanding. Long enough for a busy disk or
+    /// a slow link (any bytes arriving count, and requests queued behind
+    /// others do not wait alone); short enough that a hung server ends a
+    /// transfer rather than holding it forever. A caller that sends single
+    /// requests the server may legitimately chew on longer (a copy-data of
+    /// a whole large file) should raise it.
+    public static let defaultRequestTimeout: Duration = .seconds(120)
     /// The server's limits@openssh.com reply, or nil when not advertised
     /// (or not yet received: see `connect`'s `awaitLimits`).
     public var limits: SFTPLimits? {
@@ -50,9 +65,13 @@ public final class SFTPClient: Sendable {
     /// `awaitLimits`, connect returns as soon as the version is known and
     /// the limits arrive with the next replies; the pipelines and
     /// `limitsResolved()` wait for them, saving a round trip per session.
+    /// `requestTimeout`: see `requestTimeout` (it also bounds the wait for
+    /// the server's version); nil, the default here, waits forever.
     public static func connect(over stream: some ByteStream, executor: (any TaskExecutor)? = nil,
-                               initSent: Bool = false, awaitLimits: Bool = true) async throws -> SFTPClient {
-        let connection = try await SFTPConnection.start(over: stream, executor: executor, initSent: initSent)
+                               initSent: Bool = false, awaitLimits: Bool = true,
+                               requestTimeout: Duration? = nil) async throws -> SFTPClient {
+        let connection = try await SFTPConnection.start(over: stream, executor: executor, initSent: initSent,
+                                                        requestTimeout: requestTimeout)
         guard Self.advertises(.limits, in: connection.extensions) else {
             return SFTPClient(connection: connection, limits: .resolved(nil))
         }

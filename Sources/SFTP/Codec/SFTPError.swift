@@ -41,6 +41,9 @@ public struct SFTPError: Error, Equatable, Sendable, CustomStringConvertible {
         case extensionUnsupported
         /// The byte stream ended or failed; no more replies will arrive.
         case connectionClosed
+        /// The server sent nothing for the session's request timeout while
+        /// requests were outstanding; the session was closed.
+        case timedOut
         /// The caller asked for something that cannot be encoded or exceeds a limit.
         case invalidArgument
     }

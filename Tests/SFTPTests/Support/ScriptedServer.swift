@@ -4,7 +4,7 @@ import SFTPTestSupport
 
 /// ScriptedServer is a fake sftp-server serving one read-only file, told
 /// to misbehave: reorder replies, return short reads, stop early, fail the
-/// Nth read, send more than asked, answer an id never used.
+/// Nth read, send more than asked, answer an id never used, go silent.
 actor ScriptedServer {
     struct Script: Sendable {
         var contents: [UInt8]
@@ -27,6 +27,15 @@ actor ScriptedServer {
         /// Hold every READ reply until this many READs have arrived: a
         /// client that asks for less before waiting never gets an answer.
         var holdUntilReads: Int?
+        /// Never answer SSH_FXP_INIT.
+        var silentInit = false
+        /// Answer this many READs, then none (a hung server).
+        var stallAfterReads: Int?
+        /// Answer this many WRITEs, then none.
+        var stallAfterWrites: Int?
+        /// Wait this long before handling each request (one at a time: the
+        /// requests behind it wait longer).
+        var replyDelay: Duration?
     }
 
     let script: Script
@@ -45,11 +54,11 @@ actor ScriptedServer {
     }
 
     /// Starts a server and connects a client to it.
-    static func connect(_ script: Script) async throws -> (SFTPClient, ScriptedServer) {
+    static func connect(_ script: Script, requestTimeout: Duration? = nil) async throws -> (SFTPClient, ScriptedServer) {
         let (clientEnd, serverEnd) = MemoryStream.pair()
         let server = ScriptedServer(script: script, stream: serverEnd)
         Task { try await server.run() }
-        return (try await SFTPClient.connect(over: clientEnd), server)
+        return (try await SFTPClient.connect(over: clientEnd, requestTimeout: requestTimeout), server)
     }
 
     private func run() async throws {
@@ -63,7 +72,10 @@ actor ScriptedServer {
     private func send(_ message: SFTPMessage) async throws { try await stream.write(message.encoded()) }
 
     private func handle(_ message: SFTPMessage) async throws {
+        if let delay = script.replyDelay, case .request = message { try await Task.sleep(for: delay) }
         switch message {
+        case .initialize where script.silentInit:
+            break
         case .initialize:
             var extensions: [SFTPExtensionPair] = []
             if script.readLimit != nil { extensions.append(SFTPExtensionPair(name: "limits@openssh.com", version: "1")) }
@@ -79,6 +91,7 @@ actor ScriptedServer {
             try await send(.reply(id: id, .status(SFTPStatus(code: .ok))))
         case .request(let id, .read(_, let offset, let length)):
             reads += 1
+            if let stall = script.stallAfterReads, reads > stall { return }
             let reply = readReply(id: id, offset: offset, length: Int(length))
             if let hold = script.holdUntilReads, reads <= hold {
                 held.append(reply.encoded())
@@ -93,6 +106,7 @@ actor ScriptedServer {
             }
         case .request(let id, .write(_, let offset, let data)):
             writes += 1
+            if let stall = script.stallAfterWrites, writes > stall { return }
             let reply: SFTPMessage
             if writes == script.failWrite {
                 reply = .reply(id: id, .status(SFTPStatus(code: .failure, message: "scripted write failure")))
