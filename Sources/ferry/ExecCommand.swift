@@ -48,7 +48,10 @@ struct ExecCommand: AsyncParsableCommand {
         let stderr: @Sendable (ByteBuffer) -> Void = { OutputWriter.writeAll($0, to: STDERR_FILENO) }
         let exit: RemoteExit
         do {
-            if noInput {
+            // nohup leaves stdin open write-only on /dev/null: no input, as
+            // ssh reads it (an immediate EOF), rather than a failed read.
+            let readable = fcntl(STDIN_FILENO, F_GETFL) & O_ACCMODE != O_WRONLY
+            if noInput || !readable {
                 exit = try await client.exec(line, timeout: limit, stdout: stdout, stderr: stderr)
             } else {
                 // Read only as the server's window allows, and not at all

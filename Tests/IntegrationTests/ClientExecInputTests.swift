@@ -84,7 +84,7 @@ struct ClientExecInputTests {
         }
     }
 
-    @Test("a stdin that never ends (an idle pipe, as a terminal) or is closed does not hold ferry after the command")
+    @Test("a stdin that never ends (an idle pipe, as a terminal), is closed or is write-only (nohup) does not hold or fail ferry")
     func idleOrClosedInput() async throws {
         let sshd = try await SSHDFixture.start()
         defer { sshd.stop() }
@@ -110,7 +110,11 @@ struct ClientExecInputTests {
         #expect(status == ExitStatus(code: 0, signaled: false) && stdout == "hi\n",
                 "\(String(describing: status)): \(stdout ?? "") \(stderr ?? "")")
 
-        let closed = try await FerryCLI.shell("\(try FerryCLI.execLine(["cat; echo done"], on: sshd)) <&-")
+        let line = try FerryCLI.execLine(["cat; echo done"], on: sshd)
+        let closed = try await FerryCLI.shell("\(line) <&-")
         #expect(closed.succeeded && closed.stdout == "done\n", "\(closed.summary)")
+        // Open write-only, as nohup leaves it: no input, not a failed read.
+        let writeOnly = try await FerryCLI.shell("\(line) 0>/dev/null")
+        #expect(writeOnly.succeeded && writeOnly.stdout == "done\n", "\(writeOnly.summary)")
     }
 }
