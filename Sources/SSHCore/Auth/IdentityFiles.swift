@@ -183,25 +183,25 @@ public enum IdentityFiles {
         guard status.st_size <= maxFileSize else {
             throw FileProblem(message: "\(path) is too large (\(status.st_size) bytes) to be a key file")
         }
-        // Read to EOF, but never more than the limit (the size may have changed).
-        var bytes = [UInt8](repeating: 0, count: maxFileSize + 1)
-        var count = 0
-        while count < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { buffer in
-                buffer.baseAddress.map { read(descriptor, $0 + count, buffer.count - count) } ?? 0
+        // Read to EOF, but never past the limit (the file may have grown since fstat).
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while bytes.count <= maxFileSize {
+            let n = chunk.withUnsafeMutableBytes { buffer in
+                buffer.baseAddress.map { read(descriptor, $0, buffer.count) } ?? 0
             }
             if n > 0 {
-                count += n
+                bytes.append(contentsOf: chunk[..<n])
             } else if n == 0 {
                 break
             } else if errno != EINTR {
                 throw FileProblem(message: "cannot read \(path): \(String(cString: strerror(errno)))")
             }
         }
-        guard count <= maxFileSize else {
+        guard bytes.count <= maxFileSize else {
             throw FileProblem(message: "\(path) is too large (more than \(maxFileSize) bytes) to be a key file")
         }
-        return String(decoding: bytes[..<count], as: UTF8.self)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private struct FileProblem: Error {
