@@ -30,6 +30,7 @@ extension SSHClient {
     /// cancelled and nothing more is sent. If `stdin` throws, the command is
     /// sent SIGTERM, its channel closed, and `exec` throws that failure
     /// (rather than send EOF and let a truncated input pass for a whole one).
+    /// Output and `timeout` work as in `exec(_:timeout:stdout:stderr:)`.
     public func exec<Input: AsyncSequence & Sendable>(
         _ command: String, stdin: Input, timeout: Duration? = nil,
         stdout: @escaping @Sendable (ByteBuffer) -> Void,
