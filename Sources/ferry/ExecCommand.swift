@@ -1,10 +1,12 @@
 import ArgumentParser
 import Foundation
+import NIOCore
 import SSHCore
 
 /// `ferry exec [options] [user@]host -- command…`: runs a command remotely
-/// as `ssh host command` does, with its output on our stdout and stderr and
-/// its exit status as ours (255 when the connection itself fails).
+/// as `ssh host command` does: our stdin is its input (EOF when ours ends;
+/// none with -n), its output goes to our stdout and stderr, and its exit
+/// status is ours (255 when the connection itself fails).
 struct ExecCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exec",
@@ -12,6 +14,9 @@ struct ExecCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var connection: ConnectionOptions
+
+    @Flag(name: .customShort("n"), help: "Send the command no input (stdin from /dev/null, as ssh -n): for ferry in the background or in a loop reading stdin.")
+    var noInput = false
 
     @Option(help: "Stop the remote command and fail after this many seconds.")
     var timeout: Double?
@@ -38,12 +43,22 @@ struct ExecCommand: AsyncParsableCommand {
             throw ExitCode(ExitCodes.sshFailure)
         }
         let line = command.joined(separator: " ")
+        let limit: Duration? = timeout.map { .milliseconds(Int64($0 * 1000)) }
+        let stdout: @Sendable (ByteBuffer) -> Void = { OutputWriter.writeAll($0, to: STDOUT_FILENO) }
+        let stderr: @Sendable (ByteBuffer) -> Void = { OutputWriter.writeAll($0, to: STDERR_FILENO) }
         let exit: RemoteExit
         do {
-            exit = try await client.exec(
-                line, timeout: timeout.map { .milliseconds(Int64($0 * 1000)) },
-                stdout: { OutputWriter.writeAll($0, to: STDOUT_FILENO) },
-                stderr: { OutputWriter.writeAll($0, to: STDERR_FILENO) })
+            // nohup leaves stdin open write-only on /dev/null: no input, as
+            // ssh reads it (an immediate EOF), rather than a failed read.
+            let readable = fcntl(STDIN_FILENO, F_GETFL) & O_ACCMODE != O_WRONLY
+            if noInput || !readable {
+                exit = try await client.exec(line, timeout: limit, stdout: stdout, stderr: stderr)
+            } else {
+                // Read only as the server's window allows, and not at all
+                // before the command runs (a prompt may still need the terminal).
+                exit = try await client.exec(line, stdin: FileDescriptorInput(descriptor: STDIN_FILENO), timeout: limit,
+                                             stdout: stdout, stderr: stderr)
+            }
         } catch {
             FileHandle.standardError.write(Data("ferry: \(error)\n".utf8))
             await client.close()

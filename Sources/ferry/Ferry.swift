@@ -11,6 +11,11 @@ struct Ferry: AsyncParsableCommand {
         subcommands: [GetCommand.self, PutCommand.self, ExecCommand.self, BenchCommand.self, SpeedCommand.self, ConfigCommand.self, ProxyCommand.self]
     )
 
+    static func main() async {
+        StandardDescriptors.openClosedOnes()
+        await main(nil)
+    }
+
     @Option(name: .customShort("Q"), help: ArgumentHelp(
         "List the supported algorithms of a kind, as ssh -Q does.",
         valueName: SupportedAlgorithms.kinds.joined(separator: "|")))

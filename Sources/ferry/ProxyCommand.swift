@@ -37,9 +37,10 @@ struct ProxyCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("ferry: \(error)\n".utf8))
             throw ExitCode(ExitCodes.sshFailure)
         }
-        let input = StandardInputReader.chunks()
+        // Read as the stream takes the bytes: write waits while the
+        // server's window holds back too much, and the next read waits for it.
         async let upstream: Void = {
-            for await chunk in input { try await stream.write(chunk) }
+            for try await chunk in FileDescriptorInput(descriptor: STDIN_FILENO) { try await stream.write(chunk) }
             try await stream.closeWrite()
         }()
         do {
@@ -49,27 +50,5 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         _ = try? await upstream
         await client.close()
-    }
-}
-
-/// Reads standard input on a thread of its own (a blocking read must not
-/// hold one of the few cooperative threads) and hands out the chunks.
-enum StandardInputReader {
-    static func chunks(size: Int = 64 * 1024) -> AsyncStream<ByteBuffer> {
-        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingOldest(16))
-        Thread.detachNewThread {
-            var bytes = [UInt8](repeating: 0, count: size)
-            while true {
-                let n = bytes.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, size) }
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { break }
-                var buffer = ByteBufferAllocator().buffer(capacity: n)
-                buffer.writeBytes(bytes[0..<n])
-                // Waits (by spinning briefly) when the consumer is 16 chunks behind.
-                while case .dropped = continuation.yield(buffer) { usleep(1000) }
-            }
-            continuation.finish()
-        }
-        return stream
     }
 }

@@ -153,7 +153,10 @@ enum SSHSession {
         let (identities, skipped) = await IdentityFiles.load(
             explicit: toLoad, certificateFiles: certificatePaths, home: context.homeDirectory, passphrase: passphrase)
         for s in skipped {
-            if named && !flags.quiet {
+            if s.refusedForPermissions {
+                // As ssh: this warning shows for default key files too, -q aside.
+                if !flags.quiet { FileHandle.standardError.write(Data("\(s.reason)\n".utf8)) }
+            } else if named && !flags.quiet {
                 FileHandle.standardError.write(Data("Warning: \(s.reason)\n".utf8))
             } else {
                 flags.log(1, s.reason)

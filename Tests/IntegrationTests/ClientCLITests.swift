@@ -97,6 +97,42 @@ struct ClientCLITests {
         #expect(result.stderr.contains("Permission denied (publickey)."), "\(result.stderr)")
     }
 
+    @Test("a key file readable by others is refused with ssh's warning; a 0600 copy of it logs in")
+    func unprotectedKey() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let scratch = try FixtureDirectory.create(prefix: "open-key")
+        defer { scratch.remove() }
+        let text = try String(contentsOfFile: sshd.clientKeyPath, encoding: .utf8)
+        let open = try scratch.write("open_key", text, mode: 0o644)
+        let closed = try scratch.write("closed_key", text, mode: 0o600)
+        let warning = """
+            @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@
+            @         WARNING: UNPROTECTED PRIVATE KEY FILE!          @
+            @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@
+            Permissions 0644 for '\(open)' are too open.
+            It is required that your private key files are NOT accessible by others.
+            This private key will be ignored.
+            """
+        let noAgent = ["-o", "IdentityAgent=none"]
+
+        let refused = try await FerryCLI.exec(["echo", "should-not-run"], on: sshd, identity: open, options: noAgent)
+        #expect(refused.exit == ExitStatus(code: 255, signaled: false) && refused.stdout.isEmpty, "\(refused.summary)")
+        #expect(refused.stderr.contains(warning) && refused.stderr.contains("Permission denied (publickey)."), "\(refused.stderr)")
+
+        let fine = try await FerryCLI.exec(["echo", "logged-in"], on: sshd, identity: closed, options: noAgent)
+        #expect(fine.succeeded && fine.stdout == "logged-in\n" && !fine.stderr.contains("UNPROTECTED"), "\(fine.summary)")
+
+        // The refused key is skipped, not fatal: the next identity is tried.
+        let line = try FerryCLI.execLine(["echo", "second"], on: sshd, identities: [open, closed], options: noAgent)
+        let both = try await FerryCLI.shell(line)
+        #expect(both.succeeded && both.stdout == "second\n" && both.stderr.contains(warning), "\(both.summary)")
+
+        // -q silences the warning, as LogLevel QUIET does ssh's.
+        let quiet = try await FerryCLI.exec(["true"], on: sshd, identity: open, options: noAgent + ["-q"])
+        #expect(quiet.exit == ExitStatus(code: 255, signaled: false) && !quiet.stderr.contains("UNPROTECTED"), "\(quiet.summary)")
+    }
+
     @Test("nobody listening: a clear connection-refused message and 255, at once")
     func connectionRefused() async throws {
         let port = try PortPicker.freePort()

@@ -30,6 +30,46 @@ private func expectVolume(_ client: SSHClient, bytes: Int, in directory: String,
             sourceLocation: sourceLocation)
 }
 
+/// RandomChunks is `count` chunks of `size` random bytes, made as they are
+/// asked for (an input that is pulled, as exec's flow control pulls it).
+private struct RandomChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let count: Int
+    let size: Int
+    /// Every chunk handed out goes through this too.
+    let digest: StreamingDigest
+
+    struct Iterator: AsyncIteratorProtocol {
+        let sequence: RandomChunks
+        var made = 0
+        var generator = SystemRandomNumberGenerator()
+
+        mutating func next() async -> ByteBuffer? {
+            guard made < sequence.count else { return nil }
+            made += 1
+            var buffer = ByteBuffer()
+            for _ in 0..<sequence.size / 8 { buffer.writeInteger(generator.next() as UInt64) }
+            sequence.digest.update(buffer)
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> Iterator { Iterator(sequence: self) }
+}
+
+/// Sends `chunks` × 64 KiB of random data as the standard input of
+/// `sha256sum` on the server, and expects the server's hash to be ours.
+private func expectInput(_ client: SSHClient, chunks: Int, _ label: String,
+                         log: @autoclosure () -> String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    let sent = StreamingDigest()
+    let output = StreamingCollector()
+    let exit = try await client.exec("sha256sum", stdin: RandomChunks(count: chunks, size: 64 << 10, digest: sent),
+                                     timeout: .seconds(300), stdout: { output.append($0) }, stderr: { output.append($0) })
+    #expect(exit == .status(0) && output.text == "\(sent.finalize())  -\n" && sent.byteCount == UInt64(chunks) << 16,
+            "\(label): exit \(exit), sent \(sent.byteCount) bytes, sha256 \(sent.finalize()); the server said \(output.text)\n\(tail(log()))",
+            sourceLocation: sourceLocation)
+}
+
 @Suite("ferry client against dropbear", .enabled(if: TestAccount.runningAsRoot, "\(needsRoot)"))
 struct ClientDropbearTests {
     @Test("every cipher, MAC, key exchange and host key algorithm dropbear offers")
@@ -72,6 +112,15 @@ struct ClientDropbearTests {
             await expectRoundTrip(dropbear, "dropbear client key \(key.type)", identities: [key.privateKeyPath],
                                   algorithms: AlgorithmPreferences()) { _, _ in true }
         }
+    }
+
+    @Test("8 MiB of stdin reaches the command intact, past dropbear's channel window")
+    func standardInput() async throws {
+        let dropbear = try await DropbearFixture.start()
+        defer { dropbear.stop() }
+        let client = try await FerryClient.connect(to: dropbear)
+        try await expectInput(client, chunks: 128, "dropbear stdin", log: dropbear.log)
+        await client.close()
     }
 
     @Test("32 MiB intact with ferry rekeying every 1 MiB, then with zlib@openssh.com")
@@ -131,6 +180,15 @@ struct ClientTinySSHTests {
                 expectConnectFailure(error, .noCommonAlgorithm, "tinysshd \(preferences)")
             }
         }
+    }
+
+    @Test("8 MiB of stdin reaches the command intact, past tinysshd's channel window")
+    func standardInput() async throws {
+        let tinyssh = try await TinySSHFixture.start()
+        defer { tinyssh.stop() }
+        let client = try await FerryClient.connect(to: tinyssh)
+        try await expectInput(client, chunks: 128, "tinysshd stdin", log: tinyssh.log)
+        await client.close()
     }
 
     @Test("32 MiB intact with ferry rekeying every 1 MiB")

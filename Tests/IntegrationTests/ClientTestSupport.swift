@@ -282,3 +282,30 @@ func expectConnectFailure(_ error: SSHError, _ code: SSHError.Code, containing f
     #expect(error.code == code && fragments.allSatisfy { error.message.contains($0) },
             "\(label): \(error.code) \(error.message)", sourceLocation: sourceLocation)
 }
+
+extension FerryCLI {
+    /// `ferry exec [options] … user@host -- command…` as one line for
+    /// /bin/sh, every word quoted.
+    static func execLine(_ command: [String], on fixture: some SSHServerFixture, identities: [String]? = nil,
+                         options: [String] = []) throws -> String {
+        guard let executable else { throw FixtureError("the ferry executable was not found next to the tests") }
+        let keys = (identities ?? [fixture.clientKeyPath]).flatMap { ["-i", $0] }
+        // connectionArguments minus its one -i: `-P port` first, then the keys.
+        let connection = connectionArguments(for: fixture)
+        let arguments = ["exec"] + options + connection.prefix(2) + keys + connection.dropFirst(4)
+            + ["\(fixture.user)@\(fixture.host)", "--"] + command
+        return ([executable] + arguments).map(shellQuoted).joined(separator: " ")
+    }
+
+    /// Runs `script` with /bin/sh (a pipeline around an `execLine`, to give
+    /// ferry a pipe or a file as stdin), HOME an empty scratch directory and
+    /// no agent; the result is the script's, so the last command's status.
+    static func shell(_ script: String, timeout: Duration = .seconds(60)) async throws -> CommandResult {
+        let home = try FixtureDirectory.create(prefix: "ferry-home")
+        defer { home.remove() }
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = home.path
+        environment.removeValue(forKey: "SSH_AUTH_SOCK")
+        return try await FixtureCommand.run("/bin/sh", ["-c", script], environment: environment, timeout: timeout)
+    }
+}

@@ -16,6 +16,10 @@ public enum IdentityFiles {
     public struct Skipped: Sendable {
         public let path: String
         public let reason: String
+        /// The key file is readable by others (`KeyFilePermissions`):
+        /// `reason` is ssh's UNPROTECTED PRIVATE KEY FILE warning, which ssh
+        /// shows for every key file, named or default.
+        public var refusedForPermissions = false
     }
 
     /// A loaded private key, and the certificate it is presented with (if any).
@@ -52,10 +56,10 @@ public enum IdentityFiles {
         var skipped: [Skipped] = []
         for path in paths(explicit: explicit, home: home) {
             do {
-                guard let text = try readFile(path, required: !explicit.isEmpty) else { continue }
+                guard let text = try readFile(path, required: !explicit.isEmpty, privateKey: true) else { continue }
                 keys.append(try PrivateKeyFile.decode(text, passphrase: nil))
             } catch {
-                skipped.append(Skipped(path: path, reason: reason(path, error)))
+                skipped.append(skip(path, error))
             }
         }
         return (keys, skipped)
@@ -78,14 +82,14 @@ public enum IdentityFiles {
         var keys: [(path: String, key: SSHPrivateKey)] = []
         for path in paths(explicit: explicit, home: home) {
             do {
-                guard let text = try readFile(path, required: !explicit.isEmpty) else { continue }
+                guard let text = try readFile(path, required: !explicit.isEmpty, privateKey: true) else { continue }
                 if let key = try await decrypt(text, path: path, passphrase: passphrase, attempts: maxPassphraseAttempts) {
                     keys.append((path, key))
                 } else {
                     skipped.append(Skipped(path: path, reason: "\(path): no passphrase given; key skipped"))
                 }
             } catch {
-                skipped.append(Skipped(path: path, reason: reason(path, error)))
+                skipped.append(skip(path, error))
             }
         }
         var certificates: [String: [SSHCertificate]] = [:]
@@ -138,7 +142,7 @@ public enum IdentityFiles {
     /// the certificate must certify it.
     private static func loadCertificate(_ path: String, for key: SSHPrivateKey?, required: Bool, skipped: inout [Skipped]) -> SSHCertificate? {
         do {
-            guard let text = try readFile(path, required: required) else { return nil }
+            guard let text = try readFile(path, required: required, privateKey: false) else { return nil }
             let certificate = try SSHCertificate(openSSHLine: text)
             guard certificate.kind == .user else {
                 skipped.append(Skipped(path: path, reason: "\(path): a host certificate cannot authenticate a user"))
@@ -155,23 +159,59 @@ public enum IdentityFiles {
         }
     }
 
-    /// The file's text; nil when it is absent and not `required`.
-    private static func readFile(_ path: String, required: Bool) throws -> String? {
-        guard FileManager.default.fileExists(atPath: path) else {
-            if required { throw FileProblem(message: "no such identity: \(path): No such file or directory") }
-            return nil
+    /// The file's text; nil when it is absent and not `required`. A private
+    /// key file is refused when others may read it (`KeyFilePermissions`),
+    /// judged on the descriptor read from, not by a second look at the path.
+    private static func readFile(_ path: String, required: Bool, privateKey: Bool) throws -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let error = errno
+            if error == ENOENT {
+                if required { throw FileProblem(message: "no such identity: \(path): No such file or directory") }
+                return nil
+            }
+            throw FileProblem(message: "cannot read \(path): \(String(cString: strerror(error)))")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw FileProblem(message: "cannot read \(path)")
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            throw FileProblem(message: "cannot read \(path): \(String(cString: strerror(errno)))")
         }
-        guard data.count <= maxFileSize else {
-            throw FileProblem(message: "\(path) is too large (\(data.count) bytes) to be a key file")
+        if privateKey, let warning = KeyFilePermissions.refusal(path: path, mode: status.st_mode, owner: status.st_uid) {
+            throw FileProblem(message: warning, badPermissions: true)
         }
-        return String(decoding: data, as: UTF8.self)
+        guard status.st_size <= maxFileSize else {
+            throw FileProblem(message: "\(path) is too large (\(status.st_size) bytes) to be a key file")
+        }
+        // Read to EOF, but never past the limit (the file may have grown since fstat).
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while bytes.count <= maxFileSize {
+            let n = chunk.withUnsafeMutableBytes { buffer in
+                buffer.baseAddress.map { read(descriptor, $0, buffer.count) } ?? 0
+            }
+            if n > 0 {
+                bytes.append(contentsOf: chunk[..<n])
+            } else if n == 0 {
+                break
+            } else if errno != EINTR {
+                throw FileProblem(message: "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+        guard bytes.count <= maxFileSize else {
+            throw FileProblem(message: "\(path) is too large (more than \(maxFileSize) bytes) to be a key file")
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private struct FileProblem: Error {
         let message: String
+        var badPermissions = false
+    }
+
+    /// The `Skipped` entry for a file that failed with `error`.
+    private static func skip(_ path: String, _ error: Error) -> Skipped {
+        Skipped(path: path, reason: reason(path, error), refusedForPermissions: (error as? FileProblem)?.badPermissions ?? false)
     }
 
     private static func reason(_ path: String, _ error: Error) -> String {

@@ -53,8 +53,8 @@ public final class SSHClient: Sendable {
         }
     }
 
-    private let channel: Channel
-    private let handler: NIOLoopBound<SSHClientHandler>
+    let channel: Channel
+    let handler: NIOLoopBound<SSHClientHandler>
     private let ownedGroup: MultiThreadedEventLoopGroup?
     private let lifetime = ClientLifetime()
     /// Runs tasks on this connection's event loop (see `EventLoopTaskExecutor`).
@@ -149,44 +149,6 @@ public final class SSHClient: Sendable {
         get async { try? await channel.eventLoop.submit { [handler] in handler.value.serverOffer }.get() }
     }
 
-    /// Runs `command`, streaming its output to the handlers (called on the
-    /// event loop, with a slice of each data packet), and returns how it ended.
-    /// With a timeout the remote command is sent SIGTERM and its channel closed
-    /// when time runs out, and `SSHError.timeout` is thrown.
-    public func exec(_ command: String, timeout: Duration? = nil,
-                     stdout: @escaping @Sendable (ByteBuffer) -> Void,
-                     stderr: @escaping @Sendable (ByteBuffer) -> Void) async throws -> RemoteExit {
-        let eventLoop = channel.eventLoop
-        let handler = self.handler
-        let session = try await eventLoop.submit { () -> NIOLoopBound<SessionChannel> in
-            let id = try handler.value.command { try $0.openSession() }
-            let session = SessionChannel(id: id, eventLoop: eventLoop, stdout: stdout, stderr: stderr)
-            handler.value.register(session)
-            return NIOLoopBound(session, eventLoop: eventLoop)
-        }.get()
-        try await eventLoop.flatSubmit { session.value.opened.futureResult }.get()
-        try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
-            do {
-                try handler.value.command { try $0.sendRequest(.exec(command: command), wantReply: true, on: session.value.id) }
-                try handler.value.command { try $0.sendEOF(on: session.value.id) }
-            } catch {
-                return eventLoop.makeFailedFuture(error)
-            }
-            if let timeout {
-                session.value.timeout = eventLoop.scheduleTask(in: Self.timeAmount(timeout)) {
-                    let error = SSHError(.timeout, "command timed out after \(timeout); sent SIGTERM and closed its channel")
-                    _ = try? handler.value.command { mux in
-                        try? mux.sendRequest(.signal(name: "TERM"), wantReply: false, on: session.value.id)
-                        try mux.close(session.value.id)
-                    }
-                    session.value.fail(error)
-                }
-            }
-            return session.value.requestAnswered.futureResult
-        }.get()
-        return try await eventLoop.flatSubmit { session.value.finished.futureResult }.get()
-    }
-
     /// Opens a subsystem (e.g. "sftp") as a byte stream; `timeout` covers
     /// the channel open and the server's answer to the request.
     /// `initialData` is queued right behind the request, before its answer:
@@ -252,16 +214,6 @@ public final class SSHClient: Sendable {
         }
         let lifetime = self.lifetime
         return try await eventLoop.submit { SSHChannelStream(id: session.value.id, eventLoop: eventLoop, handler: handler, buffer: buffer, lifetime: lifetime) }.get()
-    }
-
-    /// Runs `command` and collects its output.
-    public func exec(_ command: String, timeout: Duration? = nil) async throws -> (stdout: [UInt8], stderr: [UInt8], exit: RemoteExit) {
-        let out = NIOLockedValueBox<[UInt8]>([])
-        let err = NIOLockedValueBox<[UInt8]>([])
-        let exit = try await exec(command, timeout: timeout,
-                                  stdout: { b in out.withLockedValue { $0.append(contentsOf: b.readableBytesView) } },
-                                  stderr: { b in err.withLockedValue { $0.append(contentsOf: b.readableBytesView) } })
-        return (out.withLockedValue { $0 }, err.withLockedValue { $0 }, exit)
     }
 
     /// Disconnects and releases the connection.

@@ -229,6 +229,17 @@ final class SSHClientHandler: ChannelInboundHandler {
         return promise.futureResult
     }
 
+    /// Completes once `channel` can take data without queueing it: at once
+    /// when the peer's window has room, else when a WINDOW_ADJUST makes some.
+    func waitForRoom(_ id: ChannelID, eventLoop: EventLoop) -> EventLoopFuture<Void> {
+        do {
+            if try command({ $0.writableBytes(on: id) }) > 0 { return eventLoop.makeSucceededVoidFuture() }
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+        return waitForWindow(id, eventLoop: eventLoop)
+    }
+
     /// Runs the (possibly interactive) verification off the event loop and
     /// resumes the handshake on it.
     private func startHostKeyVerification(_ key: SSHPublicKey) {
