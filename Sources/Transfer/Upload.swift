@@ -76,8 +76,12 @@ extension FileTransfer {
             let partial: RemotePartialFile
             do {
                 partial = try await RemotePartialFile.claim(client, for: path, permissions: permissions, resume: options.resume, first: early)
-            } catch let error as SFTPError where error.code == .permissionDenied {
-                guard let existing else { throw error }
+            } catch let error as SFTPError where error.code == .permissionDenied || error.code == .noSuchFile {
+                guard error.code == .permissionDenied, let existing else {
+                    // Name the directory the user chose, not the hidden file.
+                    let reason = error.serverMessage.flatMap { $0.isEmpty ? nil : $0 } ?? error.code.rawValue
+                    throw TransferError(.remote, "\(SFTPPath(bytes: RemotePath.parent(path.bytes))): cannot create a file there: \(reason)")
+                }
                 onEvent(.notice(path: "\(path)", message: "cannot create a temporary file beside it; writing in place"))
                 return try await writeInPlace(path, existing: existing, from: source)
             }
