@@ -63,6 +63,11 @@ struct LocalPartialFile {
             return file
         } catch let error as TransferError where error.systemError == EEXIST {
             return nil
+        } catch let error as TransferError {
+            // Name the directory the user chose, not the hidden file.
+            let code = error.systemError ?? EIO
+            throw TransferError(.local, "\(path.split.directory): cannot create a file there: \(String(cString: strerror(code)))",
+                                errno: code)
         }
     }
 

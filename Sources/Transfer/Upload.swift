@@ -113,9 +113,12 @@ extension FileTransfer {
                 if start == 0 {
                     // Not what we would have written. SFTP cannot show its
                     // link count, so it is never emptied (it might be a
-                    // hard link to someone's file): a fresh name instead.
+                    // hard link to someone's file): its name is unlinked,
+                    // which leaves any other link's data alone, and claimed
+                    // anew.
                     try? await client.close(partial.handle)
-                    partial = try await RemotePartialFile.claimRandom(client, for: path, permissions: source.mode | 0o600)
+                    try? await client.remove(partial.path)
+                    partial = try await RemotePartialFile.claim(client, for: path, permissions: source.mode | 0o600, resume: false)
                 }
             }
             end = try await send(source, to: partial.handle, from: start)

@@ -21,6 +21,9 @@ struct TransferFlags: ParsableArguments {
     @Option(name: .customShort("R"), help: "Most requests outstanding per file (default \(ReadPipeline.defaultMaxOutstanding); the window grows toward it as replies come, within a 32 MiB buffer budget).")
     var requests: Int = ReadPipeline.defaultMaxOutstanding
 
+    @Flag(name: .customLong("inplace"), help: "Write into existing destination files instead of replacing them: their inode and hard links stay, but an interrupted transfer leaves them partly rewritten.")
+    var inPlace = false
+
     @Option(help: ArgumentHelp("Fail the transfer when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever); also bounds connecting unless ConnectTimeout is set.", valueName: "seconds"))
     var timeout: Double?
 
@@ -49,7 +52,9 @@ struct TransferFlags: ParsableArguments {
     }
 
     var options: TransferOptions {
-        TransferOptions(preserve: preserve, resume: resume, blockLength: blockSize, maxOutstanding: requests)
+        var options = TransferOptions(preserve: preserve, resume: resume, blockLength: blockSize, maxOutstanding: requests)
+        options.inPlace = inPlace
+        return options
     }
 }
 
@@ -64,29 +69,44 @@ struct GetCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var transfer: TransferFlags
 
-    @Argument(help: "Remote sources, then the local destination.")
+    @Option(name: .customLong("max-size"), help: ArgumentHelp("Stop a file with an error when the server sends more than this (bytes, or with a K, M, G or T suffix): a server can send past the size it listed.", valueName: "size"))
+    var maxSize: String?
+
+    @Argument(help: "Remote sources, then the local destination (- for standard output).")
     var paths: [String] = []
+
+    func validate() throws {
+        if let maxSize, ByteCount.parse(maxSize) == nil {
+            throw ValidationError("--max-size: \"\(maxSize)\" is not a size (bytes, or a number with K, M, G or T)")
+        }
+    }
 
     func run() async throws {
         guard paths.count >= 2, let destination = paths.last else {
             throw ValidationError("usage: ferry get [options] [user@]host:path… local-destination")
         }
-        let sources = try paths.dropLast().map { text -> RemoteLocation in
+        let sources = try paths.dropLast().map { text -> (RemoteLocation, SFTPPath) in
             guard let location = try RemoteLocation.parse(text) else { throw ValidationError("\(text): not a remote path (host:path)") }
-            return location
+            return (location, SFTPPath(bytes: RawArguments.remotePath(location, in: text)))
         }
         if try RemoteLocation.parse(destination) != nil { throw ValidationError("\(destination): the destination of get is local") }
-        try await TransferRun.run(connection: connection, flags: transfer, remotes: sources) { files, expand in
+        let local = LocalPath(bytes: RawArguments.bytes(of: destination))
+        var options = transfer.options
+        options.maxSize = maxSize.flatMap(ByteCount.parse)
+        // File data on standard output: the summary goes to stderr.
+        let toStandardOutput = ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"].contains(destination)
+        try await TransferRun.run(connection: connection, flags: transfer, options: options, remotes: sources.map(\.0),
+                                  summaryToStandardError: toStandardOutput) { files, expand in
             var remotes: [SFTPPath] = []
             var failures: [TransferError] = []
-            for source in sources {
-                do { remotes += try await expand(source.path) } catch {
+            for (_, source) in sources {
+                do { remotes += try await expand(source) } catch {
                     let failure = TransferError.wrapping(error)
                     files.onEvent(.failed(failure))
                     failures.append(failure)
                 }
             }
-            var report = await files.get(remotes, to: destination, recursive: transfer.recursive)
+            var report = await files.get(remotes, to: local, recursive: transfer.recursive)
             report.failures.insert(contentsOf: failures, at: 0)
             return report
         }
@@ -116,8 +136,10 @@ struct PutCommand: AsyncParsableCommand {
         for source in sources where try RemoteLocation.parse(source) != nil {
             throw ValidationError("\(source): the sources of put are local")
         }
-        try await TransferRun.run(connection: connection, flags: transfer, remotes: [destination]) { files, _ in
-            await files.put(sources, to: SFTPPath(destination.path.isEmpty ? "." : destination.path), recursive: transfer.recursive)
+        let locals = sources.map { LocalPath(bytes: RawArguments.bytes(of: $0)) }
+        let remote = RawArguments.remotePath(destination, in: last)
+        try await TransferRun.run(connection: connection, flags: transfer, options: transfer.options, remotes: [destination]) { files, _ in
+            await files.put(locals, to: SFTPPath(bytes: remote.isEmpty ? Array(".".utf8) : remote), recursive: transfer.recursive)
         }
     }
 }
@@ -132,9 +154,10 @@ extension TransferError {
 /// printed one line per file as they happen, a summary, the exit status
 /// (0 all copied, 1 some file failed, 255 the connection failed).
 enum TransferRun {
-    typealias Expand = @Sendable (String) async throws -> [SFTPPath]
+    typealias Expand = @Sendable (SFTPPath) async throws -> [SFTPPath]
 
-    static func run(connection flags: ConnectionOptions, flags transfer: TransferFlags, remotes: [RemoteLocation],
+    static func run(connection flags: ConnectionOptions, flags transfer: TransferFlags, options: TransferOptions,
+                    remotes: [RemoteLocation], summaryToStandardError: Bool = false,
                     _ body: (FileTransfer, Expand) async -> TransferReport) async throws {
         guard let first = remotes.first else { return }
         for other in remotes.dropFirst() where other.destination != first.destination || other.port != first.port {
@@ -162,18 +185,20 @@ enum TransferRun {
             FileHandle.standardError.write(Data("ferry: \(printable("\(error)"))\n".utf8))
             throw ExitCode(ExitCodes.sshFailure)
         }
-        let files = FileTransfer(client: sftp, options: transfer.options) { event in
+        let files = FileTransfer(client: sftp, options: options) { event in
             switch event {
             case .failed(let error):
                 FileHandle.standardError.write(Data("ferry: \(printable(error.message))\n".utf8))
             case .skipped(let path, let reason) where !quiet:
                 // As sftp -r: one line per symbolic link or special file left out.
                 FileHandle.standardError.write(Data("ferry: \(printable(path)): \(reason), skipped\n".utf8))
+            case .notice(let path, let message) where !quiet:
+                FileHandle.standardError.write(Data("ferry: \(printable(path)): \(printable(message))\n".utf8))
             default:
                 break
             }
         }
-        let expand: Expand = { path in try await files.expandGlob(SFTPPath(path.isEmpty ? "." : path)) }
+        let expand: Expand = { path in try await files.expandGlob(path.bytes.isEmpty ? "." : path) }
         // The transfer runs on the connection's event loop: no thread hop
         // between a reply arriving and the task that waits for it.
         let report = await withTaskExecutorPreference(client.taskExecutor) {
@@ -187,8 +212,13 @@ enum TransferRun {
             let elapsed = started.duration(to: .now)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let rate = seconds > 0 ? Double(report.bytes) / seconds / 1e6 : 0
-            print(String(format: "%d file%@, %llu bytes in %.2f s (%.1f MB/s)%@", report.files, report.files == 1 ? "" : "s",
-                         report.bytes, seconds, rate, report.failures.isEmpty ? "" : ", \(report.failures.count) failed"))
+            let summary = String(format: "%d file%@, %llu bytes in %.2f s (%.1f MB/s)%@", report.files, report.files == 1 ? "" : "s",
+                                 report.bytes, seconds, rate, report.failures.isEmpty ? "" : ", \(report.failures.count) failed")
+            if summaryToStandardError {
+                FileHandle.standardError.write(Data((summary + "\n").utf8))
+            } else {
+                print(summary)
+            }
         }
         if !report.succeeded { throw ExitCode(1) }
     }
