@@ -28,8 +28,12 @@ public enum SCPShell {
         return out
     }
 
+    /// Bytes a backslash makes literal in a source path.
+    static let escapable: Set<UInt8> = [UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "\\")]
+
     /// A source path as one shell word in which only the glob characters
-    /// (and a leading `~`) stay active. A `[` opens a bracket expression
+    /// (and a leading `~`) stay active; a backslash before one of them (or
+    /// before a backslash) makes it literal, as it does for scp's remote shell. A `[` opens a bracket expression
     /// whose `]`, and `!`/`^` right after it, are left outside the quotes.
     public static func quoteGlob(_ path: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
@@ -45,6 +49,12 @@ public enum SCPShell {
         var inBracket = false
         while index < path.count {
             let byte = path[index]
+            if !inBracket, byte == UInt8(ascii: "\\"), index + 1 < path.count, escapable.contains(path[index + 1]) {
+                // `\*`, `\?`, `\[`, `\]`, `\\`: the character itself, literally.
+                literal.append(path[index + 1])
+                index += 2
+                continue
+            }
             if !inBracket, byte == UInt8(ascii: "*") || byte == UInt8(ascii: "?") {
                 flush(); out.append(byte)
             } else if !inBracket, byte == UInt8(ascii: "["), path[(index + 1)...].contains(UInt8(ascii: "]")) {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ByteStreams
 import NIOCore
 import SCP
@@ -8,7 +11,9 @@ import SCP
 /// only what was asked for), and a file lands under its final name only
 /// when all its bytes arrived and its status byte was 0.
 extension SCPTransfer {
-    public func get(_ sources: [String], to destination: LocalPath, recursive: Bool = false) async -> TransferReport {
+    /// Downloads each remote path in `sources` (bytes as typed; globs
+    /// are expanded by the remote shell) to `destination`.
+    public func get(_ sources: [[UInt8]], to destination: LocalPath, recursive: Bool = false) async -> TransferReport {
         var report = TransferReport()
         if let refusal = Self.unsupported(options) {
             fail(refusal, &report)
@@ -19,12 +24,12 @@ extension SCPTransfer {
             fail(TransferError(.usage, "\(destination): is not a directory (several sources)"), &report)
             return report
         }
-        for source in sources {
-            let path = Array(source.utf8)
+        for path in sources {
+            let source = SCPName.render(path)
             let command = SCPShell.sourceCommand(path, recursive: recursive, preserve: options.preserve, program: program)
             let request = SCPSink.Request(recursive: recursive, expectation: .forSource(path))
             do {
-                let (stream, close) = try await open(command)
+                let (stream, close) = try await open(try Self.command(command, path: path))
                 var session = SinkSession(transfer: self, sink: SCPSink(request: request), destination: destination,
                                           intoDirectory: intoDirectory, source: source)
                 await session.run(over: stream, &report)

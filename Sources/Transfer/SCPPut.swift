@@ -14,17 +14,19 @@ extension SCPTransfer {
     /// Bytes read from a local file per piece of data sent.
     static let readLength = 256 * 1024
 
-    public func put(_ sources: [LocalPath], to destination: String, recursive: Bool = false) async -> TransferReport {
+    /// Uploads `sources` to the remote path `destination` (bytes as typed;
+    /// never globbed).
+    public func put(_ sources: [LocalPath], to target: [UInt8], recursive: Bool = false) async -> TransferReport {
         var report = TransferReport()
         if let refusal = Self.unsupported(options) {
             fail(refusal, &report)
             return report
         }
-        let target = Array(destination.utf8)
+        let destination = SCPName.render(target)
         let command = SCPShell.sinkCommand(target, recursive: recursive, preserve: options.preserve,
                                            directory: sources.count > 1, program: program)
         do {
-            let (stream, close) = try await open(command)
+            let (stream, close) = try await open(try Self.command(command, path: target))
             var session = SourceSession(transfer: self, stream: stream, destination: destination)
             do {
                 try await session.reply()

@@ -43,7 +43,7 @@ public struct SCPTransfer: Sendable {
             let channel = try await client.openExec(String(decoding: command, as: UTF8.self), receiveWindow: window) { text in
                 var line = Substring(String(decoding: text.readableBytesView, as: UTF8.self))
                 while line.last?.isNewline == true { line = line.dropLast() }
-                if !line.isEmpty { onEvent(.notice(path: "", message: String(line))) }
+                if !line.isEmpty { onEvent(.notice(path: "remote scp", message: String(line))) }
             }
             return (SSHChannelByteStream(channel), { await channel.close() })
         }, onEvent: onEvent)
@@ -55,6 +55,16 @@ public struct SCPTransfer: Sendable {
             return TransferError(.usage, "-a (resume) needs SFTP: SCP has no offsets to continue from; use SFTP (without --scp)")
         }
         return nil
+    }
+
+    /// `command` checked for what an exec request can carry: SSHCore sends
+    /// the command as text, so a remote path that is not UTF-8 is refused
+    /// rather than sent changed.
+    static func command(_ command: [UInt8], path: [UInt8]) throws -> [UInt8] {
+        guard String(validating: command, as: UTF8.self) != nil else {
+            throw TransferError(.usage, "\(SCPName.render(path)): SCP cannot send a remote path that is not UTF-8; use SFTP")
+        }
+        return command
     }
 
     func fail(_ error: TransferError, _ report: inout TransferReport) {

@@ -60,3 +60,10 @@ import Testing
                        as: UTF8.self) == "scp -t '*'", "a target is never globbed")
     }
 }
+
+@Suite struct SCPShellEscapeTests {
+    @Test func backslashMakesGlobCharactersLiteral() throws {
+        let word = SCPShell.quoteGlob(Array("dir/a\\*b\\[c]\\\\d\\e".utf8))
+        #expect(String(decoding: word, as: UTF8.self) == "'dir/a*b[c]\\d\\e'")
+    }
+}
