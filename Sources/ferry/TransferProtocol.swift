@@ -46,7 +46,7 @@ extension TransferRun {
         if selected == .scp { return nil }
         do {
             return try await client.openSFTP(requestTimeout: transfer.requestTimeout)
-        } catch let error as SSHError where selected == .auto && error.code == .channelFailure {
+        } catch where selected == .auto && refusesSFTP(error) {
             if !quiet {
                 FileHandle.standardError.write(Data("ferry: the server refused the sftp subsystem; using SCP\n".utf8))
             }
@@ -55,5 +55,15 @@ extension TransferRun {
             }
             return nil
         }
+    }
+
+    /// True for the ways a server says it has no SFTP: it refuses the
+    /// subsystem request (no Subsystem line), or accepts it and closes the
+    /// channel before SFTP's VERSION (sshd whose sftp-server is missing,
+    /// dropbear built or installed without one).
+    static func refusesSFTP(_ error: Error) -> Bool {
+        if let error = error as? SSHError { return error.code == .channelFailure }
+        if let error = error as? SFTPError { return error.code == .connectionClosed }
+        return false
     }
 }

@@ -101,6 +101,9 @@ struct ClientSCPTests {
         try Proof.write("\(tree)/a/mid file", Array("mid\n".utf8), mode: 0o600)
         try Proof.write("\(tree)/a/b/deep", Array("deep\n".utf8), mode: 0o755)
         chmod("\(tree)/a/b", 0o750)
+        for path in [tree, "\(tree)/a", "\(tree)/a/b", "\(tree)/top.txt", "\(tree)/a/mid file", "\(tree)/a/b/deep"] {
+            Proof.giveToAccount(path, sshd)
+        }
         for (path, time) in [("\(tree)/top.txt", 1_500_000_000), ("\(tree)/a/mid file", 1_400_000_000),
                              ("\(tree)/a/b/deep", 1_300_000_000), ("\(tree)/a/b", 1_200_000_000)] {
             var times = [timespec(tv_sec: time, tv_nsec: 0), timespec(tv_sec: time, tv_nsec: 0)]
