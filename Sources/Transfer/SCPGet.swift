@@ -60,6 +60,9 @@ private struct SinkSession {
     /// Why the current file cannot be kept (a local failure, --max-size).
     private var fileFailure: TransferError?
     private var topEntries = 0
+    /// Directories this session created, removed again (when still empty)
+    /// if the source turns out hostile or broken.
+    private var created: [LocalPath] = []
 
     init(transfer: SCPTransfer, sink: SCPSink, destination: LocalPath, intoDirectory: Bool, source: String) {
         self.transfer = transfer
@@ -71,12 +74,20 @@ private struct SinkSession {
 
     mutating func run(over stream: any ByteStream, _ report: inout TransferReport) async {
         do {
+            // A source that sent everything and left may be gone before our
+            // replies are: a failed write is kept until the stream's end,
+            // so what the sink makes of the bytes that came is the error
+            // reported (a short file, say), not a closed channel.
+            var writeFailure: Error?
             while true {
                 while let event = try sink.next() { try await handle(event, &report) }
                 let output = sink.takeOutput()
-                if !output.isEmpty { try await stream.write(ByteBuffer(bytes: output)) }
+                if !output.isEmpty, writeFailure == nil {
+                    do { try await stream.write(ByteBuffer(bytes: output)) } catch { writeFailure = error }
+                }
                 guard let chunk = try await stream.read() else {
                     try sink.finish()
+                    if let writeFailure { throw writeFailure }
                     break
                 }
                 sink.receive(chunk)
@@ -86,6 +97,7 @@ private struct SinkSession {
             let failure = SCPTransfer.wrap(error, source)
             file?.abandon(after: failure)
             file = nil
+            for path in created.reversed() { _ = path.withCString { rmdir($0) } }
             transfer.fail(failure, &report)
             // Tell the source we stop; it may already be gone.
             try? await stream.write(ByteBuffer(bytes: SCPSink.fatalReply(failure.message)))
@@ -117,7 +129,10 @@ private struct SinkSession {
             do {
                 // Writable by us while its files are written; -p sets the
                 // source's mode when it ends.
-                if !LocalFileSystem.isDirectory(path) { try LocalFileSystem.makeDirectory(path, mode: mode_t(entry.mode | 0o700)) }
+                if !LocalFileSystem.isDirectory(path) {
+                    try LocalFileSystem.makeDirectory(path, mode: mode_t(entry.mode | 0o700))
+                    created.append(path)
+                }
             } catch {
                 // Everything inside would fail too: stop this source.
                 throw TransferError.wrap(error, "\(path)")
