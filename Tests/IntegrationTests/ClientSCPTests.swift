@@ -88,6 +88,24 @@ struct ClientSCPTests {
         #expect(Proof.partialFiles(under: local.file("down")).isEmpty)
     }
 
+    @Test("1 GiB both ways over SCP, checked by sha256")
+    func oneGibibyte() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "ferry-scp-gib")
+        defer { local.remove() }
+        let scratch = sshd.scratchDirectory
+        try await Proof.makeRandomFile("\(scratch)/big", bytes: 1 << 30, seed: 11)
+        let original = try await Proof.sha256("\(scratch)/big")
+        let get = try await Self.ferry("get", ["--scp", Proof.remote(sshd, "\(scratch)/big"), local.file("big")], on: sshd)
+        #expect(get.exit == Proof.ok, "\(get.summary)")
+        #expect(try await Proof.sha256(local.file("big")) == original)
+        unlink("\(scratch)/big")
+        let put = try await Self.ferry("put", ["--scp", local.file("big"), Proof.remote(sshd, "\(scratch)/big")], on: sshd)
+        #expect(put.exit == Proof.ok, "\(put.summary)")
+        #expect(try await Proof.sha256("\(scratch)/big") == original)
+    }
+
     @Test("trees with -r -p: contents, modes and times kept both ways; ferry cp in scp's syntax")
     func trees() async throws {
         let sshd = try await SSHDFixture.start()
