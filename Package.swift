@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SSHCore", targets: ["SSHCore"]),
         .library(name: "SFTP", targets: ["SFTP"]),
         .library(name: "SCP", targets: ["SCP"]),
+        .library(name: "ByteStreams", targets: ["ByteStreams"]),
         // Exposed so Benchmarks/ can measure the primitives directly.
         .library(name: "SSHCrypto", targets: ["SSHCrypto"]),
     ],
@@ -43,11 +44,14 @@ let package = Package(
         // SFTP runs over any byte stream (an SSH channel, or pipes to a local
         // sftp-server): it never imports SSHCore. ByteBuffer carries file data
         // without copies.
+        // The byte stream SFTP and SCP both run over (see ByteStream.swift).
+        .target(name: "ByteStreams", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "SFTP",
-            dependencies: ["SSHWire", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["SSHWire", "ByteStreams", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        .target(name: "SCP", dependencies: ["SSHCore"]),
+        // SCP, like SFTP, runs over any ByteStream and never imports SSHCore.
+        .target(name: "SCP", dependencies: ["ByteStreams", .product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "Transfer", dependencies: [
             "SFTP", "SCP", "SSHCore",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -81,7 +85,7 @@ let package = Package(
             name: "SFTPTests",
             dependencies: ["SFTP", "SFTPTestSupport", "SSHWire", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        .testTarget(name: "SCPTests", dependencies: ["SCP"]),
+        .testTarget(name: "SCPTests", dependencies: ["SCP", "ByteStreams", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "TransferTests",
             dependencies: ["Transfer", "SFTP", "SFTPTestSupport", .product(name: "NIOCore", package: "swift-nio")]

@@ -12,6 +12,7 @@ public enum SVGCharts {
         case .sftpTuned: "#30638e"
         case .scp: "#edae49"
         case .scpLegacy: "#8d6a9f"
+        case .ferrySCP: "#f08a4b"
         case .rsync: "#66a182"
         case .paramiko: "#7f7f7f"
         case .asyncssh: "#3d3d3d"
