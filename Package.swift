@@ -49,7 +49,7 @@ let package = Package(
         ),
         .target(name: "SCP", dependencies: ["SSHCore"]),
         .target(name: "Transfer", dependencies: [
-            "SFTP", "SCP", "SSHCore",
+            "SFTP", "SCP", "SSHCore", "SSHCrypto",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
