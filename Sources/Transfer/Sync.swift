@@ -237,10 +237,19 @@ struct SyncRun: Sendable {
     /// With `-p`: directory modes and times, deepest first, after the files
     /// (writing a file changes its directory's mtime).
     private func setDirectoryAttributes(_ directories: [([UInt8], SyncEntry)]) async {
-        for (relative, entry) in directories.reversed() {
-            do { try await target.setAttributes(relative, of: entry, mode: true) } catch {
-                fail(TransferError.wrap(error, target.describe(relative)))
+        // Deepest first, a level at a time: a read-only mode set on a
+        // parent must not stop its children's being set.
+        let target = self.target
+        var byDepth: [Int: [([UInt8], SyncEntry)]] = [:]
+        for directory in directories { byDepth[directory.0.count { $0 == UInt8(ascii: "/") }, default: []].append(directory) }
+        for depth in byDepth.keys.sorted(by: >) {
+            let failures = await concurrentMap(byDepth[depth] ?? [], width: planningWidth) { relative, entry -> TransferError? in
+                do { try await target.setAttributes(relative, of: entry, mode: true) } catch {
+                    return TransferError.wrap(error, target.describe(relative))
+                }
+                return nil
             }
+            for failure in failures { if let failure = failure ?? nil { fail(failure) } }
         }
     }
 

@@ -99,9 +99,9 @@ public struct SyncFilter: Sendable {
 }
 
 /// SyncGlob matches rsync-style glob patterns on bytes (see `SyncFilter`).
-/// Matching is iterative with backtracking on the last star only for `*`
-/// segments, and bounded recursion for `**`, so a hostile name cannot make
-/// it run away: patterns come from the user, names from a peer.
+/// Patterns come from the user but names from a peer: matching is
+/// memoised over (pattern index, name index), so no name can make it take
+/// more than |pattern| × |name| steps, however many stars.
 enum SyncGlob {
     static func matches(_ pattern: ArraySlice<UInt8>, _ name: ArraySlice<UInt8>) -> Bool {
         var memo: [Int: Bool] = [:]
