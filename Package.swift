@@ -53,7 +53,7 @@ let package = Package(
         // SCP, like SFTP, runs over any ByteStream and never imports SSHCore.
         .target(name: "SCP", dependencies: ["ByteStreams", .product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "Transfer", dependencies: [
-            "SFTP", "SCP", "SSHCore",
+            "SFTP", "SCP", "SSHCore", "SSHCrypto",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),

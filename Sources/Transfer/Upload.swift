@@ -143,7 +143,7 @@ extension FileTransfer {
         } else {
             mode = source.mode & 0o600 != 0o600 ? source.mode : nil
         }
-        let times = options.preserve ? SFTPAttributes.Times(
+        let times = options.setsTimes ? SFTPAttributes.Times(
             accessTime: UInt32(truncatingIfNeeded: source.status.st_atim.tv_sec),
             modificationTime: UInt32(truncatingIfNeeded: source.status.st_mtim.tv_sec)) : nil
         let settings = mode == nil && times == nil ? nil : SFTPAttributes(permissions: mode, times: times)
@@ -178,8 +178,8 @@ extension FileTransfer {
             let start = options.resume && have > 0 ? try await resumeOffset(handle, have: have, local: source) : 0
             let end = try await send(source, to: handle, from: start)
             var settings = SFTPAttributes(size: end)
-            if options.preserve {
-                settings.permissions = UInt32(source.status.st_mode) & 0o7777
+            if options.preserve { settings.permissions = UInt32(source.status.st_mode) & 0o7777 }
+            if options.setsTimes {
                 settings.times = SFTPAttributes.Times(
                     accessTime: UInt32(truncatingIfNeeded: source.status.st_atim.tv_sec),
                     modificationTime: UInt32(truncatingIfNeeded: source.status.st_mtim.tv_sec))
