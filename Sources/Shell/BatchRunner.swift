@@ -27,6 +27,9 @@ public struct BatchRunner: Sendable {
     /// The most files in flight over all running commands (capped by the
     /// server's open-handle limit).
     public var maxFilesInFlight = 128
+    /// `sftp -b` ends at the first unignored failure; commands piped to a
+    /// session without `-b` go on after one (and the status says so).
+    public var stopOnError = true
 
     public init(session: ShellSession) {
         self.session = session
@@ -55,6 +58,7 @@ public struct BatchRunner: Sendable {
     public func run(_ lines: [[UInt8]], state initial: ShellState, echo: Bool = true) async -> Result {
         var state = initial
         var index = 0
+        var failedAny = false
         let output = session.output
         func echoLine(_ item: Item) {
             if echo, !item.line.quiet { output.line("sftp> " + EscapedText.render(item.text)) }
@@ -68,7 +72,9 @@ public struct BatchRunner: Sendable {
                 if echo { output.line("sftp> " + EscapedText.render(text)) }
                 output.error(error.message)
                 if error.ignoreErrors { continue }
-                return Result(exitStatus: 1, failedLine: number)
+                if stopOnError { return Result(exitStatus: 1, failedLine: number) }
+                failedAny = true
+                continue
             }
             guard let command = line.command else {
                 if echo, !line.quiet { output.line("sftp> " + EscapedText.render(text)) }
@@ -79,10 +85,13 @@ public struct BatchRunner: Sendable {
                 echoLine(item)
                 let outcome = await session.execute(command, &state)
                 switch outcome {
-                case .quit: return Result(exitStatus: 0)
-                case .failed where !line.ignoreErrors: return Result(exitStatus: 1, failedLine: number)
-                default: continue
+                case .quit: return Result(exitStatus: failedAny ? 1 : 0)
+                case .failed where !line.ignoreErrors:
+                    if stopOnError { return Result(exitStatus: 1, failedLine: number) }
+                    failedAny = true
+                default: break
                 }
+                continue
             }
             // Gather the group: this transfer and the ones of the same
             // direction right after it (blank and comment lines included).
@@ -99,12 +108,18 @@ public struct BatchRunner: Sendable {
                 for item in group { echoLine(item) }
                 guard let command = item.line.command else { continue }
                 let outcome = await session.transfer(command, state, width: filesPerCommand(1))
-                if !outcome.succeeded, !line.ignoreErrors { return Result(exitStatus: 1, failedLine: number) }
+                if !outcome.succeeded, !line.ignoreErrors {
+                    if stopOnError { return Result(exitStatus: 1, failedLine: number) }
+                    failedAny = true
+                }
                 continue
             }
-            if let failure = await runGroup(group, state, echo: echoLine) { return failure }
+            if let failure = await runGroup(group, state, echo: echoLine) {
+                if stopOnError { return failure }
+                failedAny = true
+            }
         }
-        return Result(exitStatus: 0)
+        return Result(exitStatus: failedAny ? 1 : 0)
     }
 
     /// The files in flight each command of a group of `count` gets.
@@ -124,6 +139,7 @@ public struct BatchRunner: Sendable {
         let width = filesPerCommand(commands.count)
         let lanes = max(1, min(commands.count, maxCommandsInFlight))
         let session = self.session
+        let stopOnError = self.stopOnError
         var results: [(line: Int, succeeded: Bool, ignoreErrors: Bool)] = []
         var stopped = false
         await withTaskGroup(of: (Int, Bool, Bool).self) { tasks in
@@ -147,7 +163,7 @@ public struct BatchRunner: Sendable {
                 running -= 1
                 results.append((number, succeeded, ignoreErrors))
                 // After a failure no later line starts.
-                if !succeeded, !ignoreErrors { stopped = true }
+                if !succeeded, !ignoreErrors, stopOnError { stopped = true }
                 startReady()
             }
         }
