@@ -163,12 +163,33 @@ import Testing
             #expect(result.exitStatus == 1)
             #expect(result.failedLine == 2)
             #expect(shell.exists("\(shell.local)/f0"))
-            // Lines after the failure either did not start or are reported.
-            for entry in result.laterStarted { #expect(entry.line > 2) }
-            let started = Set(result.laterStarted.map(\.line))
-            #expect(shell.exists("\(shell.local)/f1") == started.contains(3))
-            #expect(shell.exists("\(shell.local)/f2") == started.contains(4))
+            // Lines after the failure either did not start or were rolled
+            // back: the local tree is as sftp -b leaves it.
+            for entry in result.laterStarted { #expect(entry.line > 2 && entry.state == .rolledBack) }
+            #expect(!shell.exists("\(shell.local)/f1"))
+            #expect(!shell.exists("\(shell.local)/f2"))
             #expect(!shell.captured.standardOutput.contains("sftp> cd /"))
+        }
+    }
+
+    @Test func laterPutsAreRolledBackButReplacedFilesReported() async throws {
+        try await withShell { shell in
+            for index in 0..<4 { try shell.write("\(shell.local)/p\(index)", "new\(index)") }
+            try shell.write("\(shell.remote)/p3", "old3")
+            let result = await shell.run("""
+                put p0
+                put missing
+                put p1
+                put p2
+                put p3
+                """)
+            #expect(result.exitStatus == 1 && result.failedLine == 2)
+            #expect(shell.exists("\(shell.remote)/p0"))
+            #expect(!shell.exists("\(shell.remote)/p1") && !shell.exists("\(shell.remote)/p2"))
+            // p3 replaced a file: if it ran, it is kept whole and reported.
+            let p3 = shell.read("\(shell.remote)/p3")
+            #expect(p3 == "old3" || p3 == "new3")
+            #expect((p3 == "new3") == result.laterStarted.contains { $0.line == 5 && $0.state == .kept })
         }
     }
 
