@@ -1,3 +1,4 @@
+import Glibc
 import Foundation
 import Testing
 @testable import Shell
@@ -242,6 +243,30 @@ import Testing
             #expect(String(decoding: local.insert, as: UTF8.self) == "al-only ")
             let command = await session.complete(Array("reg".utf8), shell.state)
             #expect(String(decoding: command.insert, as: UTF8.self) == "et ")
+        }
+    }
+}
+
+/// Cancelling a running get (Ctrl-C at the prompt) leaves nothing under
+/// the final name.
+@Suite struct CancelledTransferTests {
+    @Test func cancelledGetLeavesNoFinalFile() async throws {
+        try await withShell { shell in
+            let fd = open("\(shell.remote)/huge", O_WRONLY | O_CREAT, 0o644)
+            ftruncate(fd, 2 << 30)
+            close(fd)
+            let session = shell.session
+            let state = shell.state
+            let task = Task {
+                var state = state
+                return await session.execute(.get(ShellCommand.TransferFlags(), source: Array("huge".utf8), destination: nil), &state)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            task.cancel()
+            let outcome = await task.value
+            #expect(outcome == .failed)
+            let size = (try? FileManager.default.attributesOfItem(atPath: "\(shell.local)/huge"))?[.size] as? Int
+            #expect(size == nil, "final file of size \(String(describing: size)); \(shell.captured.standardError)")
         }
     }
 }
