@@ -133,6 +133,23 @@ import Testing
         }
     }
 
+    @Test func listingsAsSftpPrintsThem() async throws {
+        // The lines OpenSSH 9.2's sftp -b prints for the same tree.
+        try await withShell { shell in
+            try shell.write("\(shell.remote)/r/a.txt", "hello\n")
+            try FileManager.default.createDirectory(atPath: "\(shell.remote)/r/sub", withIntermediateDirectories: true)
+            let result = await shell.run("""
+                ls r
+                ls -1 r
+                lumask 027
+                progress
+                """)
+            #expect(result.exitStatus == 0)
+            #expect(shell.captured.lines == ["sftp> ls r", "r/a.txt   r/sub     ", "sftp> ls -1 r", "r/a.txt", "r/sub",
+                                             "sftp> lumask 027", "Local umask: 027", "sftp> progress", "Progress meter enabled", ""])
+        }
+    }
+
     @Test func consecutiveGetsRunTogether() async throws {
         try await withShell { shell in
             var batch: [String] = []

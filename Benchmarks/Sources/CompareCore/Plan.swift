@@ -19,6 +19,11 @@ public struct PlanOptions: Sendable, Codable, Equatable {
     public var withSync = false
     /// Files of the unchanged tree.
     public var syncFiles = 10_000
+    /// Add the sftp batch rows at each RTT above 0: a batch of one get (and
+    /// one put) line per file, `ferry sftp -b` against `sftp -b`.
+    public var withBatch = false
+    /// Files (lines) of the batch rows.
+    public var batchFiles = 200
     /// Add paramiko and asyncssh to the 0 ms scenarios.
     public var withPythonPeers = false
     /// Restrict to these tools (nil = all that apply).
@@ -90,6 +95,14 @@ public enum Plan {
                 }
                 for direction in [Direction.get, .put] {
                     add(tree, direction, rtt: rtt, cipher: base, tools: [.ferry, .sftp, .rsync])
+                }
+                if options.withBatch {
+                    var shape = options.tree
+                    shape.files = options.batchFiles
+                    shape.directories = max(1, min(shape.directories, options.batchFiles / 10))
+                    for direction in [Direction.get, .put] {
+                        add(.tree(shape), direction, rtt: rtt, cipher: base, tools: [.ferrySFTPBatch, .sftpBatch])
+                    }
                 }
             }
         }

@@ -15,6 +15,8 @@ public enum SVGCharts {
         case .rsync: "#66a182"
         case .paramiko: "#7f7f7f"
         case .asyncssh: "#3d3d3d"
+        case .ferrySFTPBatch: "#f28482"
+        case .sftpBatch: "#84a59d"
         }
     }
 
