@@ -26,7 +26,7 @@ import SFTP
 public struct BatchRunner: Sendable {
     public let session: ShellSession
     /// The most commands of a group in flight at once.
-    public var maxCommandsInFlight = 64
+    public var maxCommandsInFlight = 128
     /// The most files in flight over all running commands (capped by the
     /// server's open-handle limit).
     public var maxFilesInFlight = 128
@@ -125,22 +125,29 @@ public struct BatchRunner: Sendable {
         return Result(exitStatus: failedAny ? 1 : 0)
     }
 
-    /// The files in flight each command of a group of `count` gets.
-    private func filesPerCommand(_ count: Int) -> Int {
+    /// The files in flight over a group (the server's open-handle limit
+    /// caps it).
+    private var totalFiles: Int {
         var total = maxFilesInFlight
         if let handles = session.client.limits?.maxOpenHandles, handles > 4 {
             total = min(total, Int(min(handles, 1 << 20)) - 2)
         }
-        let lanes = max(1, min(count, maxCommandsInFlight))
-        return max(1, total / lanes)
+        return max(1, total)
     }
+
+    /// How many of a group's `count` commands run at once: never more than
+    /// the files in flight allowed, so each has at least one.
+    private func lanes(_ count: Int) -> Int { max(1, min(count, maxCommandsInFlight, totalFiles)) }
+
+    /// The files in flight each command of a group of `count` gets.
+    private func filesPerCommand(_ count: Int) -> Int { max(1, totalFiles / lanes(count)) }
 
     /// Runs one group's commands together; the failure result if one
     /// ended the batch.
     private func runGroup(_ group: [Item], _ state: ShellState, echo: (Item) -> Void) async -> Result? {
         let commands = group.filter { $0.line.command != nil }
         let width = filesPerCommand(commands.count)
-        let lanes = max(1, min(commands.count, maxCommandsInFlight))
+        let lanes = self.lanes(commands.count)
         let session = self.session
         let stopOnError = self.stopOnError
         var results: [(line: Int, ignoreErrors: Bool, outcome: ShellSession.TransferOutcome)] = []

@@ -120,9 +120,14 @@ extension ShellSession {
             }
             var existed: [([UInt8], Bool)] = []
             if tracking, !flags.recursive {
-                let intoDirectory = (try? await client.stat(SFTPPath(bytes: target)))?.isDirectory ?? false
-                let paths = sources.map { intoDirectory ? ShellState.join(target, RemoteName.last($0)) : target }
-                existed = await remoteExistence(paths)
+                // Both answers at once (one round trip): is the target a
+                // directory, and does each possible destination exist.
+                let client = self.client
+                async let directory = (try? await client.stat(SFTPPath(bytes: target)))?.isDirectory ?? false
+                async let inside = remoteExistence(sources.map { ShellState.join(target, RemoteName.last($0)) })
+                async let itself = remoteExistence([target])
+                let (isDirectory, insideExisted, itselfExisted) = await (directory, inside, itself)
+                existed = isDirectory ? insideExisted : itselfExisted
             }
             let report = await configured(flags).put(sources.map { LocalPath(bytes: $0) }, to: SFTPPath(bytes: target),
                                                      recursive: flags.recursive)
