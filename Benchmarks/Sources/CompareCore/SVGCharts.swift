@@ -13,6 +13,7 @@ public enum SVGCharts {
         case .scp: "#edae49"
         case .scpLegacy: "#8d6a9f"
         case .rsync: "#66a182"
+        case .rclone: "#b5651d"
         case .paramiko: "#7f7f7f"
         case .asyncssh: "#3d3d3d"
         }
