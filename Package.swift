@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SSHCore", targets: ["SSHCore"]),
         .library(name: "SFTP", targets: ["SFTP"]),
         .library(name: "SCP", targets: ["SCP"]),
+        .library(name: "ByteStreams", targets: ["ByteStreams"]),
         // Exposed so Benchmarks/ can measure the primitives directly.
         .library(name: "SSHCrypto", targets: ["SSHCrypto"]),
     ],
@@ -43,20 +44,25 @@ let package = Package(
         // SFTP runs over any byte stream (an SSH channel, or pipes to a local
         // sftp-server): it never imports SSHCore. ByteBuffer carries file data
         // without copies.
+        // The byte stream SFTP and SCP both run over (see ByteStream.swift).
+        .target(name: "ByteStreams", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "SFTP",
-            dependencies: ["SSHWire", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["SSHWire", "ByteStreams", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        .target(name: "SCP", dependencies: ["SSHCore"]),
+        // SCP, like SFTP, runs over any ByteStream and never imports SSHCore.
+        .target(name: "SCP", dependencies: ["ByteStreams", .product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "Transfer", dependencies: [
             "SFTP", "SCP", "SSHCore", "SSHCrypto",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
+        // The sftp command language: lexer, commands, batch runner.
+        .target(name: "Shell", dependencies: ["Transfer", "SFTP"]),
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "Transfer", "SSHCore", "SSHCrypto",
+                "Transfer", "Shell", "SSHCore", "SSHCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,13 +87,17 @@ let package = Package(
             name: "SFTPTests",
             dependencies: ["SFTP", "SFTPTestSupport", "SSHWire", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        .testTarget(name: "SCPTests", dependencies: ["SCP"]),
+        .testTarget(name: "SCPTests", dependencies: ["SCP", "ByteStreams", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "TransferTests",
             dependencies: ["Transfer", "SFTP", "SFTPTestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Unit tests of the command line's pure pieces (option parsing, reports).
         .testTarget(name: "FerryTests", dependencies: ["ferry"]),
+        .testTarget(
+            name: "ShellTests",
+            dependencies: ["Shell", "Transfer", "SFTP", "SFTPTestSupport"]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["SSHCore", "SSHCrypto", "SSHWire", "Transfer", .product(name: "NIOCore", package: "swift-nio")]

@@ -1,3 +1,7 @@
+// ByteStream moved below SFTP and SCP (both run over it); re-exported so
+// code written against `import SFTP` alone keeps compiling.
+@_exported import ByteStreams
+
 /// SFTP: the SFTP v3 codec and client engine, over any byte stream.
 public enum SFTPProtocol {
     /// The protocol version ferry speaks (draft-ietf-secsh-filexfer-02).

@@ -76,8 +76,12 @@ extension FileTransfer {
             let partial: RemotePartialFile
             do {
                 partial = try await RemotePartialFile.claim(client, for: path, permissions: permissions, resume: options.resume, first: early)
-            } catch let error as SFTPError where error.code == .permissionDenied {
-                guard let existing else { throw error }
+            } catch let error as SFTPError where error.code == .permissionDenied || error.code == .noSuchFile {
+                guard error.code == .permissionDenied, let existing else {
+                    // Name the file the user asked for, not the hidden one.
+                    let reason = error.serverMessage.flatMap { $0.isEmpty ? nil : $0 } ?? error.code.rawValue
+                    throw TransferError(.remote, "\(path): cannot create a file in its directory: \(reason)")
+                }
                 onEvent(.notice(path: "\(path)", message: "cannot create a temporary file beside it; writing in place"))
                 return try await writeInPlace(path, existing: existing, from: source)
             }
@@ -113,9 +117,12 @@ extension FileTransfer {
                 if start == 0 {
                     // Not what we would have written. SFTP cannot show its
                     // link count, so it is never emptied (it might be a
-                    // hard link to someone's file): a fresh name instead.
+                    // hard link to someone's file): its name is unlinked,
+                    // which leaves any other link's data alone, and claimed
+                    // anew.
                     try? await client.close(partial.handle)
-                    partial = try await RemotePartialFile.claimRandom(client, for: path, permissions: source.mode | 0o600)
+                    try? await client.remove(partial.path)
+                    partial = try await RemotePartialFile.claim(client, for: path, permissions: source.mode | 0o600, resume: false)
                 }
             }
             end = try await send(source, to: partial.handle, from: start)

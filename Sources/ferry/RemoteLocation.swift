@@ -7,7 +7,7 @@ import Foundation
 /// - `[user@]host:path` — a colon before any slash (a local path holding a
 ///   colon is written `./a:b`); an empty path is the remote home directory;
 ///   an IPv6 host is bracketed: `[::1]:path`.
-/// - `sftp://[user@]host[:port][/path]` (draft-ietf-secsh-scp-sftp-ssh-uri):
+/// - `sftp://[user@]host[:port][/path]` or `scp://…` (draft-ietf-secsh-scp-sftp-ssh-uri):
 ///   percent-escapes decoded; as in OpenSSH, the path is relative to the
 ///   home directory, so an absolute path takes two slashes
 ///   (`sftp://host//etc/motd`).
@@ -24,6 +24,7 @@ struct RemoteLocation: Equatable {
     /// The remote location `text` names, or nil when it is a local path.
     static func parse(_ text: String) throws -> RemoteLocation? {
         if text.lowercased().hasPrefix("sftp://") { return try parseURI(String(text.dropFirst(7)), text) }
+        if text.lowercased().hasPrefix("scp://") { return try parseURI(String(text.dropFirst(6)), text) }
         if text.hasPrefix("/") || text.hasPrefix("./") || text.hasPrefix("../") { return nil }
         var rest = Substring(text)
         var user: String?
@@ -73,7 +74,7 @@ struct RemoteLocation: Equatable {
             host = hostPort[..<colon]
             port = Int(hostPort[hostPort.index(after: colon)...]) ?? -1
         }
-        guard !host.isEmpty, user?.isEmpty != true else { throw ValidationError("invalid sftp URI \"\(text)\"") }
+        guard !host.isEmpty, user?.isEmpty != true else { throw ValidationError("invalid URI \"\(text)\"") }
         if let port, !(1...65535).contains(port) { throw ValidationError("invalid port in \"\(text)\"") }
         guard let decoded = path.removingPercentEncoding else { throw ValidationError("invalid escape in \"\(text)\"") }
         return RemoteLocation(user: user, host: String(host), port: port, path: decoded)

@@ -24,6 +24,8 @@ struct TransferFlags: ParsableArguments {
     @Flag(name: .customLong("inplace"), help: "Write into existing destination files instead of replacing them: their inode and hard links stay, but an interrupted transfer leaves them partly rewritten.")
     var inPlace = false
 
+    @OptionGroup var protocolFlags: ProtocolFlags
+
     @Option(help: ArgumentHelp("Fail the transfer when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever); also bounds connecting unless ConnectTimeout is set.", valueName: "seconds"))
     var timeout: Double?
 
@@ -96,7 +98,9 @@ struct GetCommand: AsyncParsableCommand {
         // File data on standard output: the summary goes to stderr.
         let toStandardOutput = ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"].contains(destination)
         try await TransferRun.run(connection: connection, flags: transfer, options: options, remotes: sources.map(\.0),
-                                  summaryToStandardError: toStandardOutput) { files, expand in
+                                  summaryToStandardError: toStandardOutput, scp: { scp in
+            await scp.get(sources.map { $0.1.bytes }, to: local, recursive: transfer.recursive)
+        }) { files, expand in
             var remotes: [SFTPPath] = []
             var failures: [TransferError] = []
             for (_, source) in sources {
@@ -138,7 +142,8 @@ struct PutCommand: AsyncParsableCommand {
         }
         let locals = sources.map { LocalPath(bytes: RawArguments.bytes(of: $0)) }
         let remote = RawArguments.remotePath(destination, in: last)
-        try await TransferRun.run(connection: connection, flags: transfer, options: transfer.options, remotes: [destination]) { files, _ in
+        try await TransferRun.run(connection: connection, flags: transfer, options: transfer.options, remotes: [destination],
+                                  scp: { scp in await scp.put(locals, to: remote, recursive: transfer.recursive) }) { files, _ in
             await files.put(locals, to: SFTPPath(bytes: remote.isEmpty ? Array(".".utf8) : remote), recursive: transfer.recursive)
         }
     }
@@ -158,7 +163,11 @@ enum TransferRun {
 
     static func run(connection flags: ConnectionOptions, flags transfer: TransferFlags, options: TransferOptions,
                     remotes: [RemoteLocation], summaryToStandardError: Bool = false,
+                    protocol selected: TransferProtocol? = nil,
+                    scp scpBody: (SCPTransfer) async -> TransferReport,
                     _ body: (FileTransfer, Expand) async -> TransferReport) async throws {
+        let selected = selected ?? transfer.protocolFlags.selected
+        try check(selected, transfer)
         guard let first = remotes.first else { return }
         for other in remotes.dropFirst() where other.destination != first.destination || other.port != first.port {
             throw ValidationError("all remote paths must be on one host (\(first.destination) and \(other.destination))")
@@ -168,13 +177,14 @@ enum TransferRun {
         let quiet = flags.quiet
         let started = ContinuousClock.now
         let client: SSHClient
-        let sftp: SFTPClient
-        let channel: SSHChannelStream
+        let sftp: SFTPClient?
+        let channel: SSHChannelStream?
         do {
             client = try await SSHSession.connect(try RemoteTarget(first.destination), flags,
                                                   connectTimeout: transfer.connectTimeout)
             do {
-                (sftp, channel) = try await client.openSFTP(requestTimeout: transfer.requestTimeout)
+                let session = try await openSFTP(client, selected, transfer, quiet: quiet)
+                (sftp, channel) = (session?.0, session?.1)
             } catch {
                 await client.close()
                 throw error
@@ -185,7 +195,7 @@ enum TransferRun {
             FileHandle.standardError.write(Data("ferry: \(printable("\(error)"))\n".utf8))
             throw ExitCode(ExitCodes.sshFailure)
         }
-        let files = FileTransfer(client: sftp, options: options) { event in
+        let onEvent: @Sendable (TransferEvent) -> Void = { event in
             switch event {
             case .failed(let error):
                 FileHandle.standardError.write(Data("ferry: \(printable(error.message))\n".utf8))
@@ -198,10 +208,14 @@ enum TransferRun {
                 break
             }
         }
-        let expand: Expand = { path in try await files.expandGlob(path.bytes.isEmpty ? "." : path) }
         // The transfer runs on the connection's event loop: no thread hop
         // between a reply arriving and the task that waits for it.
         let report = await withTaskExecutorPreference(client.taskExecutor) {
+            guard let sftp, let channel else {
+                return await scpBody(SCPTransfer(client: client, options: options, onEvent: onEvent))
+            }
+            let files = FileTransfer(client: sftp, options: options, onEvent: onEvent)
+            let expand: Expand = { path in try await files.expandGlob(path.bytes.isEmpty ? "." : path) }
             let report = await body(files, expand)
             sftp.close()
             await channel.close()

@@ -60,7 +60,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Cipher suites, comma-separated, cipher or cipher+mac; the first is used everywhere, the others on the 0 ms big-file get.")
     var ciphers: String?
 
-    @Option(help: "Only these tools, comma-separated (ferry, sftp, sftp-tuned, scp, scp-O, rsync, rclone, paramiko, asyncssh).")
+    @Option(help: "Only these tools, comma-separated (ferry, ferry-scp, sftp, sftp-tuned, scp, scp-O, rsync, rclone, paramiko, asyncssh).")
     var tools: String?
 
     @Option(help: "Only scenarios whose name contains this text, e.g. \"get 1 GiB file, 0 ms\" (repeatable).")

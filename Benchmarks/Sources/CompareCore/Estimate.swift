@@ -25,6 +25,7 @@ public enum Estimate {
         case .sftp: rate = 195; windowed = 31; perFile = 0.0008 + (get ? 5.3 : 3.8) * rtt
         case .sftpTuned: rate = 210; windowed = get ? 28 : 32; perFile = 0.0006 + (get ? 5.3 : 3.8) * rtt
         case .scp: rate = 140; windowed = 31; perFile = 0.0012 + (get ? 5.3 : 3.8) * rtt
+        case .ferrySCP: rate = 200; windowed = get ? 85 : 30; perFile = 0.0008 + 2 * rtt
         case .scpLegacy: rate = 180; windowed = 30; perFile = 0.001 + 2 * rtt
         case .rsync: rate = 150; windowed = 35; perFile = 0.0005
         case .paramiko: rate = 60; windowed = 10; perFile = 0.012 + 4 * rtt

@@ -56,6 +56,9 @@ public struct PlanOptions: Sendable, Codable, Equatable {
 /// - 0 ms: every tool on the big file and the tree, except `scp` (SFTP mode)
 ///   on the big-file put, where it runs OpenSSH's sftp client code as `sftp`
 ///   does; the other cipher suites only on the big-file get, ferry vs sftp.
+/// - ferry over SCP (`ferry-scp`) next to `scp -O` wherever that runs at
+///   0 ms, and on the big-file get at an RTT, where ferry's large channel
+///   window is what tells it from `scp -O`.
 /// - RTT > 0: ferry and sftp on the big file (tuning sftp does not help there:
 ///   the 2 MiB channel window is the limit), plus rsync on the tree (a smaller
 ///   one: sftp spends about five round trips per file).
@@ -79,18 +82,17 @@ public enum Plan {
             if rtt > 0 { treeShape.files = options.rttTreeFiles }
             let tree = Workload.tree(treeShape)
             if rtt == 0 {
-                add(file, .get, rtt: 0, cipher: base, tools: [.ferry] + openSSH + python)
-                add(file, .put, rtt: 0, cipher: base, tools: [.ferry, .sftp, .sftpTuned, .scpLegacy] + python)
+                add(file, .get, rtt: 0, cipher: base, tools: [.ferry] + openSSH + [.ferrySCP] + python)
+                add(file, .put, rtt: 0, cipher: base, tools: [.ferry, .sftp, .sftpTuned, .scpLegacy, .ferrySCP] + python)
                 for cipher in options.ciphers.dropFirst() {
                     add(file, .get, rtt: 0, cipher: cipher, tools: [.ferry, .sftp] + python)
                 }
                 for direction in [Direction.get, .put] {
-                    add(tree, direction, rtt: 0, cipher: base, tools: [.ferry] + openSSH + [.rsync] + python)
+                    add(tree, direction, rtt: 0, cipher: base, tools: [.ferry] + openSSH + [.rsync, .ferrySCP] + python)
                 }
             } else {
-                for direction in [Direction.get, .put] {
-                    add(file, direction, rtt: rtt, cipher: base, tools: [.ferry, .sftp])
-                }
+                add(file, .get, rtt: rtt, cipher: base, tools: [.ferry, .sftp, .scpLegacy, .ferrySCP])
+                add(file, .put, rtt: rtt, cipher: base, tools: [.ferry, .sftp])
                 for direction in [Direction.get, .put] {
                     add(tree, direction, rtt: rtt, cipher: base, tools: [.ferry, .sftp, .rsync])
                 }

@@ -12,8 +12,9 @@ public enum SVGCharts {
         case .sftpTuned: "#30638e"
         case .scp: "#edae49"
         case .scpLegacy: "#8d6a9f"
+        case .ferrySCP: "#f08a4b"
         case .rsync: "#66a182"
-        case .rclone: "#b5651d"
+        case .rclone: "#2e4057"
         case .paramiko: "#7f7f7f"
         case .asyncssh: "#3d3d3d"
         }

@@ -7,6 +7,9 @@ import Foundation
 public enum Tool: String, Sendable, Codable, CaseIterable {
     /// ferry get / ferry put.
     case ferry
+    /// ferry get --scp / ferry put --scp: ferry over the legacy scp protocol,
+    /// against `scp -O`.
+    case ferrySCP = "ferry-scp"
     /// OpenSSH `sftp -b` with its defaults (32 KiB requests, 64 in flight).
     case sftp
     /// OpenSSH `sftp -B 261120 -R 256`: the largest requests internal-sftp
@@ -28,7 +31,7 @@ public enum Tool: String, Sendable, Codable, CaseIterable {
     /// The programs the tool needs on PATH, and the Debian package of each.
     public var requiredPrograms: [(program: String, package: String)] {
         switch self {
-        case .ferry, .paramiko, .asyncssh: []
+        case .ferry, .ferrySCP, .paramiko, .asyncssh: []
         case .sftp, .sftpTuned: [("sftp", "openssh-client"), ("ssh", "openssh-client")]
         case .scp, .scpLegacy: [("scp", "openssh-client"), ("ssh", "openssh-client")]
         case .rsync: [("rsync", "rsync"), ("ssh", "openssh-client")]
@@ -104,10 +107,11 @@ extension Tool {
         let (from, to) = scenario.uploads ? (source, remote + destination) : (remote + source, destination)
         if scenario.direction == .sync { return try syncCommand(from: from, to: to, context: context) }
         switch self {
-        case .ferry:
+        case .ferry, .ferrySCP:
             let verb = scenario.direction == .get ? "get" : "put"
             return ToolCommand(
-                arguments: [context.ferry, verb, "-q"] + (recursive ? ["-r"] : []) + ["-F", context.sshConfig, from, to],
+                arguments: [context.ferry, verb, "-q"] + (self == .ferrySCP ? ["--scp"] : []) + (recursive ? ["-r"] : [])
+                    + ["-F", context.sshConfig, from, to],
                 stdin: nil)
         case .sftp, .sftpTuned:
             let verb = scenario.direction == .get ? "get" : "put"

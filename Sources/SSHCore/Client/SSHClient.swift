@@ -178,15 +178,19 @@ public final class SSHClient: Sendable {
         }
     }
 
-    private func openStream(request: ChannelRequestType?, initialData: ByteBuffer? = nil, timeout: Duration, what: String,
-                            open: @escaping @Sendable (inout ChannelMultiplexer) throws -> ChannelID) async throws -> SSHChannelStream {
+    /// Opens a channel with `open`, sends `request` (when given) and waits
+    /// for its answer; the channel's data becomes the stream, its extended
+    /// data (stderr) goes to `stderr`.
+    func openStream(request: ChannelRequestType?, initialData: ByteBuffer? = nil, timeout: Duration, what: String,
+                    stderr: @escaping @Sendable (ByteBuffer) -> Void = { _ in },
+                    open: @escaping @Sendable (inout ChannelMultiplexer) throws -> ChannelID) async throws -> SSHChannelStream {
         let eventLoop = channel.eventLoop
         let handler = self.handler
         let (session, buffer) = try await eventLoop.submit { () -> (NIOLoopBound<SessionChannel>, NIOLoopBound<StreamBuffer>) in
             let id = try handler.value.command(open)
             let buffer = NIOLoopBound(StreamBuffer(eventLoop: eventLoop), eventLoop: eventLoop)
             let session = SessionChannel(id: id, eventLoop: eventLoop, consumesOnRead: true,
-                                         stdout: { buffer.value.append($0) }, stderr: { _ in })
+                                         stdout: { buffer.value.append($0) }, stderr: stderr)
             session.onEOF = { buffer.value.finish() }
             session.finished.futureResult.whenFailure { buffer.value.finish($0) }
             handler.value.register(session)

@@ -1,11 +1,12 @@
 import NIOCore
 
-/// ByteStream is the bidirectional byte stream SFTP runs over: an SSH
-/// channel opened for the `sftp` subsystem, or pipes to a local
-/// `sftp-server` (how the tests and a local copy run it).
+/// ByteStream is the bidirectional byte stream SFTP and SCP run over: an
+/// SSH channel opened for the `sftp` subsystem or for `scp -f`/`scp -t`,
+/// or pipes to a local `sftp-server` or `scp` (how the tests run them).
 ///
-/// The shape is exactly that of SSHCore's `SSHChannelStream`, which the
-/// Transfer module adapts to it; SFTP itself never imports SSHCore.
+/// It lives in a module of its own, below both protocols, so that neither
+/// imports SSHCore: the shape is exactly that of SSHCore's
+/// `SSHChannelStream`, which the Transfer module adapts to it.
 ///
 /// Invariants the client relies on: `read` is called by one task at a time
 /// and returns bytes in order; `write` is called by one task at a time and

@@ -1,0 +1,205 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ByteStreams
+import NIOCore
+import SCP
+
+/// `get --scp`: each remote source is one `scp -f` session whose records
+/// `SCPSink` checks before anything is written. Nothing the source names
+/// lands outside the destination (names are single components, at the top
+/// only what was asked for), and a file lands under its final name only
+/// when all its bytes arrived and its status byte was 0.
+extension SCPTransfer {
+    /// Downloads each remote path in `sources` (bytes as typed; globs
+    /// are expanded by the remote shell) to `destination`.
+    public func get(_ sources: [[UInt8]], to destination: LocalPath, recursive: Bool = false) async -> TransferReport {
+        var report = TransferReport()
+        if let refusal = Self.unsupported(options) {
+            fail(refusal, &report)
+            return report
+        }
+        let intoDirectory = LocalFileSystem.isDirectory(destination)
+        if sources.count > 1, !intoDirectory {
+            fail(TransferError(.usage, "\(destination): is not a directory (several sources)"), &report)
+            return report
+        }
+        for path in sources {
+            let source = SCPName.render(path)
+            let command = SCPShell.sourceCommand(path, recursive: recursive, preserve: options.preserve, program: program)
+            let request = SCPSink.Request(recursive: recursive, expectation: .forSource(path))
+            do {
+                let (stream, close) = try await open(try Self.command(command, path: path))
+                var session = SinkSession(transfer: self, sink: SCPSink(request: request), destination: destination,
+                                          intoDirectory: intoDirectory, source: source)
+                await session.run(over: stream, &report)
+                await close()
+            } catch {
+                fail(Self.wrap(error, source), &report)
+            }
+        }
+        return report
+    }
+}
+
+/// One `scp -f` session: the sink's events turned into local files.
+private struct SinkSession {
+    let transfer: SCPTransfer
+    var sink: SCPSink
+    let destination: LocalPath
+    let intoDirectory: Bool
+    let source: String
+
+    /// Local directories open, innermost last, with what `-p` sets on
+    /// them when they end.
+    private var directories: [(path: LocalPath, entry: SCPIncomingEntry)] = []
+    /// The file being received, nil while its data is discarded.
+    private var file: LocalIncomingFile?
+    private var fileEntry: SCPIncomingEntry?
+    private var filePath = LocalPath("")
+    /// Why the current file cannot be kept (a local failure, --max-size).
+    private var fileFailure: TransferError?
+    private var topEntries = 0
+    /// Directories this session created, removed again (when still empty)
+    /// if the source turns out hostile or broken.
+    private var created: [LocalPath] = []
+
+    init(transfer: SCPTransfer, sink: SCPSink, destination: LocalPath, intoDirectory: Bool, source: String) {
+        self.transfer = transfer
+        self.sink = sink
+        self.destination = destination
+        self.intoDirectory = intoDirectory
+        self.source = source
+    }
+
+    mutating func run(over stream: any ByteStream, _ report: inout TransferReport) async {
+        do {
+            // A source that sent everything and left may be gone before our
+            // replies are: a failed write is kept until the stream's end,
+            // so what the sink makes of the bytes that came is the error
+            // reported (a short file, say), not a closed channel.
+            var writeFailure: Error?
+            while true {
+                while let event = try sink.next() { try await handle(event, &report) }
+                let output = sink.takeOutput()
+                if !output.isEmpty, writeFailure == nil {
+                    do { try await stream.write(ByteBuffer(bytes: output)) } catch { writeFailure = error }
+                }
+                guard let chunk = try await stream.read() else {
+                    try sink.finish()
+                    if let writeFailure { throw writeFailure }
+                    break
+                }
+                sink.receive(chunk)
+            }
+            try? await stream.closeWrite()
+        } catch {
+            let failure = SCPTransfer.wrap(error, source)
+            file?.abandon(after: failure)
+            file = nil
+            for path in created.reversed() { _ = path.withCString { rmdir($0) } }
+            transfer.fail(failure, &report)
+            // Tell the source we stop; it may already be gone.
+            try? await stream.write(ByteBuffer(bytes: SCPSink.fatalReply(failure.message)))
+            try? await stream.closeWrite()
+        }
+    }
+
+    /// Where an entry of the source goes locally.
+    private mutating func localPath(for entry: SCPIncomingEntry) throws -> LocalPath {
+        guard entry.directory.isEmpty else {
+            return (directories.last?.path ?? destination).appending(entry.name)
+        }
+        topEntries += 1
+        if entry.name == [UInt8(ascii: ".")] { return destination }
+        if intoDirectory { return destination.appending(entry.name) }
+        guard topEntries == 1 else {
+            throw TransferError(.usage, "\(destination): is not a directory (\(source) matched several files)")
+        }
+        return destination
+    }
+
+    private mutating func handle(_ event: SCPSink.Event, _ report: inout TransferReport) async throws {
+        let options = transfer.options
+        switch event {
+        case .warning(let message):
+            transfer.fail(TransferError(.remote, message), &report)
+        case .directory(let entry):
+            let path = try localPath(for: entry)
+            do {
+                // Writable by us while its files are written; -p sets the
+                // source's mode when it ends.
+                if !LocalFileSystem.isDirectory(path) {
+                    try LocalFileSystem.makeDirectory(path, mode: mode_t(entry.mode | 0o700))
+                    created.append(path)
+                }
+            } catch {
+                // Everything inside would fail too: stop this source.
+                throw TransferError.wrap(error, "\(path)")
+            }
+            directories.append((path, entry))
+        case .endDirectory:
+            guard let (path, entry) = directories.popLast() else { return }
+            if options.preserve {
+                do {
+                    try LocalFileSystem.setModeAndTimes(path, mode: entry.mode,
+                                                        times: entry.times.map { ($0.access, $0.modification) })
+                } catch { transfer.fail(TransferError.wrap(error, "\(path)"), &report) }
+            }
+        case .file(let entry):
+            filePath = try localPath(for: entry)
+            fileEntry = entry
+            fileFailure = nil
+            file = nil
+            if let maxSize = options.maxSize, entry.size > maxSize {
+                fileFailure = TransferError(.tooLarge, "\(filePath): larger than --max-size (\(maxSize) bytes); skipped")
+                return
+            }
+            let path = filePath
+            let onEvent = transfer.onEvent
+            do {
+                file = try await LocalIncomingFile.open(path, mode: entry.mode, inPlace: options.inPlace) { message in
+                    onEvent(.notice(path: "\(path)", message: message))
+                }
+            } catch {
+                fileFailure = TransferError.wrap(error, "\(path)")
+            }
+        case .data(let data):
+            guard let open = file else { return }
+            do { try await open.write(data) } catch {
+                fileFailure = TransferError.wrap(error, "\(filePath)")
+                open.abandon(after: error)
+                file = nil
+            }
+        case .fileEnd(let remoteFailure):
+            let open = file
+            file = nil
+            if let remoteFailure {
+                open?.abandon(after: TransferError(.remote, remoteFailure))
+                transfer.fail(TransferError(.remote, remoteFailure), &report)
+                sink.finishFile()
+                return
+            }
+            if fileFailure == nil, let open, let entry = fileEntry {
+                do {
+                    try open.complete(mode: entry.mode, times: entry.times.map { ($0.access, $0.modification) },
+                                      preserve: options.preserve)
+                } catch {
+                    fileFailure = TransferError.wrap(error, "\(filePath)")
+                }
+            } else {
+                open?.abandon(after: fileFailure ?? TransferError(.local, "\(filePath): not written"))
+            }
+            if let failure = fileFailure {
+                transfer.fail(failure, &report)
+                sink.finishFile(localFailure: failure.message)
+            } else {
+                let bytes = fileEntry?.size ?? 0
+                report.files += 1
+                report.bytes += bytes
+                transfer.onEvent(.finished(path: "\(filePath)", bytes: bytes))
+                sink.finishFile()
+            }
+        }
+    }
+}

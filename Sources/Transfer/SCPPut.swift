@@ -1,0 +1,202 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ByteStreams
+import NIOCore
+import SCP
+
+/// `put --scp`: all local sources go to one `scp -t` session (with `-d`
+/// when there are several, so the target must be a directory), as
+/// OpenSSH's scp sends them. The remote scp writes each file as it
+/// arrives; a file read short locally is padded to its announced length
+/// and ended with status 1, so the server discards it.
+extension SCPTransfer {
+    /// Bytes read from a local file per piece of data sent.
+    static let readLength = 256 * 1024
+
+    /// Uploads `sources` to the remote path `destination` (bytes as typed;
+    /// never globbed).
+    public func put(_ sources: [LocalPath], to target: [UInt8], recursive: Bool = false) async -> TransferReport {
+        var report = TransferReport()
+        if let refusal = Self.unsupported(options) {
+            fail(refusal, &report)
+            return report
+        }
+        let destination = SCPName.render(target)
+        let command = SCPShell.sinkCommand(target, recursive: recursive, preserve: options.preserve,
+                                           directory: sources.count > 1, program: program)
+        do {
+            let (stream, close) = try await open(try Self.command(command, path: target))
+            var session = SourceSession(transfer: self, stream: stream, destination: destination)
+            do {
+                try await session.reply()
+                for source in sources {
+                    try await session.send(source, recursive: recursive, named: true, &report)
+                }
+                try? await stream.closeWrite()
+                // Wait for the remote scp to finish writing and exit.
+                while try await stream.read() != nil {}
+            } catch {
+                fail(Self.wrap(error, destination), &report)
+            }
+            await close()
+        } catch {
+            fail(Self.wrap(error, destination), &report)
+        }
+        return report
+    }
+}
+
+/// One `scp -t` session: local files turned into records and data.
+private struct SourceSession {
+    let transfer: SCPTransfer
+    let stream: any ByteStream
+    let destination: String
+    var source = SCPSource()
+
+    init(transfer: SCPTransfer, stream: any ByteStream, destination: String) {
+        self.transfer = transfer
+        self.stream = stream
+        self.destination = destination
+    }
+
+    /// Waits for the sink's reply: returns on 0, throws a warning as a
+    /// TransferError (that entry failed; the session goes on), and a fatal
+    /// reply or the end of the stream as an SCPError (the session is over).
+    mutating func reply() async throws {
+        while true {
+            if let reply = try source.nextReply() {
+                if case .warning(let message) = reply { throw TransferError(.remote, message) }
+                return
+            }
+            guard let chunk = try await stream.read() else {
+                throw SCPError(.unexpectedEOF, "the remote scp ended the session")
+            }
+            source.receive(chunk)
+        }
+    }
+
+    private func write(_ bytes: [UInt8]) async throws { try await stream.write(ByteBuffer(bytes: bytes)) }
+
+    /// Sends `path`: a file, or a tree with `recursive`. `named`: given on
+    /// the command line (followed if a link; inside a tree links are
+    /// skipped, as `put` over SFTP does).
+    mutating func send(_ path: LocalPath, recursive: Bool, named: Bool, _ report: inout TransferReport) async throws {
+        guard let st = named ? LocalFileSystem.status(path) : LocalFileSystem.lstatus(path) else {
+            transfer.fail(LocalFile.error("stat", path), &report)
+            return
+        }
+        let name = path.lastComponent
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR:
+            guard recursive else {
+                transfer.fail(TransferError(.isDirectory, "\(path): is a directory (use -r)"), &report)
+                return
+            }
+            let entries: [[UInt8]]
+            do { entries = try LocalFileSystem.list(path) } catch {
+                transfer.fail(TransferError.wrap(error, "\(path)"), &report)
+                return
+            }
+            guard try await announce(path, st, name: name, directory: true, &report) else { return }
+            for entry in entries.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                try await send(path.appending(entry), recursive: true, named: false, &report)
+            }
+            try await write(try source.endDirectory())
+            try await reply()
+        case S_IFREG:
+            try await sendFile(path, st, name: name, &report)
+        case S_IFLNK:
+            transfer.onEvent(.skipped(path: "\(path)", reason: "symbolic link not followed"))
+            report.skipped += 1
+        default:
+            transfer.onEvent(.skipped(path: "\(path)", reason: "not a regular file"))
+            report.skipped += 1
+        }
+    }
+
+    /// Sends the `T` (with -p) and `C`/`D` record of an entry; false when
+    /// the sink refused it (reported), so its contents are not sent.
+    private mutating func announce(_ path: LocalPath, _ st: stat, name: [UInt8], directory: Bool,
+                                   _ report: inout TransferReport) async throws -> Bool {
+        do {
+            if transfer.options.preserve {
+                let times = SCPTimes(modification: UInt32(clamping: max(0, st.st_mtim.tv_sec)),
+                                     access: UInt32(clamping: max(0, st.st_atim.tv_sec)))
+                try await write(source.times(times))
+                try await reply()
+            }
+            let mode = UInt32(st.st_mode) & 0o7777
+            let record: [UInt8]
+            do {
+                record = directory ? try source.beginDirectory(mode: mode, name: name)
+                    : try source.beginFile(mode: mode, size: UInt64(max(0, st.st_size)), name: name)
+            } catch let error as SCPError where error.code == .badName {
+                throw TransferError(.refusedName, "\(path): \(error.message)")
+            }
+            try await write(record)
+            try await reply()
+            return true
+        } catch let error as TransferError {
+            // A file the sink refused is not sent; a directory's contents neither.
+            if !directory, source.remaining != nil { _ = try? source.endFile(failure: "not sent") }
+            transfer.fail(error, &report)
+            return false
+        }
+    }
+
+    private mutating func sendFile(_ path: LocalPath, _ st: stat, name: [UInt8], _ report: inout TransferReport) async throws {
+        let file: LocalFile
+        do { file = try LocalFile.open(path, flags: O_RDONLY | O_NOCTTY | O_NONBLOCK) } catch {
+            transfer.fail(TransferError.wrap(error, "\(path)"), &report)
+            return
+        }
+        defer { try? file.close() }
+        let size = UInt64(max(0, st.st_size))
+        guard try await announce(path, st, name: name, directory: false, &report) else { return }
+        // Reads run ahead by one piece: the next is read from disk while
+        // the last is sent.
+        var failure: TransferError?
+        var offset: UInt64 = 0
+        var pending: Task<ByteBuffer, Error>? = size > 0 ? Self.read(file, at: 0, size: size) : nil
+        while offset < size {
+            var piece = ByteBuffer()
+            if failure == nil, let reading = pending {
+                do {
+                    piece = try await reading.value
+                    if piece.readableBytes == 0 { throw TransferError(.local, "\(path): file shrank while it was sent") }
+                } catch {
+                    failure = TransferError.wrap(error, "\(path)")
+                }
+            }
+            if failure != nil {
+                // Keep the stream in step: the sink still counts `size` bytes.
+                piece = ByteBuffer(repeating: 0, count: Int(min(UInt64(SCPTransfer.readLength), size - offset)))
+            }
+            let next = offset + UInt64(piece.readableBytes)
+            pending = failure == nil && next < size ? Self.read(file, at: next, size: size) : nil
+            try source.sent(piece.readableBytes)
+            try await stream.write(piece)
+            offset = next
+        }
+        try await write(try source.endFile(failure: failure?.message))
+        do {
+            try await reply()
+        } catch let error as TransferError {
+            failure = failure ?? error
+        }
+        if let failure {
+            transfer.fail(failure, &report)
+        } else {
+            report.files += 1
+            report.bytes += size
+            transfer.onEvent(.finished(path: "\(path)", bytes: size))
+        }
+    }
+
+    /// Reads the piece at `offset` (never past `size`) off the event loop.
+    private static func read(_ file: LocalFile, at offset: UInt64, size: UInt64) -> Task<ByteBuffer, Error> {
+        let length = Int(min(UInt64(SCPTransfer.readLength), size - offset))
+        return Task { try await DiskIO.run { try file.read(at: offset, length: length) } }
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Glibc
+import Testing
+
+// ferry's SCP against OpenSSH's own scp behind the sshd fixture: paths
+// that a shell would misread reach scp literally both ways, trees keep
+// modes and times with -p, sizes at block edges arrive intact, -a is
+// refused, and a server without the sftp subsystem is used over SCP after
+// one notice line.
+
+@Suite("SCP: ferry get/put --scp and ferry cp against sshd")
+struct ClientSCPTests {
+    static func ferry(_ command: String, _ arguments: [String], on sshd: SSHDFixture) async throws -> CommandResult {
+        try await Proof.ferry(command, arguments, on: sshd)
+    }
+
+    /// Names a remote shell would misread if the path reached it unquoted.
+    static let hostileNames = ["with space", "it's", "quote\"d", "$(touch pwned)", "`touch pwned2`", "semi;touch pwned3",
+                               "new\nline", "-leading-dash", "back\\slash", "é non-ascii", "glob[x]"]
+
+    @Test("hostile names reach scp as one literal argument, get and put; nothing runs")
+    func shellQuoting() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "ferry-scp-quote")
+        defer { local.remove() }
+        let scratch = sshd.scratchDirectory
+        try Proof.makeDirectory("\(scratch)/up")
+        Proof.giveToAccount("\(scratch)/up", sshd)
+        for (index, name) in Self.hostileNames.enumerated() {
+            // Each name is a directory on the path and, but for the newline
+            // (which an scp record cannot carry), the file's own name too.
+            let leaf = name.contains("\n") ? "f" : name
+            let contents = Array("file \(index): \(name)\n".utf8)
+            try Proof.makeDirectory("\(scratch)/\(name)")
+            try Proof.write("\(scratch)/\(name)/\(leaf)", contents)
+            // Glob characters of a source are the remote shell's; a
+            // backslash makes them literal, as with scp.
+            func escaped(_ text: String) -> String { text.replacingOccurrences(of: "[", with: "\\[") }
+            let get = try await Self.ferry("get", ["--scp", Proof.remote(sshd, "\(scratch)/\(escaped(name))/\(escaped(leaf))"),
+                                                  local.file("down\(index)")], on: sshd)
+            #expect(get.exit == Proof.ok, "get \(name): \(get.summary)")
+            #expect(Proof.contents(local.file("down\(index)")) == contents, "get \(name)")
+
+            try Proof.makeDirectory(local.file("src\(index)"))
+            try Proof.write(local.file("src\(index)/\(leaf)"), contents)
+            try Proof.makeDirectory("\(scratch)/up/\(name)")
+            Proof.giveToAccount("\(scratch)/up/\(name)", sshd)
+            let put = try await Self.ferry("put", ["--scp", local.file("src\(index)/\(leaf)"), Proof.remote(sshd, "\(scratch)/up/\(name)")],
+                                           on: sshd)
+            #expect(put.exit == Proof.ok, "put \(name): \(put.summary)")
+            #expect(Proof.contents("\(scratch)/up/\(name)/\(leaf)") == contents, "put \(name)")
+        }
+        let home = sshd.server.account.home
+        for planted in ["pwned", "pwned2", "pwned3"] {
+            for directory in [home, scratch, "\(scratch)/up"] {
+                #expect(!Proof.exists("\(directory)/\(planted)"), "\(directory)/\(planted): a name was run as a command")
+            }
+        }
+    }
+
+    @Test("sizes 0, 1 and block edges, each checked by sha256, both ways; a glob source")
+    func sizes() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "ferry-scp-sizes")
+        defer { local.remove() }
+        let scratch = sshd.scratchDirectory
+        let sizes = [0, 1, 32767, 32768, 32769, 262_143, 262_144, 262_145, 2 << 20, 33 << 20]
+        try Proof.makeDirectory("\(scratch)/src")
+        try Proof.makeDirectory("\(scratch)/up")
+        Proof.giveToAccount("\(scratch)/up", sshd)
+        try Proof.makeDirectory(local.file("down"))
+        for (index, size) in sizes.enumerated() {
+            try await Proof.makeRandomFile("\(scratch)/src/f\(size).bin", bytes: size, seed: UInt8(index + 1))
+        }
+        let get = try await Self.ferry("get", ["--scp", Proof.remote(sshd, "\(scratch)/src/*.bin"), local.file("down")], on: sshd)
+        #expect(get.exit == Proof.ok, "\(get.summary)")
+        #expect(get.stdout.contains("\(sizes.count) files"), "\(get.summary)")
+        let put = try await Self.ferry("put", ["--scp"] + sizes.map { local.file("down/f\($0).bin") } + [Proof.remote(sshd, "\(scratch)/up")],
+                                       on: sshd)
+        #expect(put.exit == Proof.ok, "\(put.summary)")
+        for size in sizes {
+            let original = try await Proof.sha256("\(scratch)/src/f\(size).bin")
+            #expect(try await Proof.sha256(local.file("down/f\(size).bin")) == original, "get \(size)")
+            #expect(try await Proof.sha256("\(scratch)/up/f\(size).bin") == original, "put \(size)")
+        }
+        #expect(Proof.partialFiles(under: local.file("down")).isEmpty)
+    }
+
+    @Test("1 GiB both ways over SCP, checked by sha256")
+    func oneGibibyte() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "ferry-scp-gib")
+        defer { local.remove() }
+        let scratch = sshd.scratchDirectory
+        try await Proof.makeRandomFile("\(scratch)/big", bytes: 1 << 30, seed: 11)
+        let original = try await Proof.sha256("\(scratch)/big")
+        let get = try await Self.ferry("get", ["--scp", Proof.remote(sshd, "\(scratch)/big"), local.file("big")], on: sshd)
+        #expect(get.exit == Proof.ok, "\(get.summary)")
+        #expect(try await Proof.sha256(local.file("big")) == original)
+        unlink("\(scratch)/big")
+        let put = try await Self.ferry("put", ["--scp", local.file("big"), Proof.remote(sshd, "\(scratch)/big")], on: sshd)
+        #expect(put.exit == Proof.ok, "\(put.summary)")
+        #expect(try await Proof.sha256("\(scratch)/big") == original)
+    }
+
+    @Test("trees with -r -p: contents, modes and times kept both ways; ferry cp in scp's syntax")
+    func trees() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "ferry-scp-tree")
+        defer { local.remove() }
+        let scratch = sshd.scratchDirectory
+        let tree = "\(scratch)/tree"
+        try Proof.makeDirectory("\(tree)/a/b")
+        try Proof.write("\(tree)/top.txt", Array("top\n".utf8), mode: 0o640)
+        try Proof.write("\(tree)/a/mid file", Array("mid\n".utf8), mode: 0o600)
+        try Proof.write("\(tree)/a/b/deep", Array("deep\n".utf8), mode: 0o755)
+        chmod("\(tree)/a/b", 0o750)
+        for path in [tree, "\(tree)/a", "\(tree)/a/b", "\(tree)/top.txt", "\(tree)/a/mid file", "\(tree)/a/b/deep"] {
+            Proof.giveToAccount(path, sshd)
+        }
+        for (path, time) in [("\(tree)/top.txt", 1_500_000_000), ("\(tree)/a/mid file", 1_400_000_000),
+                             ("\(tree)/a/b/deep", 1_300_000_000), ("\(tree)/a/b", 1_200_000_000)] {
+            var times = [timespec(tv_sec: time, tv_nsec: 0), timespec(tv_sec: time, tv_nsec: 0)]
+            utimensat(AT_FDCWD, path, &times, AT_SYMLINK_NOFOLLOW)
+        }
+        let get = try await Self.ferry("cp", ["-O", "-r", "-p", Proof.remote(sshd, tree), local.file("copy")], on: sshd)
+        #expect(get.exit == Proof.ok, "\(get.summary)")
+        try Proof.makeDirectory("\(scratch)/up")
+        Proof.giveToAccount("\(scratch)/up", sshd)
+        let put = try await Self.ferry("cp", ["-O", "-r", "-p", local.file("copy"), Proof.remote(sshd, "\(scratch)/up/")], on: sshd)
+        #expect(put.exit == Proof.ok, "\(put.summary)")
+        for root in [local.file("copy"), "\(scratch)/up/copy"] {
+            for (relative, mode, time) in [("top.txt", 0o640, 1_500_000_000), ("a/mid file", 0o600, 1_400_000_000),
+                                           ("a/b/deep", 0o755, 1_300_000_000), ("a/b", 0o750, 1_200_000_000)] {
+                let st = Proof.status("\(root)/\(relative)")
+                #expect(st.map { Int($0.st_mode & 0o7777) } == mode, "\(root)/\(relative) mode")
+                #expect(st.map { Int($0.st_mtim.tv_sec) } == time, "\(root)/\(relative) mtime")
+            }
+            #expect(Proof.contents("\(root)/a/b/deep") == Array("deep\n".utf8))
+        }
+    }
+
+    @Test("-a is refused with SCP; -O and -s exclude each other; remote to remote is refused")
+    func refusals() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let resume = try await Self.ferry("get", ["--scp", "-a", Proof.remote(sshd, "x"), "/tmp"], on: sshd)
+        #expect(resume.exit != Proof.ok && resume.stderr.contains("needs SFTP"), "\(resume.summary)")
+        let both = try await Self.ferry("cp", ["-O", "-s", Proof.remote(sshd, "x"), "/tmp"], on: sshd)
+        #expect(both.exit != Proof.ok && both.stderr.contains("exclude"), "\(both.summary)")
+        let remote = try await Self.ferry("cp", [Proof.remote(sshd, "x"), Proof.remote(sshd, "y")], on: sshd)
+        #expect(remote.exit != Proof.ok && remote.stderr.contains("remote-to-remote"), "\(remote.summary)")
+    }
+
+    @Test("a server without the sftp subsystem: SCP after one notice line (none with -q); --sftp fails")
+    func fallback() async throws {
+        let sshd = try await SSHDFixture.start(extraConfig: ["Subsystem sftp /nonexistent/sftp-server"])
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "ferry-scp-fallback")
+        defer { local.remove() }
+        let scratch = sshd.scratchDirectory
+        try await Proof.makeRandomFile("\(scratch)/file", bytes: 1 << 20, seed: 9)
+        let get = try await Self.ferry("get", [Proof.remote(sshd, "\(scratch)/file"), local.file("got")], on: sshd)
+        #expect(get.exit == Proof.ok, "\(get.summary)")
+        #expect(get.stderr == "ferry: the server refused the sftp subsystem; using SCP\n", "\(get.summary)")
+        #expect(try await Proof.sha256(local.file("got")) == (try await Proof.sha256("\(scratch)/file")))
+        let quiet = try await Self.ferry("cp", ["-q", Proof.remote(sshd, "\(scratch)/file"), local.file("quiet")], on: sshd)
+        #expect(quiet.exit == Proof.ok && quiet.stderr.isEmpty, "\(quiet.summary)")
+        let sftpOnly = try await Self.ferry("get", ["--sftp", Proof.remote(sshd, "\(scratch)/file"), local.file("no")], on: sshd)
+        #expect(sftpOnly.exit != Proof.ok && !Proof.exists(local.file("no")), "\(sftpOnly.summary)")
+    }
+}
