@@ -53,6 +53,11 @@ struct SyncRun: Sendable {
     let checksums: SyncChecksums
     let onChange: @Sendable (SyncChange) -> Void
     let report = SyncReportBox(SyncReport())
+    /// Work queued by the planner and not yet finished: the planner waits
+    /// while it is above `maxQueued`, so what is held stays bounded by the
+    /// width of the work, not the size of the tree.
+    let queued = SyncLocked(0)
+    static let maxQueued = 8192
 
     init(transfer: FileTransfer, direction: SyncDirection, options: SyncOptions,
          remoteHasher: (any RemoteHashing)?, onChange: @escaping @Sendable (SyncChange) -> Void) {
@@ -135,7 +140,10 @@ struct SyncRun: Sendable {
                     await group.next()
                     running -= 1
                 }
-                group.addTask { await self.perform(item) }
+                group.addTask {
+                    await self.perform(item)
+                    self.queued.update { $0 -= 1 }
+                }
                 running += 1
             }
         }

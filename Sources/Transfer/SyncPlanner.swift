@@ -37,11 +37,21 @@ struct SyncPlanner: Sendable {
             for (directory, listing) in zip(level, listings) {
                 guard let (ours, theirs) = listing else { continue }
                 await compare(directory.path, ours, theirs, &plan, &next, &newDirectories)
+                await waitForRoom()
             }
             next += await makeDirectories(newDirectories)
             level = next
         }
         return plan
+    }
+
+    /// Holds planning back while the runner has more than
+    /// `SyncRun.maxQueued` items waiting: listing is much faster than
+    /// copying, and a huge tree must not become a huge queue.
+    private func waitForRoom() async {
+        while run.queued.value > SyncRun.maxQueued {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     private static func capture(_ body: () async throws -> SyncListing) async -> Result<SyncListing, any Error> {
@@ -222,9 +232,14 @@ struct SyncPlanner: Sendable {
                 // said only for links the target lacks.
                 if theirs == nil { run.onChange(SyncChange(.link, EscapedName.render(path))) }
             } else {
-                queue.yield(.link(path, existing: theirs?.kind))
+                enqueue(.link(path, existing: theirs?.kind))
             }
         }
+    }
+
+    private func enqueue(_ work: SyncWork) {
+        run.queued.update { $0 += 1 }
+        queue.yield(work)
     }
 
     private func queueCopy(_ path: [UInt8], _ entry: SyncEntry, isNew: Bool) {
@@ -235,7 +250,7 @@ struct SyncPlanner: Sendable {
             }
             run.onChange(SyncChange(isNew ? .newFile : .updated, EscapedName.render(path), bytes: entry.size))
         } else {
-            queue.yield(.copy(path, entry, isNew: isNew))
+            enqueue(.copy(path, entry, isNew: isNew))
         }
     }
 
@@ -244,7 +259,7 @@ struct SyncPlanner: Sendable {
             run.report.update { $0.attributesSet += 1 }
             run.onChange(SyncChange(.attributes, EscapedName.render(path)))
         } else {
-            queue.yield(.attributes(path, entry))
+            enqueue(.attributes(path, entry))
         }
     }
 }

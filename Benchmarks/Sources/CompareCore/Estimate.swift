@@ -32,7 +32,7 @@ public enum Estimate {
         case .rsync: rate = 150; windowed = 35; perFile = 0.0005
         case .paramiko: rate = 60; windowed = 10; perFile = 0.012 + 4 * rtt
         case .asyncssh: rate = 90; windowed = 20; perFile = 0.006 + 2 * rtt
-        case .rclone: rate = 60; windowed = 20; perFile = 0.003 + 1.5 * rtt
+        case .rclone: rate = 60; windowed = 20; perFile = (0.01 + 4 * rtt) / 4  // 4 transfers at once
         }
         if scenario.direction == .sync {
             // Listing costs per directory; copies as get/put would.
