@@ -53,14 +53,16 @@ let package = Package(
         // SCP, like SFTP, runs over any ByteStream and never imports SSHCore.
         .target(name: "SCP", dependencies: ["ByteStreams", .product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "Transfer", dependencies: [
-            "SFTP", "SCP", "SSHCore",
+            "SFTP", "SCP", "SSHCore", "SSHCrypto",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
+        // The sftp command language: lexer, commands, batch runner.
+        .target(name: "Shell", dependencies: ["Transfer", "SFTP"]),
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "Transfer", "SSHCore", "SSHCrypto",
+                "Transfer", "Shell", "SSHCore", "SSHCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -92,6 +94,10 @@ let package = Package(
         ),
         // Unit tests of the command line's pure pieces (option parsing, reports).
         .testTarget(name: "FerryTests", dependencies: ["ferry"]),
+        .testTarget(
+            name: "ShellTests",
+            dependencies: ["Shell", "Transfer", "SFTP", "SFTPTestSupport"]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["SSHCore", "SSHCrypto", "SSHWire", "Transfer", .product(name: "NIOCore", package: "swift-nio")]

@@ -45,7 +45,7 @@ extension FileTransfer {
     private func download(_ handle: SFTPHandle, _ remote: SFTPPath, to local: LocalPath, listed: SFTPAttributes?) async throws -> UInt64 {
         let attributes: SFTPAttributes
         if let listed, listed.isRegularFile, listed.size != nil, listed.permissions != nil,
-           !options.preserve || listed.times != nil {
+           !options.setsTimes || listed.times != nil {
             attributes = listed
         } else {
             attributes = try await client.fstat(handle)
@@ -154,7 +154,7 @@ extension FileTransfer {
     }
 
     private func setTimesIfPreserving(_ file: LocalFile, _ source: DownloadSource) throws {
-        if options.preserve, let times = source.attributes.times {
+        if options.setsTimes, let times = source.attributes.times {
             try file.setTimes(access: times.accessTime, modification: times.modificationTime)
         }
     }

@@ -5,6 +5,10 @@ import SFTP
 public struct TransferOptions: Sendable {
     /// `-p`: give each copy the source's mode and access/modification times.
     public var preserve = false
+    /// Give each copy the source's modification (and access) time, without
+    /// its mode: what sync always does (as `rsync -t`), so that the next
+    /// run sees the copy as equal. `preserve` implies it.
+    public var keepTimes = false
     /// `-a`: continue from a partial file a failed transfer left, after
     /// checking that its last block matches the source.
     public var resume = false
@@ -29,6 +33,9 @@ public struct TransferOptions: Sendable {
     /// `--max-size`: a download that reaches this many bytes stops with
     /// an error (a server may send more than the size it listed).
     public var maxSize: UInt64?
+
+    /// True when copies get the source's times (`preserve` or `keepTimes`).
+    var setsTimes: Bool { preserve || keepTimes }
 
     public init(preserve: Bool = false, resume: Bool = false, blockLength: Int? = nil,
                 maxOutstanding: Int = ReadPipeline.defaultMaxOutstanding) {

@@ -70,7 +70,7 @@ extension FileTransfer {
         return nil
     }
 
-    private func perform(_ job: TransferJob) async -> Result<(String, UInt64), TransferError> {
+    func perform(_ job: TransferJob) async -> Result<(String, UInt64), TransferError> {
         do {
             switch job {
             case .download(let remote, let local, let attributes):

@@ -76,8 +76,12 @@ extension FileTransfer {
             let partial: RemotePartialFile
             do {
                 partial = try await RemotePartialFile.claim(client, for: path, permissions: permissions, resume: options.resume, first: early)
-            } catch let error as SFTPError where error.code == .permissionDenied {
-                guard let existing else { throw error }
+            } catch let error as SFTPError where error.code == .permissionDenied || error.code == .noSuchFile {
+                guard error.code == .permissionDenied, let existing else {
+                    // Name the directory the user chose, not the hidden file.
+                    let reason = error.serverMessage.flatMap { $0.isEmpty ? nil : $0 } ?? error.code.rawValue
+                    throw TransferError(.remote, "\(SFTPPath(bytes: RemotePath.parent(path.bytes))): cannot create a file there: \(reason)")
+                }
                 onEvent(.notice(path: "\(path)", message: "cannot create a temporary file beside it; writing in place"))
                 return try await writeInPlace(path, existing: existing, from: source)
             }
@@ -139,7 +143,7 @@ extension FileTransfer {
         } else {
             mode = source.mode & 0o600 != 0o600 ? source.mode : nil
         }
-        let times = options.preserve ? SFTPAttributes.Times(
+        let times = options.setsTimes ? SFTPAttributes.Times(
             accessTime: UInt32(truncatingIfNeeded: source.status.st_atim.tv_sec),
             modificationTime: UInt32(truncatingIfNeeded: source.status.st_mtim.tv_sec)) : nil
         let settings = mode == nil && times == nil ? nil : SFTPAttributes(permissions: mode, times: times)
@@ -174,8 +178,8 @@ extension FileTransfer {
             let start = options.resume && have > 0 ? try await resumeOffset(handle, have: have, local: source) : 0
             let end = try await send(source, to: handle, from: start)
             var settings = SFTPAttributes(size: end)
-            if options.preserve {
-                settings.permissions = UInt32(source.status.st_mode) & 0o7777
+            if options.preserve { settings.permissions = UInt32(source.status.st_mode) & 0o7777 }
+            if options.setsTimes {
                 settings.times = SFTPAttributes.Times(
                     accessTime: UInt32(truncatingIfNeeded: source.status.st_atim.tv_sec),
                     modificationTime: UInt32(truncatingIfNeeded: source.status.st_mtim.tv_sec))

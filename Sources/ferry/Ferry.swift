@@ -8,7 +8,7 @@ struct Ferry: AsyncParsableCommand {
         commandName: "ferry",
         abstract: "Fast, safe file transfer over SSH (SFTP and SCP).",
         version: TransferInfo.version,
-        subcommands: [GetCommand.self, PutCommand.self, CpCommand.self, ExecCommand.self, BenchCommand.self, SpeedCommand.self, ConfigCommand.self, ProxyCommand.self]
+        subcommands: [GetCommand.self, PutCommand.self, CpCommand.self, SyncCommand.self, SFTPCommand.self, ExecCommand.self, BenchCommand.self, SpeedCommand.self, ConfigCommand.self, ProxyCommand.self]
     )
 
     static func main() async {

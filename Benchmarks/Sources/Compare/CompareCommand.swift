@@ -60,7 +60,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Cipher suites, comma-separated, cipher or cipher+mac; the first is used everywhere, the others on the 0 ms big-file get.")
     var ciphers: String?
 
-    @Option(help: "Only these tools, comma-separated (ferry, ferry-scp, sftp, sftp-tuned, scp, scp-O, rsync, paramiko, asyncssh).")
+    @Option(help: "Only these tools, comma-separated (ferry, ferry-scp, sftp, sftp-tuned, scp, scp-O, rsync, rclone, paramiko, asyncssh).")
     var tools: String?
 
     @Option(help: "Only scenarios whose name contains this text, e.g. \"get 1 GiB file, 0 ms\" (repeatable).")
@@ -69,10 +69,10 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Add paramiko and asyncssh (pip-installed into Benchmarks/.build-peers/venv) to the 0 ms scenarios.")
     var withPythonPeers = false
 
-    @Flag(help: "Add the unchanged-tree sync scenario (rsync only: ferry has no sync yet).")
+    @Flag(help: "Add the sync scenarios: ferry sync, rsync -a --delete and rclone sync on the small-file tree (first, no-change, 10% changed; up and down; every RTT), and a no-change resync of a large tree of 0-4 KiB files (ferry and rsync: time and peak RSS).")
     var withSync = false
 
-    @Option(help: "Files of the unchanged tree (default 10000).")
+    @Option(help: "Files of the large no-change sync tree (default 100000).")
     var syncFiles: Int?
 
     @Option(help: "Seed of the generated data (default 1).")

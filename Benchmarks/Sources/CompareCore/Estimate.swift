@@ -30,9 +30,14 @@ public enum Estimate {
         case .rsync: rate = 150; windowed = 35; perFile = 0.0005
         case .paramiko: rate = 60; windowed = 10; perFile = 0.012 + 4 * rtt
         case .asyncssh: rate = 90; windowed = 20; perFile = 0.006 + 2 * rtt
+        case .rclone: rate = 60; windowed = 20; perFile = 0.003 + 1.5 * rtt
         }
         if scenario.direction == .sync {
-            return setup + 2 + files * 0.0002
+            // Listing costs per directory; copies as get/put would.
+            let listing = setup + 2 + files * 0.0002
+            guard let sync = scenario.sync, sync.state != .unchanged else { return listing }
+            let share = sync.state == .first ? 1.0 : 0.1
+            return listing + share * (Double(scenario.bytes) / (min(rate, rtt > 0 ? windowed : rate) * 1e6) + files * perFile)
         }
         let effective = rtt > 0 ? min(rate, windowed) : rate
         let transfer = Double(scenario.bytes) / (effective * 1e6)

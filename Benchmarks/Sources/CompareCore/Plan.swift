@@ -15,10 +15,13 @@ public struct PlanOptions: Sendable, Codable, Equatable {
     /// Cipher suites; the first is used by every scenario, the others only by
     /// the 0 ms big-file get (where the cipher is what limits speed).
     public var ciphers: [CipherSuite] = CipherSuite.standard
-    /// Add the 10,000-file unchanged-tree sync scenario (rsync only for now).
+    /// Add the sync scenarios: the small-file tree (the 0 ms tree, at every
+    /// RTT) synced up and down, first / no-change / 10% changed, by ferry
+    /// sync, rsync -a --delete and rclone sync; and a no-change resync of a
+    /// large tree of tiny files (ferry and rsync, for time and peak RSS).
     public var withSync = false
-    /// Files of the unchanged tree.
-    public var syncFiles = 10_000
+    /// Files of the large no-change tree (0–4 KiB each).
+    public var syncFiles = 100_000
     /// Add paramiko and asyncssh to the 0 ms scenarios.
     public var withPythonPeers = false
     /// Restrict to these tools (nil = all that apply).
@@ -65,12 +68,12 @@ public enum Plan {
         var result: [Scenario] = []
         let python: [Tool] = options.withPythonPeers ? [.paramiko, .asyncssh] : []
         func add(_ workload: Workload, _ direction: Direction, rtt: Int, cipher: CipherSuite, tools: [Tool],
-                 notImplemented: [Tool] = []) {
+                 notImplemented: [Tool] = [], sync: SyncCase? = nil) {
             var chosen = tools.filter { $0.handles(workload, direction) }
             if let only = options.onlyTools { chosen = chosen.filter(only.contains) }
             guard !chosen.isEmpty else { return }
             result.append(Scenario(workload: workload, direction: direction, rttMilliseconds: rtt, cipher: cipher,
-                                   tools: chosen, notImplemented: notImplemented))
+                                   tools: chosen, notImplemented: notImplemented, sync: sync))
         }
         let openSSH: [Tool] = [.sftp, .sftpTuned, .scp, .scpLegacy]
         for rtt in options.rtts {
@@ -96,10 +99,17 @@ public enum Plan {
             }
         }
         if options.withSync {
-            var shape = options.tree
-            shape.files = options.syncFiles
-            shape.directories = max(options.tree.directories, options.syncFiles / 100)
-            add(.tree(shape), .sync, rtt: 0, cipher: base, tools: [.rsync], notImplemented: [.ferry])
+            for rtt in options.rtts {
+                for state in [SyncCase.State.first, .unchanged, .changed] {
+                    for upload in [true, false] {
+                        add(.tree(options.tree), .sync, rtt: rtt, cipher: base, tools: [.ferry, .rsync, .rclone],
+                            sync: SyncCase(upload: upload, state: state))
+                    }
+                }
+            }
+            let shape = DataSet.TreeShape(files: options.syncFiles, directories: max(options.tree.directories, options.syncFiles / 100),
+                                          minBytes: 0, maxBytes: 4096)
+            add(.tree(shape), .sync, rtt: 0, cipher: base, tools: [.ferry, .rsync], sync: SyncCase(upload: true, state: .unchanged))
         }
         return result
     }

@@ -93,6 +93,9 @@ public final class Runner {
         for index in results.indices where index != ferryIndex {
             results[index].summarise(bytes: data.bytes, ferry: ferryIndex.map { results[$0] })
         }
+        if scenario.sync != nil {
+            for tool in scenario.tools { removeTree(syncTarget(tool)) }
+        }
         results += scenario.notImplemented.map { ToolResult(tool: $0, status: .notImplemented) }
         return ScenarioResult(scenario: scenario, bytes: data.bytes, files: data.files, sha256: data.digest,
                               tools: results)
@@ -106,7 +109,12 @@ public final class Runner {
         // but finite: a hung tool becomes a failed run, not a hung harness.
         let timeout = max(120, 20 * Estimate.runSeconds(tool, scenario))
         let destination: String
-        if scenario.direction == .sync {
+        if let sync = scenario.sync {
+            destination = syncTarget(tool)
+            do { try prepareTarget(destination, sync.state, data: data, round: round) } catch {
+                return RunRecord(round: round, counted: counted, outcome: nil, ok: false, error: "\(error)")
+            }
+        } else if scenario.direction == .sync {
             destination = data.path + ".remote"
         } else {
             destination = workDirectory + "/out/" + tool.rawValue + (scenario.workload.isTree ? "-tree" : ".bin")
@@ -155,6 +163,58 @@ public final class Runner {
         return RunRecord(round: round, counted: counted, outcome: outcome, ok: true, error: nil)
     }
 
+    /// Where `tool` syncs to (a local path for a download, a server path
+    /// for an upload: the same file system).
+    private func syncTarget(_ tool: Tool) -> String { workDirectory + "/out/" + tool.rawValue + "-sync" }
+
+    /// Puts a sync target into `state` before a run (untimed): absent, an
+    /// identical copy (made before the first round; each run leaves it
+    /// so), or the copy with 10% of the files changed.
+    private func prepareTarget(_ target: String, _ state: SyncCase.State, data: PreparedData, round: Int) throws {
+        switch state {
+        case .first:
+            removeTree(target)
+        case .unchanged:
+            guard round == 0 || !FileManager.default.fileExists(atPath: target) else { return }
+            removeTree(target)
+            try copyTree(data.path, to: target)
+        case .changed:
+            removeTree(target)
+            try copyTree(try changedCopy(of: data), to: target)
+        }
+    }
+
+    private func copyTree(_ source: String, to target: String) throws {
+        let outcome = try runCommand(["cp", "-a", source, target])
+        guard outcome.succeeded else { throw HarnessError("cp -a \(source) \(target) failed") }
+    }
+
+    /// A copy of the data set in which every tenth file (in sorted order)
+    /// holds other bytes of the same size and a later modification time:
+    /// what a sync must copy back. Made once per data set.
+    private func changedCopy(of data: PreparedData) throws -> String {
+        let path = data.path + ".changed"
+        if FileManager.default.fileExists(atPath: path) { return path }
+        try copyTree(data.path, to: path + ".tmp")
+        guard let walker = FileManager.default.enumerator(atPath: path + ".tmp") else { throw HarnessError("cannot list \(path)") }
+        var files: [String] = []
+        while let relative = walker.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path + ".tmp/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files.append(relative)
+            }
+        }
+        for (index, relative) in files.sorted().enumerated() where index % 10 == 0 {
+            let file = path + ".tmp/" + relative
+            let contents = try Data(contentsOf: URL(fileURLWithPath: file))
+            try Data(contents.map { $0 ^ 0x5A }).write(to: URL(fileURLWithPath: file))
+            var times = [timespec(tv_sec: time(nil) - 3600, tv_nsec: 0), timespec(tv_sec: time(nil) - 3600, tv_nsec: 0)]
+            _ = utimensat(AT_FDCWD, file, &times, 0)
+        }
+        guard rename(path + ".tmp", path) == 0 else { throw HarnessError("rename \(path) failed") }
+        return path
+    }
+
     /// Creates (once) the data set of a scenario and computes its digest.
     private func prepare(_ scenario: Scenario) throws -> PreparedData {
         let key: String
@@ -175,7 +235,7 @@ public final class Runner {
             try DataSet.writeTree(at: path, shape: shape, seed: options.seed)
             let tree = try ContentDigest.tree(path)
             data = PreparedData(path: path, digest: tree.digest, files: tree.files, bytes: tree.bytes)
-            if scenario.direction == .sync {
+            if scenario.direction == .sync, scenario.sync == nil {
                 // The server's copy, with the same times, so nothing differs.
                 let outcome = try runCommand(["cp", "-a", path, path + ".remote"])
                 guard outcome.succeeded else { throw HarnessError("cp -a \(path) failed") }

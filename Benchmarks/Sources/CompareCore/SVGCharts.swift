@@ -14,6 +14,7 @@ public enum SVGCharts {
         case .scpLegacy: "#8d6a9f"
         case .ferrySCP: "#f08a4b"
         case .rsync: "#66a182"
+        case .rclone: "#2e4057"
         case .paramiko: "#7f7f7f"
         case .asyncssh: "#3d3d3d"
         }

@@ -6,8 +6,44 @@ public enum Direction: String, Sendable, Codable {
     case get
     /// Upload: local data to a path on the server.
     case put
-    /// Upload of a tree that is already identical on the server (nothing to send).
+    /// A directory sync (`ferry sync`, `rsync -a --delete`, `rclone sync`);
+    /// which way and from what state is the scenario's `sync`. Without
+    /// one: an upload of a tree already identical on the server.
     case sync
+}
+
+/// SyncCase says which way a sync scenario goes and what the target holds
+/// before each run (restored, untimed, before every run).
+public struct SyncCase: Sendable, Codable, Equatable {
+    /// The target's state before a run.
+    public enum State: String, Sendable, Codable {
+        /// No target: everything is copied.
+        case first
+        /// An identical copy (same times): nothing is copied.
+        case unchanged
+        /// A copy in which 10% of the files differ (other bytes, other
+        /// time): those are copied back.
+        case changed
+    }
+
+    /// True when the local tree is the source and the server's the target.
+    public var upload: Bool
+    public var state: State
+
+    public init(upload: Bool, state: State) {
+        self.upload = upload
+        self.state = state
+    }
+
+    /// "first", "no-change", "10% changed", then "up" or "down".
+    public var label: String {
+        let what = switch state {
+        case .first: "first"
+        case .unchanged: "no-change"
+        case .changed: "10% changed"
+        }
+        return "\(what) \(upload ? "up" : "down")"
+    }
 }
 
 /// Workload is the data a scenario moves.
@@ -82,11 +118,15 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var tools: [Tool]
     /// Tools listed in the report as "not implemented yet" (not run).
     public var notImplemented: [Tool]
+    /// For a sync scenario: which way, from what state (nil: the legacy
+    /// unchanged upload).
+    public var sync: SyncCase?
 
     public init(
         workload: Workload, direction: Direction, rttMilliseconds: Int, cipher: CipherSuite,
-        tools: [Tool], notImplemented: [Tool] = []
+        tools: [Tool], notImplemented: [Tool] = [], sync: SyncCase? = nil
     ) {
+        self.sync = sync
         self.workload = workload
         self.direction = direction
         self.rttMilliseconds = rttMilliseconds
@@ -97,9 +137,12 @@ public struct Scenario: Sendable, Codable, Equatable {
 
     /// "get 1 GiB file, 0 ms, aes128-gcm".
     public var name: String {
-        let verb = direction == .sync ? "sync (unchanged)" : direction.rawValue
+        let verb = direction == .sync ? "sync \(sync?.label ?? "(unchanged)")" : direction.rawValue
         return "\(verb) \(workload.label), \(rttMilliseconds) ms, \(cipher.label)"
     }
+
+    /// True when the local tree is the source: put, and syncs up.
+    public var uploads: Bool { direction == .put || (direction == .sync && (sync?.upload ?? true)) }
 
     /// The bytes one run moves.
     public var bytes: Int64 {

@@ -19,8 +19,10 @@ public enum Tool: String, Sendable, Codable, CaseIterable {
     case scp
     /// OpenSSH `scp -O`: the legacy scp/rcp protocol.
     case scpLegacy = "scp-O"
-    /// `rsync -a -e "ssh -F cfg"` (trees only).
+    /// `rsync -a -e "ssh -F cfg"` (trees only; `-a --delete` for syncs).
     case rsync
+    /// `rclone sync` with its SFTP backend (syncs only).
+    case rclone
     /// paramiko's SFTPClient (Benchmarks/Peers/peer.py), with --with-python-peers.
     case paramiko
     /// asyncssh's SFTP client (Benchmarks/Peers/peer.py), with --with-python-peers.
@@ -33,6 +35,7 @@ public enum Tool: String, Sendable, Codable, CaseIterable {
         case .sftp, .sftpTuned: [("sftp", "openssh-client"), ("ssh", "openssh-client")]
         case .scp, .scpLegacy: [("scp", "openssh-client"), ("ssh", "openssh-client")]
         case .rsync: [("rsync", "rsync"), ("ssh", "openssh-client")]
+        case .rclone: [("rclone", "rclone")]
         }
     }
 
@@ -42,8 +45,8 @@ public enum Tool: String, Sendable, Codable, CaseIterable {
     /// Whether the tool takes part in this kind of scenario at all.
     public func handles(_ workload: Workload, _ direction: Direction) -> Bool {
         switch (self, direction) {
-        case (.rsync, .sync): true
-        case (_, .sync): false
+        case (.rsync, .sync), (.ferry, .sync), (.rclone, .sync): true
+        case (_, .sync), (.rclone, _): false
         case (.rsync, _): workload.isTree
         default: true
         }
@@ -101,7 +104,8 @@ extension Tool {
     ) throws -> ToolCommand {
         let recursive = scenario.workload.isTree
         let remote = Tool.hostAlias + ":"
-        let (from, to) = scenario.direction == .get ? (remote + source, destination) : (source, remote + destination)
+        let (from, to) = scenario.uploads ? (source, remote + destination) : (remote + source, destination)
+        if scenario.direction == .sync { return try syncCommand(from: from, to: to, context: context) }
         switch self {
         case .ferry, .ferrySCP:
             let verb = scenario.direction == .get ? "get" : "put"
@@ -123,6 +127,8 @@ extension Tool {
                 arguments: ["scp", "-q"] + (self == .scpLegacy ? ["-O"] : []) + (recursive ? ["-r"] : [])
                     + ["-F", context.sshConfig, from, to],
                 stdin: nil)
+        case .rclone:
+            throw HarnessError("rclone runs only in sync scenarios")
         case .rsync:
             // Trailing slashes: copy the contents of source into destination.
             let (f, t) = scenario.direction == .get
@@ -139,6 +145,38 @@ extension Tool {
             if let mac = scenario.cipher.mac { arguments += ["--mac", mac] }
             if recursive { arguments.append("-r") }
             return ToolCommand(arguments: arguments + [source, destination], stdin: nil)
+        }
+    }
+}
+
+extension Tool {
+    /// The sync command from `from` to `to` (one of them `bench:path`):
+    /// each tool makes the target identical, deleting what the source lacks.
+    func syncCommand(from: String, to: String, context: ToolContext) throws -> ToolCommand {
+        switch self {
+        case .ferry:
+            return ToolCommand(arguments: [context.ferry, "sync", "-q", "--delete", "-F", context.sshConfig, from, to], stdin: nil)
+        case .rsync:
+            return ToolCommand(arguments: ["rsync", "-a", "--delete", "-e", "ssh -F \(context.sshConfig)", from + "/", to + "/"],
+                               stdin: nil)
+        case .rclone:
+            // The same server, user, key and known_hosts as the others (rclone
+            // cannot read ssh_config); it picks its own cipher (Go's first
+            // choice, aes128-gcm@openssh.com, which sshd offers).
+            let config = context.scratch + "/rclone.conf"
+            try writeText("""
+                [\(Tool.hostAlias)]
+                type = sftp
+                host = 127.0.0.1
+                port = \(context.port)
+                user = \(context.user)
+                key_file = \(context.identity)
+                known_hosts_file = \(context.knownHosts)
+
+                """, to: config)
+            return ToolCommand(arguments: ["rclone", "--config", config, "sync", from, to], stdin: nil)
+        default:
+            throw HarnessError("\(rawValue) does not sync")
         }
     }
 }

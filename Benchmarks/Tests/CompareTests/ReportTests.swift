@@ -136,11 +136,35 @@ func sampleReport() -> ComparisonReport {
         #expect(rsyncScenarios.allSatisfy { $0.workload.isTree })
     }
 
-    @Test func syncScenarioIsRsyncOnlyWithFerryNotImplemented() throws {
+    @Test func syncScenariosCompareFerryRsyncAndRclone() throws {
         var options = PlanOptions()
         options.withSync = true
-        let sync = try #require(Plan.scenarios(options).last)
-        #expect(sync.direction == .sync && sync.tools == [.rsync] && sync.notImplemented == [.ferry])
+        let syncs = Plan.scenarios(options).filter { $0.direction == .sync }
+        // first / no-change / 10% changed, up and down, at 0 and 50 ms; then the large tree.
+        #expect(syncs.count == 13)
+        #expect(syncs.dropLast().allSatisfy { $0.tools == [.ferry, .rsync, .rclone] && $0.workload == .tree(options.tree) })
+        #expect(syncs.map(\.name).contains("sync 10% changed down 2000 files, 50 ms, aes128-gcm"))
+        let large = try #require(syncs.last)
+        #expect(large.tools == [.ferry, .rsync] && large.sync == SyncCase(upload: true, state: .unchanged))
+        #expect(large.workload == .tree(.init(files: 100_000, directories: 1000, minBytes: 0, maxBytes: 4096)))
+    }
+
+    @Test func syncCommandsDeleteAndKeepDirections() throws {
+        let directory = try Setup.makeTemporaryDirectory(under: "/tmp", prefix: "compare-sync")
+        defer { removeTree(directory) }
+        let context = ToolContext(sshConfig: "/c/ssh_config", ferry: "/bin/ferry", python: nil, peerScript: "peer.py",
+                                  scratch: directory, port: 2222, user: "u", identity: "/k", knownHosts: "/kh")
+        let down = Scenario(workload: .tree(.init(files: 1, directories: 1, minBytes: 1, maxBytes: 1)), direction: .sync,
+                            rttMilliseconds: 0, cipher: CipherSuite.standard[0], tools: [.ferry, .rsync, .rclone],
+                            sync: SyncCase(upload: false, state: .first))
+        #expect(try Tool.ferry.command(for: down, source: "/s", destination: "/d", context: context).arguments
+            == ["/bin/ferry", "sync", "-q", "--delete", "-F", "/c/ssh_config", "bench:/s", "/d"])
+        #expect(try Tool.rsync.command(for: down, source: "/s", destination: "/d", context: context).arguments
+            == ["rsync", "-a", "--delete", "-e", "ssh -F /c/ssh_config", "bench:/s/", "/d/"])
+        #expect(try Tool.rclone.command(for: down, source: "/s", destination: "/d", context: context).arguments
+            == ["rclone", "--config", directory + "/rclone.conf", "sync", "bench:/s", "/d"])
+        let config = try String(contentsOfFile: directory + "/rclone.conf", encoding: .utf8)
+        #expect(config.contains("port = 2222") && config.contains("key_file = /k") && config.contains("known_hosts_file = /kh"))
     }
 
     @Test func commandsUseTheSharedConfig() throws {

@@ -1,0 +1,192 @@
+import SFTP
+
+/// BatchRunner runs a batch of sftp command lines as `sftp -b` does, with
+/// one difference that only changes how long it takes:
+///
+/// **Consecutive transfers run together.** A run of consecutive `get`/
+/// `reget` lines, or of consecutive `put`/`reput` lines, is a group whose
+/// commands run at once (up to `maxCommandsInFlight`, sharing the
+/// session's files in flight and memory budget). Every other command —
+/// `cd`, `lcd`, `ls`, `rm`, `rename`, `mkdir`, `chmod`, `!`, … — and every
+/// switch between getting and putting is a barrier: it starts only when
+/// everything before it has ended, and nothing after it starts before it
+/// ends. Commands of a group that write one destination are copied in
+/// order (the last wins, as in sftp).
+///
+/// **Errors keep sftp's meaning.** Lines start in order, and each is echoed
+/// (`sftp> line`) when it starts. When a command fails and its line has no
+/// `-` prefix, no later line starts and the batch ends with status 1; the
+/// later transfers of its group that had already started run to their end
+/// — each file lands whole under its final name or not at all (the
+/// engine's temporary name and rename) — and the runner says which
+/// finished and which failed (`laterStarted`).
+public struct BatchRunner: Sendable {
+    public let session: ShellSession
+    /// The most commands of a group in flight at once.
+    public var maxCommandsInFlight = 64
+    /// The most files in flight over all running commands (capped by the
+    /// server's open-handle limit).
+    public var maxFilesInFlight = 128
+    /// `sftp -b` ends at the first unignored failure; commands piped to a
+    /// session without `-b` go on after one (and the status says so).
+    public var stopOnError = true
+
+    public init(session: ShellSession) {
+        self.session = session
+    }
+
+    /// How a batch ended.
+    public struct Result: Sendable {
+        /// 0 when every command succeeded (or failed behind a `-`), 1 otherwise.
+        public var exitStatus: Int32
+        /// The 1-based line whose failure ended the batch.
+        public var failedLine: Int?
+        /// Lines after `failedLine` whose transfers had already started,
+        /// and whether each succeeded.
+        public var laterStarted: [(line: Int, succeeded: Bool)] = []
+    }
+
+    private enum Direction { case get, put }
+
+    private struct Item: Sendable {
+        var number: Int
+        var text: [UInt8]
+        var line: ShellLine
+    }
+
+    /// Runs `lines` (without their newlines) from `state`.
+    public func run(_ lines: [[UInt8]], state initial: ShellState, echo: Bool = true) async -> Result {
+        var state = initial
+        var index = 0
+        var failedAny = false
+        let output = session.output
+        func echoLine(_ item: Item) {
+            if echo, !item.line.quiet { output.line("sftp> " + EscapedText.render(item.text)) }
+        }
+        while index < lines.count {
+            let text = lines[index]
+            let number = index + 1
+            index += 1
+            let line: ShellLine
+            do { line = try CommandParser.parse(text) } catch {
+                if echo { output.line("sftp> " + EscapedText.render(text)) }
+                output.error(error.message)
+                if error.ignoreErrors { continue }
+                if stopOnError { return Result(exitStatus: 1, failedLine: number) }
+                failedAny = true
+                continue
+            }
+            guard let command = line.command else {
+                if echo, !line.quiet { output.line("sftp> " + EscapedText.render(text)) }
+                continue
+            }
+            let item = Item(number: number, text: text, line: line)
+            guard let direction = Self.direction(of: command) else {
+                echoLine(item)
+                let outcome = await session.execute(command, &state)
+                switch outcome {
+                case .quit: return Result(exitStatus: failedAny ? 1 : 0)
+                case .failed where !line.ignoreErrors:
+                    if stopOnError { return Result(exitStatus: 1, failedLine: number) }
+                    failedAny = true
+                default: break
+                }
+                continue
+            }
+            // Gather the group: this transfer and the ones of the same
+            // direction right after it (blank and comment lines included).
+            var group = [item]
+            while index < lines.count, let next = try? CommandParser.parse(lines[index]) {
+                if let command = next.command {
+                    guard Self.direction(of: command) == direction else { break }
+                }
+                group.append(Item(number: index + 1, text: lines[index], line: next))
+                index += 1
+            }
+            let transfers = group.filter { $0.line.command != nil }
+            if transfers.count == 1 {
+                for item in group { echoLine(item) }
+                guard let command = item.line.command else { continue }
+                let outcome = await session.transfer(command, state, width: filesPerCommand(1))
+                if !outcome.succeeded, !line.ignoreErrors {
+                    if stopOnError { return Result(exitStatus: 1, failedLine: number) }
+                    failedAny = true
+                }
+                continue
+            }
+            if let failure = await runGroup(group, state, echo: echoLine) {
+                if stopOnError { return failure }
+                failedAny = true
+            }
+        }
+        return Result(exitStatus: failedAny ? 1 : 0)
+    }
+
+    /// The files in flight each command of a group of `count` gets.
+    private func filesPerCommand(_ count: Int) -> Int {
+        var total = maxFilesInFlight
+        if let handles = session.client.limits?.maxOpenHandles, handles > 4 {
+            total = min(total, Int(min(handles, 1 << 20)) - 2)
+        }
+        let lanes = max(1, min(count, maxCommandsInFlight))
+        return max(1, total / lanes)
+    }
+
+    /// Runs one group's commands together; the failure result if one
+    /// ended the batch.
+    private func runGroup(_ group: [Item], _ state: ShellState, echo: (Item) -> Void) async -> Result? {
+        let commands = group.filter { $0.line.command != nil }
+        let width = filesPerCommand(commands.count)
+        let lanes = max(1, min(commands.count, maxCommandsInFlight))
+        let session = self.session
+        let stopOnError = self.stopOnError
+        var results: [(line: Int, succeeded: Bool, ignoreErrors: Bool)] = []
+        var stopped = false
+        await withTaskGroup(of: (Int, Bool, Bool).self) { tasks in
+            var next = 0
+            var running = 0
+            func startReady() {
+                while !stopped, running < lanes, next < group.count {
+                    let item = group[next]
+                    next += 1
+                    echo(item)
+                    guard let command = item.line.command else { continue }
+                    running += 1
+                    tasks.addTask {
+                        let outcome = await session.transfer(command, state, width: width)
+                        return (item.number, outcome.succeeded, item.line.ignoreErrors)
+                    }
+                }
+            }
+            startReady()
+            while let (number, succeeded, ignoreErrors) = await tasks.next() {
+                running -= 1
+                results.append((number, succeeded, ignoreErrors))
+                // After a failure no later line starts.
+                if !succeeded, !ignoreErrors, stopOnError { stopped = true }
+                startReady()
+            }
+        }
+        guard let failedLine = results.filter({ !$0.succeeded && !$0.ignoreErrors }).map(\.line).min() else { return nil }
+        let later = results.filter { $0.line > failedLine }.sorted { $0.line < $1.line }.map { (line: $0.line, succeeded: $0.succeeded) }
+        for entry in later {
+            session.output.error("line \(entry.line) had started before line \(failedLine) failed: "
+                + (entry.succeeded ? "it completed (its files landed whole)" : "it failed too (no partial file under a final name)"))
+        }
+        return Result(exitStatus: 1, failedLine: failedLine, laterStarted: later)
+    }
+
+    private static func direction(of command: ShellCommand) -> Direction? {
+        switch command {
+        case .get: .get
+        case .put: .put
+        default: nil
+        }
+    }
+}
+
+/// EscapedText renders a line for echoing: bytes that are not UTF-8 as
+/// `\xNN` (the executable escapes control characters).
+enum EscapedText {
+    static func render(_ bytes: [UInt8]) -> String { EscapedName.render(bytes) }
+}

@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import SFTP
+import SSHCore
+import Shell
+import Transfer
+
+/// `ferry sftp [options] [user@]host[:path]`: OpenSSH's sftp command
+/// language over ferry's engine. With `-b FILE` (or `-b -`) a batch, as
+/// `sftp -b` runs it (consecutive transfers together; see `BatchRunner`);
+/// with a terminal on stdin an interactive session with a `sftp>` prompt;
+/// with commands piped to stdin, those commands.
+struct SFTPCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sftp",
+        abstract: "Run sftp commands: a batch file (-b) as sftp -b runs it, or an interactive session.",
+        discussion: """
+            Commands and their flags are OpenSSH sftp's (get/reget/put/reput -afpR, ls -1afhlnrSt, cd, lcd, \
+            mkdir, rm, rename, ln, chmod, df, !cmd, …). In a batch, consecutive get lines (or consecutive put \
+            lines) run together; every other command waits for the transfers before it. A failing line ends \
+            the batch with status 1 unless it starts with '-'.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(name: .customShort("b"), help: ArgumentHelp("Read commands from this file (- for standard input), as sftp -b.", valueName: "batchfile"))
+    var batchFile: String?
+
+    @Option(name: .customShort("B"), help: "Bytes per read/write request (default: the server's limit, else 32768).")
+    var blockSize: Int?
+
+    @Option(name: .customShort("R"), help: "Most requests outstanding per file.")
+    var requests: Int = ReadPipeline.defaultMaxOutstanding
+
+    @Option(help: ArgumentHelp("Fail a transfer when the server sends nothing for this many seconds (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever).", valueName: "seconds"))
+    var timeout: Double?
+
+    @Argument(help: "[user@]host[:path] or sftp://[user@]host[:port][/path]; the path is the starting remote directory.")
+    var destination: String
+
+    func validate() throws {
+        if let blockSize, !(1...SFTPProtocol.maxReadLength).contains(blockSize) {
+            throw ValidationError("-B must be between 1 and \(SFTPProtocol.maxReadLength)")
+        }
+        guard (1...4096).contains(requests) else { throw ValidationError("-R must be between 1 and 4096") }
+        if let timeout, !(timeout == 0 || (0.001...1e9).contains(timeout)) {
+            throw ValidationError("--timeout must be a number of seconds (0 for no timeout)")
+        }
+    }
+
+    func run() async throws {
+        let location = try RemoteLocation.parse(destination)
+            ?? RemoteLocation(user: nil, host: destination, port: nil, path: "")
+        var flags = connection
+        if let port = location.port { flags.port = port }
+        let start = location.path.isEmpty ? nil : RawArguments.remotePath(location, in: destination)
+        // Commands before connecting: a batch file that cannot be read is
+        // an error before any network traffic, as with sftp.
+        var lines: [[UInt8]]?
+        if let batchFile {
+            lines = try BatchInput.read(batchFile)
+        } else if isatty(STDIN_FILENO) == 0 {
+            lines = try BatchInput.read("-")
+        }
+        let requestTimeout: Duration? = timeout.map { $0 > 0 ? .nanoseconds(Int64($0 * 1e9)) : nil } ?? SFTPClient.defaultRequestTimeout
+        let client: SSHClient
+        let sftp: SFTPClient
+        let channel: SSHChannelStream
+        do {
+            client = try await SSHSession.connect(try RemoteTarget(location.destination), flags,
+                                                  connectTimeout: timeout.flatMap { $0 > 0 ? .nanoseconds(Int64($0 * 1e9)) : nil })
+            do {
+                (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
+            } catch {
+                await client.close()
+                throw error
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("ferry: \(printable("\(error)"))\n".utf8))
+            throw ExitCode(ExitCodes.sshFailure)
+        }
+        let interactive = lines == nil
+        var options = TransferOptions(blockLength: blockSize, maxOutstanding: requests)
+        options.concurrentFiles = 128
+        let output = ShellOutput(
+            standardOutput: { text in FileHandle.standardOutput.write(Data(printableLines(text).utf8)) },
+            standardError: { text in FileHandle.standardError.write(Data(printableLines(text).utf8)) })
+        let session = ShellSession(client: sftp, files: FileTransfer(client: sftp, options: options), output: output,
+                                   verbose: interactive && !connection.quiet, terminalWidth: TerminalSize.columns())
+        let status: Int32 = await withTaskExecutorPreference(client.taskExecutor) {
+            defer { sftp.close() }
+            let state: ShellState
+            do { state = try await session.initialState(start: start) } catch {
+                FileHandle.standardError.write(Data("ferry: \(printable("\(error)"))\n".utf8))
+                return 1
+            }
+            if let lines {
+                var runner = BatchRunner(session: session)
+                runner.stopOnError = batchFile != nil
+                return await runner.run(lines, state: state).exitStatus
+            }
+            if !connection.quiet { print("Connected to \(location.host).") }
+            var prompt = InteractiveSession(session: session, state: state)
+            return await prompt.run()
+        }
+        await channel.close()
+        await client.close()
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// Reads a batch: a file, or standard input for "-"; one command per line.
+enum BatchInput {
+    static func read(_ path: String) throws -> [[UInt8]] {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("\(path): cannot read the batch file")
+            }
+            data = contents
+        }
+        var lines = Array(data).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.map { $0.last == UInt8(ascii: "\r") ? Array($0.dropLast()) : $0 }
+    }
+}
+
+/// Text with control characters made visible, line breaks kept.
+func printableLines(_ text: String) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false).map { printable(String($0)) }.joined(separator: "\n")
+}
+
+/// The terminal's width, for laying out `ls` in columns (80 when stdout is
+/// not a terminal, as sftp).
+enum TerminalSize {
+    static func columns() -> Int {
+        var size = winsize()
+        if ioctl(STDIN_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 80
+    }
+}

@@ -1,0 +1,242 @@
+import ArgumentParser
+import Foundation
+import SFTP
+import SSHCore
+import Transfer
+
+/// `ferry sync [options] SOURCE TARGET`: make TARGET identical to the
+/// directory SOURCE, one side local and the other remote, over SFTP alone.
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Make a directory identical to another, one local and one remote, over SFTP (nothing needed on the server but sftp).",
+        discussion: """
+            The contents of SOURCE are synced into TARGET whether or not SOURCE ends in / (as rclone sync; \
+            unlike rsync). TARGET is created if missing. Files differ when size or modification time differ; \
+            copies always get the source's time. One line per change on standard output: new, updated, \
+            deleted, mkdir, attrs, link; then a summary. Exit status 0 when all is done, 1 when a file \
+            failed, 255 when the connection failed.
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Say what would change; change nothing.")
+    var dryRun = false
+
+    @Flag(help: "Remove files and directories of TARGET that SOURCE lacks, after the transfers (never when something failed).")
+    var delete = false
+
+    @Flag(name: .customLong("delete-excluded"), help: "With --delete, also remove excluded names from TARGET.")
+    var deleteExcluded = false
+
+    @Flag(help: "Compare contents by hash when sizes agree (the server hashes with sha256sum over exec when it allows; else files are read).")
+    var checksum = false
+
+    @Flag(name: .customLong("size-only"), help: "Files differ only when their sizes do.")
+    var sizeOnly = false
+
+    @Flag(name: .customLong("ignore-existing"), help: "Never touch a file TARGET already has.")
+    var ignoreExisting = false
+
+    @Flag(name: [.customShort("u"), .customLong("update")], help: "Leave files that are newer in TARGET.")
+    var update = false
+
+    @Option(name: .customLong("modify-window"), help: ArgumentHelp("Times this many seconds apart count as equal (default 0).", valueName: "seconds"))
+    var modifyWindow: Int = 0
+
+    @Option(name: .customLong("exclude"), help: ArgumentHelp("Leave out what matches (rsync glob rules: * ** ? [..], a leading / anchors at the root, a trailing / matches directories); repeatable.", valueName: "pattern"))
+    var excludes: [String] = []
+
+    @Option(name: .customLong("include"), help: ArgumentHelp("Keep what matches even if a later --exclude matches; the first matching rule wins; repeatable.", valueName: "pattern"))
+    var includes: [String] = []
+
+    @Option(name: .customLong("exclude-from"), help: ArgumentHelp("Read exclude patterns from a file, one a line (# comments; \"+ pattern\" includes).", valueName: "file"))
+    var excludeFrom: [String] = []
+
+    @Flag(name: [.customShort("l"), .customLong("links")], help: "Recreate symbolic links as links (else each is skipped with a line).")
+    var links = false
+
+    @Flag(name: .customShort("p"), help: "Also set modes (times are always set).")
+    var preserve = false
+
+    @Option(name: .customShort("B"), help: "Bytes per read/write request (default: the server's limit, else 32768).")
+    var blockSize: Int?
+
+    @Option(name: .customShort("R"), help: "Most requests outstanding per file.")
+    var requests: Int = ReadPipeline.defaultMaxOutstanding
+
+    @Option(help: ArgumentHelp("Fail when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever).", valueName: "seconds"))
+    var timeout: Double?
+
+    @Argument(help: "The source directory, then the target directory; one of them [user@]host:path or sftp://host/path.")
+    var paths: [String] = []
+
+    func validate() throws {
+        guard paths.count == 2 else { throw ValidationError("usage: ferry sync [options] SOURCE TARGET") }
+        if [checksum, sizeOnly].filter({ $0 }).count > 1 { throw ValidationError("--checksum and --size-only exclude each other") }
+        guard (0...1_000_000_000).contains(modifyWindow) else { throw ValidationError("--modify-window must be a number of seconds") }
+        if let blockSize, !(1...SFTPProtocol.maxReadLength).contains(blockSize) {
+            throw ValidationError("-B must be between 1 and \(SFTPProtocol.maxReadLength)")
+        }
+        guard (1...4096).contains(requests) else { throw ValidationError("-R must be between 1 and 4096") }
+        if let timeout, !(timeout == 0 || (0.001...1e9).contains(timeout)) {
+            throw ValidationError("--timeout must be a number of seconds (0 for no timeout)")
+        }
+        if deleteExcluded, !delete { throw ValidationError("--delete-excluded needs --delete") }
+    }
+
+    /// The filter rules in command-line order: rsync keeps the order of
+    /// --include and --exclude as given, and the first match wins.
+    func filter() throws -> SyncFilter {
+        var rules: [(Int, SyncFilter.Rule)] = []
+        let arguments = CommandLine.arguments
+        func positions(_ names: [String]) -> [Int] {
+            arguments.indices.filter { index in names.contains { arguments[index] == $0 || arguments[index].hasPrefix($0 + "=") } }
+        }
+        let excludePositions = positions(["--exclude"]), includePositions = positions(["--include"])
+        let fromPositions = positions(["--exclude-from"])
+        for (index, pattern) in excludes.enumerated() {
+            rules.append((excludePositions.indices.contains(index) ? excludePositions[index] : Int.max, SyncFilter.Rule(.exclude, pattern)))
+        }
+        for (index, pattern) in includes.enumerated() {
+            rules.append((includePositions.indices.contains(index) ? includePositions[index] : Int.max, SyncFilter.Rule(.include, pattern)))
+        }
+        for (index, file) in excludeFrom.enumerated() {
+            let text: String
+            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                throw ValidationError("--exclude-from \(file): cannot read it (\(error.localizedDescription))")
+            }
+            let position = fromPositions.indices.contains(index) ? fromPositions[index] : Int.max
+            rules += SyncFilter.rules(fromFile: text).map { (position, $0) }
+        }
+        // A stable sort: rules of one file keep their order.
+        return SyncFilter(rules.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element.1))
+    }
+
+    var syncOptions: SyncOptions {
+        get throws {
+            var options = SyncOptions()
+            options.comparison = checksum ? .checksum : sizeOnly ? .sizeOnly : .sizeAndTime
+            options.modifyWindow = Int64(modifyWindow)
+            options.ignoreExisting = ignoreExisting
+            options.update = update
+            options.delete = delete
+            options.deleteExcluded = deleteExcluded
+            options.dryRun = dryRun
+            options.links = links
+            options.modes = preserve
+            options.filter = try filter()
+            return options
+        }
+    }
+
+    func run() async throws {
+        let (sourceText, targetText) = (paths[0], paths[1])
+        let sourceRemote = try RemoteLocation.parse(sourceText)
+        let targetRemote = try RemoteLocation.parse(targetText)
+        let direction: SyncDirection
+        let remote: RemoteLocation
+        switch (sourceRemote, targetRemote) {
+        case (let source?, nil):
+            remote = source
+            direction = .download(Self.remotePath(source, sourceText), LocalPath(bytes: RawArguments.bytes(of: targetText)))
+        case (nil, let target?):
+            remote = target
+            direction = .upload(LocalPath(bytes: RawArguments.bytes(of: sourceText)), Self.remotePath(target, targetText))
+        case (.some, .some):
+            throw ValidationError("one of SOURCE and TARGET must be local")
+        case (nil, nil):
+            throw ValidationError("one of SOURCE and TARGET must be remote ([user@]host:path or sftp://host/path)")
+        }
+        let options = try syncOptions
+        var transferOptions = TransferOptions(preserve: preserve, blockLength: blockSize, maxOutstanding: requests)
+        transferOptions.keepTimes = true
+        try await SyncSession.run(connection: connection, remote: remote, timeout: timeout, dryRun: dryRun) { client, sftp in
+            let quiet = connection.quiet
+            let files = FileTransfer(client: sftp, options: transferOptions) { event in
+                switch event {
+                case .failed(let error):
+                    Self.write(FileHandle.standardError, "ferry: \(printable(error.message))")
+                case .skipped(let path, let reason) where !quiet:
+                    Self.write(FileHandle.standardError, "ferry: \(printable(path)): \(reason), skipped")
+                case .notice(let path, let message) where !quiet:
+                    Self.write(FileHandle.standardError, "ferry: \(printable(path)): \(printable(message))")
+                default:
+                    break
+                }
+            }
+            let hasher = options.comparison == .checksum ? SyncRemoteHasher(client: client) : nil
+            return await files.sync(direction, options: options, remoteHasher: hasher) { change in
+                guard !quiet else { return }
+                Self.write(FileHandle.standardOutput, Self.line(change))
+            }
+        }
+    }
+
+    /// One itemized line: the change's word padded to a column, the path.
+    static func line(_ change: SyncChange) -> String {
+        let word = change.kind.rawValue
+        return word + String(repeating: " ", count: max(1, 8 - word.count)) + printable(change.path)
+    }
+
+    static func write(_ handle: FileHandle, _ line: String) {
+        handle.write(Data((line + "\n").utf8))
+    }
+
+    private static func remotePath(_ location: RemoteLocation, _ text: String) -> SFTPPath {
+        let bytes = RawArguments.remotePath(location, in: text)
+        return SFTPPath(bytes: bytes.isEmpty ? Array(".".utf8) : bytes)
+    }
+}
+
+/// The connection, summary and exit status of one sync.
+enum SyncSession {
+    static func run(connection flags: ConnectionOptions, remote: RemoteLocation, timeout: Double?, dryRun: Bool,
+                    _ body: (SSHClient, SFTPClient) async -> SyncReport) async throws {
+        var flags = flags
+        if let port = remote.port { flags.port = port }
+        let requestTimeout: Duration? = timeout.map { $0 > 0 ? .nanoseconds(Int64($0 * 1e9)) : nil } ?? SFTPClient.defaultRequestTimeout
+        let connectTimeout: Duration? = timeout.flatMap { $0 > 0 ? .nanoseconds(Int64($0 * 1e9)) : nil }
+        let started = ContinuousClock.now
+        let client: SSHClient
+        let sftp: SFTPClient
+        let channel: SSHChannelStream
+        do {
+            client = try await SSHSession.connect(try RemoteTarget(remote.destination), flags, connectTimeout: connectTimeout)
+            do {
+                (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
+            } catch {
+                await client.close()
+                throw error
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            SyncCommand.write(FileHandle.standardError, "ferry: \(printable("\(error)"))")
+            throw ExitCode(ExitCodes.sshFailure)
+        }
+        let report = await withTaskExecutorPreference(client.taskExecutor) {
+            let report = await body(client, sftp)
+            sftp.close()
+            await channel.close()
+            return report
+        }
+        await client.close()
+        if !flags.quiet { print(summary(report, since: started, dryRun: dryRun)) }
+        if !report.succeeded { throw ExitCode(1) }
+    }
+
+    /// The summary line: files checked, transferred, deleted, bytes, seconds, rate.
+    static func summary(_ report: SyncReport, since started: ContinuousClock.Instant, dryRun: Bool) -> String {
+        let elapsed = started.duration(to: .now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = seconds > 0 ? Double(report.bytes) / seconds / 1e6 : 0
+        var line = String(format: "%d checked, %d transferred, %d deleted, %llu bytes in %.2f s (%.1f MB/s)",
+                          report.checked, report.transferred, report.deleted, report.bytes, seconds, rate)
+        if report.attributesSet > 0 { line += ", \(report.attributesSet) attributes set" }
+        if !report.failures.isEmpty { line += ", \(report.failures.count) failed" }
+        if report.deletionSkipped { line += ", deletion skipped" }
+        if dryRun { line += " (dry run: nothing changed)" }
+        return line
+    }
+}
