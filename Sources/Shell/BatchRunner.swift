@@ -15,15 +15,18 @@ import SFTP
 ///
 /// **Errors keep sftp's meaning.** Lines start in order, and each is echoed
 /// (`sftp> line`) when it starts. When a command fails and its line has no
-/// `-` prefix, no later line starts and the batch ends with status 1; the
+/// `-` prefix, no later line starts and the batch ends with status 1. The
 /// later transfers of its group that had already started run to their end
-/// — each file lands whole under its final name or not at all (the
-/// engine's temporary name and rename) — and the runner says which
-/// finished and which failed (`laterStarted`).
+/// (each file lands whole under its final name or not at all: the
+/// engine's temporary name and rename) and are then rolled back: the
+/// files they created are removed, so the trees end as `sftp -b` leaves
+/// them. A file such a transfer replaced cannot be restored, and a
+/// recursive transfer is not rolled back; the runner says so, line by
+/// line (`laterStarted`).
 public struct BatchRunner: Sendable {
     public let session: ShellSession
     /// The most commands of a group in flight at once.
-    public var maxCommandsInFlight = 64
+    public var maxCommandsInFlight = 128
     /// The most files in flight over all running commands (capped by the
     /// server's open-handle limit).
     public var maxFilesInFlight = 128
@@ -43,7 +46,7 @@ public struct BatchRunner: Sendable {
         public var failedLine: Int?
         /// Lines after `failedLine` whose transfers had already started,
         /// and whether each succeeded.
-        public var laterStarted: [(line: Int, succeeded: Bool)] = []
+        public var laterStarted: [LaterLine] = []
     }
 
     private enum Direction { case get, put }
@@ -122,27 +125,34 @@ public struct BatchRunner: Sendable {
         return Result(exitStatus: failedAny ? 1 : 0)
     }
 
-    /// The files in flight each command of a group of `count` gets.
-    private func filesPerCommand(_ count: Int) -> Int {
+    /// The files in flight over a group (the server's open-handle limit
+    /// caps it).
+    private var totalFiles: Int {
         var total = maxFilesInFlight
         if let handles = session.client.limits?.maxOpenHandles, handles > 4 {
             total = min(total, Int(min(handles, 1 << 20)) - 2)
         }
-        let lanes = max(1, min(count, maxCommandsInFlight))
-        return max(1, total / lanes)
+        return max(1, total)
     }
+
+    /// How many of a group's `count` commands run at once: never more than
+    /// the files in flight allowed, so each has at least one.
+    private func lanes(_ count: Int) -> Int { max(1, min(count, maxCommandsInFlight, totalFiles)) }
+
+    /// The files in flight each command of a group of `count` gets.
+    private func filesPerCommand(_ count: Int) -> Int { max(1, totalFiles / lanes(count)) }
 
     /// Runs one group's commands together; the failure result if one
     /// ended the batch.
     private func runGroup(_ group: [Item], _ state: ShellState, echo: (Item) -> Void) async -> Result? {
         let commands = group.filter { $0.line.command != nil }
         let width = filesPerCommand(commands.count)
-        let lanes = max(1, min(commands.count, maxCommandsInFlight))
+        let lanes = self.lanes(commands.count)
         let session = self.session
         let stopOnError = self.stopOnError
-        var results: [(line: Int, succeeded: Bool, ignoreErrors: Bool)] = []
+        var results: [(line: Int, ignoreErrors: Bool, outcome: ShellSession.TransferOutcome)] = []
         var stopped = false
-        await withTaskGroup(of: (Int, Bool, Bool).self) { tasks in
+        await withTaskGroup(of: (Int, Bool, ShellSession.TransferOutcome).self) { tasks in
             var next = 0
             var running = 0
             func startReady() {
@@ -153,27 +163,63 @@ public struct BatchRunner: Sendable {
                     guard let command = item.line.command else { continue }
                     running += 1
                     tasks.addTask {
-                        let outcome = await session.transfer(command, state, width: width)
-                        return (item.number, outcome.succeeded, item.line.ignoreErrors)
+                        let outcome = await session.transfer(command, state, width: width, tracking: stopOnError)
+                        return (item.number, item.line.ignoreErrors, outcome)
                     }
                 }
             }
             startReady()
-            while let (number, succeeded, ignoreErrors) = await tasks.next() {
+            while let (number, ignoreErrors, outcome) = await tasks.next() {
                 running -= 1
-                results.append((number, succeeded, ignoreErrors))
+                results.append((number, ignoreErrors, outcome))
                 // After a failure no later line starts.
-                if !succeeded, !ignoreErrors, stopOnError { stopped = true }
+                if !outcome.succeeded, !ignoreErrors, stopOnError { stopped = true }
                 startReady()
             }
         }
-        guard let failedLine = results.filter({ !$0.succeeded && !$0.ignoreErrors }).map(\.line).min() else { return nil }
-        let later = results.filter { $0.line > failedLine }.sorted { $0.line < $1.line }.map { (line: $0.line, succeeded: $0.succeeded) }
-        for entry in later {
-            session.output.error("line \(entry.line) had started before line \(failedLine) failed: "
-                + (entry.succeeded ? "it completed (its files landed whole)" : "it failed too (no partial file under a final name)"))
+        guard let failedLine = results.filter({ !$0.outcome.succeeded && !$0.ignoreErrors }).map(\.line).min() else { return nil }
+        var later: [LaterLine] = []
+        for result in results.sorted(by: { $0.line < $1.line }) where result.line > failedLine {
+            later.append(await settle(result.line, result.outcome, after: failedLine))
         }
         return Result(exitStatus: 1, failedLine: failedLine, laterStarted: later)
+    }
+
+    /// Undoes what a line that started before an earlier line failed
+    /// created, and says what became of it.
+    private func settle(_ line: Int, _ outcome: ShellSession.TransferOutcome, after failedLine: Int) async -> LaterLine {
+        let output = session.output
+        let prefix = "line \(line) had started before line \(failedLine) failed: "
+        let left = await session.undo(outcome)
+        let removed = outcome.created.filter { !left.contains($0) }
+        let kept = outcome.replaced + left
+        var state = LaterLine.State.rolledBack
+        if outcome.untracked {
+            state = .kept
+            output.error(prefix + (outcome.succeeded ? "it completed (a recursive transfer is not rolled back)" : "it failed too"))
+        } else if kept.isEmpty {
+            output.error(prefix + (removed.isEmpty ? "it wrote nothing" : "rolled back (removed \(removed.map(EscapedName.render).joined(separator: ", ")))"))
+        } else {
+            state = .kept
+            output.error(prefix + "kept \(kept.map(EscapedName.render).joined(separator: ", ")) (replaced files cannot be restored; each landed whole)"
+                + (removed.isEmpty ? "" : "; removed \(removed.map(EscapedName.render).joined(separator: ", "))"))
+        }
+        return LaterLine(line: line, state: state, succeeded: outcome.succeeded)
+    }
+
+    /// What became of a line that started before an earlier line of its
+    /// group failed.
+    public struct LaterLine: Sendable, Equatable {
+        public enum State: Sendable, Equatable {
+            /// Everything it created was removed again (or it wrote nothing).
+            case rolledBack
+            /// Some of its files stay: they replaced files that existed
+            /// (each whole, never partial), or could not be removed.
+            case kept
+        }
+        public var line: Int
+        public var state: State
+        public var succeeded: Bool
     }
 
     private static func direction(of command: ShellCommand) -> Direction? {

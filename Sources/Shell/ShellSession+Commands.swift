@@ -53,7 +53,7 @@ extension ShellSession {
         case .rm(let pattern):
             return await forEachMatch(pattern, state, verb: "Removing") { path in
                 do { try await self.client.remove(SFTPPath(bytes: path)) } catch {
-                    self.output.error("Delete \"\(self.show(path))\": \(Self.reason(error))")
+                    self.output.error("remote delete \(self.show(path)): \(Self.reason(error))")
                     return false
                 }
                 return true

@@ -38,6 +38,8 @@ public final class ShellSession: Sendable {
             free(cwd)
         }
         var state = ShellState(remoteDirectory: home.bytes, localDirectory: local)
+        // As sftp: the meter is on at a prompt and off in a batch.
+        state.showProgress = verbose
         if let start, !start.isEmpty {
             state.remoteDirectory = try await client.realpath(SFTPPath(bytes: state.remote(start))).bytes
         }

@@ -32,7 +32,7 @@ struct LocalPartialFile {
     static func claim(for destination: LocalPath, mode: mode_t, resume: Bool) throws -> LocalPartialFile {
         let (directory, name) = destination.split
         let canonical = directory.appending(PartialName.canonical(name))
-        if let file = try create(canonical, mode: mode) {
+        if let file = try create(canonical, mode: mode, for: destination) {
             return LocalPartialFile(file: file, path: canonical, resumable: true, existingLength: 0)
         }
         if let file = adopt(canonical) {
@@ -46,7 +46,7 @@ struct LocalPartialFile {
         }
         for _ in 0..<16 {
             let random = directory.appending(PartialName.random(name))
-            if let file = try create(random, mode: mode) {
+            if let file = try create(random, mode: mode, for: destination) {
                 return LocalPartialFile(file: file, path: random, resumable: false, existingLength: 0)
             }
         }
@@ -54,7 +54,7 @@ struct LocalPartialFile {
     }
 
     /// A new file at `path`, or nil when something already holds the name.
-    private static func create(_ path: LocalPath, mode: mode_t) throws -> LocalFile? {
+    private static func create(_ path: LocalPath, mode: mode_t, for destination: LocalPath) throws -> LocalFile? {
         do {
             let file = try LocalFile.open(path, flags: O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, mode: mode)
             // Nobody else can have it open yet; the lock tells a concurrent
@@ -64,9 +64,9 @@ struct LocalPartialFile {
         } catch let error as TransferError where error.systemError == EEXIST {
             return nil
         } catch let error as TransferError {
-            // Name the directory the user chose, not the hidden file.
+            // Name the file the user asked for, not the hidden one.
             let code = error.systemError ?? EIO
-            throw TransferError(.local, "\(path.split.directory): cannot create a file there: \(String(cString: strerror(code)))",
+            throw TransferError(.local, "\(destination): cannot create a file in its directory: \(String(cString: strerror(code)))",
                                 errno: code)
         }
     }

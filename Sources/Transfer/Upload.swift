@@ -78,9 +78,9 @@ extension FileTransfer {
                 partial = try await RemotePartialFile.claim(client, for: path, permissions: permissions, resume: options.resume, first: early)
             } catch let error as SFTPError where error.code == .permissionDenied || error.code == .noSuchFile {
                 guard error.code == .permissionDenied, let existing else {
-                    // Name the directory the user chose, not the hidden file.
+                    // Name the file the user asked for, not the hidden one.
                     let reason = error.serverMessage.flatMap { $0.isEmpty ? nil : $0 } ?? error.code.rawValue
-                    throw TransferError(.remote, "\(SFTPPath(bytes: RemotePath.parent(path.bytes))): cannot create a file there: \(reason)")
+                    throw TransferError(.remote, "\(path): cannot create a file in its directory: \(reason)")
                 }
                 onEvent(.notice(path: "\(path)", message: "cannot create a temporary file beside it; writing in place"))
                 return try await writeInPlace(path, existing: existing, from: source)

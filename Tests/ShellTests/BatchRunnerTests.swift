@@ -1,3 +1,4 @@
+import Glibc
 import Foundation
 import Testing
 @testable import Shell
@@ -132,6 +133,23 @@ import Testing
         }
     }
 
+    @Test func listingsAsSftpPrintsThem() async throws {
+        // The lines OpenSSH 9.2's sftp -b prints for the same tree.
+        try await withShell { shell in
+            try shell.write("\(shell.remote)/r/a.txt", "hello\n")
+            try FileManager.default.createDirectory(atPath: "\(shell.remote)/r/sub", withIntermediateDirectories: true)
+            let result = await shell.run("""
+                ls r
+                ls -1 r
+                lumask 027
+                progress
+                """)
+            #expect(result.exitStatus == 0)
+            #expect(shell.captured.lines == ["sftp> ls r", "r/a.txt   r/sub     ", "sftp> ls -1 r", "r/a.txt", "r/sub",
+                                             "sftp> lumask 027", "Local umask: 027", "sftp> progress", "Progress meter enabled", ""])
+        }
+    }
+
     @Test func consecutiveGetsRunTogether() async throws {
         try await withShell { shell in
             var batch: [String] = []
@@ -163,12 +181,33 @@ import Testing
             #expect(result.exitStatus == 1)
             #expect(result.failedLine == 2)
             #expect(shell.exists("\(shell.local)/f0"))
-            // Lines after the failure either did not start or are reported.
-            for entry in result.laterStarted { #expect(entry.line > 2) }
-            let started = Set(result.laterStarted.map(\.line))
-            #expect(shell.exists("\(shell.local)/f1") == started.contains(3))
-            #expect(shell.exists("\(shell.local)/f2") == started.contains(4))
+            // Lines after the failure either did not start or were rolled
+            // back: the local tree is as sftp -b leaves it.
+            for entry in result.laterStarted { #expect(entry.line > 2 && entry.state == .rolledBack) }
+            #expect(!shell.exists("\(shell.local)/f1"))
+            #expect(!shell.exists("\(shell.local)/f2"))
             #expect(!shell.captured.standardOutput.contains("sftp> cd /"))
+        }
+    }
+
+    @Test func laterPutsAreRolledBackButReplacedFilesReported() async throws {
+        try await withShell { shell in
+            for index in 0..<4 { try shell.write("\(shell.local)/p\(index)", "new\(index)") }
+            try shell.write("\(shell.remote)/p3", "old3")
+            let result = await shell.run("""
+                put p0
+                put missing
+                put p1
+                put p2
+                put p3
+                """)
+            #expect(result.exitStatus == 1 && result.failedLine == 2)
+            #expect(shell.exists("\(shell.remote)/p0"))
+            #expect(!shell.exists("\(shell.remote)/p1") && !shell.exists("\(shell.remote)/p2"))
+            // p3 replaced a file: if it ran, it is kept whole and reported.
+            let p3 = shell.read("\(shell.remote)/p3")
+            #expect(p3 == "old3" || p3 == "new3")
+            #expect((p3 == "new3") == result.laterStarted.contains { $0.line == 5 && $0.state == .kept })
         }
     }
 
@@ -221,6 +260,30 @@ import Testing
             #expect(String(decoding: local.insert, as: UTF8.self) == "al-only ")
             let command = await session.complete(Array("reg".utf8), shell.state)
             #expect(String(decoding: command.insert, as: UTF8.self) == "et ")
+        }
+    }
+}
+
+/// Cancelling a running get (Ctrl-C at the prompt) leaves nothing under
+/// the final name.
+@Suite struct CancelledTransferTests {
+    @Test func cancelledGetLeavesNoFinalFile() async throws {
+        try await withShell { shell in
+            let fd = open("\(shell.remote)/huge", O_WRONLY | O_CREAT, 0o644)
+            ftruncate(fd, 2 << 30)
+            close(fd)
+            let session = shell.session
+            let state = shell.state
+            let task = Task {
+                var state = state
+                return await session.execute(.get(ShellCommand.TransferFlags(), source: Array("huge".utf8), destination: nil), &state)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            task.cancel()
+            let outcome = await task.value
+            #expect(outcome == .failed)
+            let size = (try? FileManager.default.attributesOfItem(atPath: "\(shell.local)/huge"))?[.size] as? Int
+            #expect(size == nil, "final file of size \(String(describing: size)); \(shell.captured.standardError)")
         }
     }
 }

@@ -39,7 +39,11 @@ struct ShellFixture {
         ShellSession(client: client, files: FileTransfer(client: client), output: captured.output, verbose: false)
     }
 
-    var state: ShellState { ShellState(remoteDirectory: Array(remote.utf8), localDirectory: Array(local.utf8)) }
+    var state: ShellState {
+        var state = ShellState(remoteDirectory: Array(remote.utf8), localDirectory: Array(local.utf8))
+        state.showProgress = false
+        return state
+    }
 
     /// Runs `batch` (one command per line) as `sftp -b` would.
     func run(_ batch: String, stopOnError: Bool = true) async -> BatchRunner.Result {

@@ -60,7 +60,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Cipher suites, comma-separated, cipher or cipher+mac; the first is used everywhere, the others on the 0 ms big-file get.")
     var ciphers: String?
 
-    @Option(help: "Only these tools, comma-separated (ferry, ferry-scp, sftp, sftp-tuned, scp, scp-O, rsync, rclone, paramiko, asyncssh).")
+    @Option(help: "Only these tools, comma-separated (ferry, ferry-scp, sftp, sftp-tuned, scp, scp-O, rsync, rclone, paramiko, asyncssh, ferry-sftp-b, sftp-b-lines).")
     var tools: String?
 
     @Option(help: "Only scenarios whose name contains this text, e.g. \"get 1 GiB file, 0 ms\" (repeatable).")
@@ -68,6 +68,12 @@ struct CompareCommand: ParsableCommand {
 
     @Flag(help: "Add paramiko and asyncssh (pip-installed into Benchmarks/.build-peers/venv) to the 0 ms scenarios.")
     var withPythonPeers = false
+
+    @Flag(help: "Add the sftp batch rows at each RTT above 0: a batch of one get (and put) line per file, ferry sftp -b vs sftp -b.")
+    var withBatch = false
+
+    @Option(help: "Lines (files of 1-64 KiB) of the batch rows (default 200).")
+    var batchFiles: Int?
 
     @Flag(help: "Add the sync scenarios: ferry sync, rsync -a --delete and rclone sync on the small-file tree (first, no-change, 10% changed; up and down; every RTT), and a no-change resync of a large tree of 0-4 KiB files (ferry and rsync: time and peak RSS).")
     var withSync = false
@@ -121,6 +127,8 @@ struct CompareCommand: ParsableCommand {
         }
         options.withPythonPeers = withPythonPeers || (options.onlyTools?.contains { $0.isPythonPeer } ?? false)
         options.withSync = withSync
+        options.withBatch = withBatch
+        if let batchFiles { options.batchFiles = max(1, batchFiles) }
         if let syncFiles { options.syncFiles = syncFiles }
         if let seed { options.seed = seed }
         return options

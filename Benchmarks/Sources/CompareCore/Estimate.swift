@@ -21,6 +21,8 @@ public enum Estimate {
         let windowed: Double
         let perFile: Double
         switch tool {
+        case .ferrySFTPBatch: rate = 200; windowed = get ? 85 : 32; perFile = 0.001 + 0.05 * rtt
+        case .sftpBatch: rate = 195; windowed = 31; perFile = 0.001 + (get ? 5.3 : 3.8) * rtt
         case .ferry: rate = 200; windowed = get ? 85 : 32; perFile = 0.0008 + (get ? 1.75 : 0.85) * rtt
         case .sftp: rate = 195; windowed = 31; perFile = 0.0008 + (get ? 5.3 : 3.8) * rtt
         case .sftpTuned: rate = 210; windowed = get ? 28 : 32; perFile = 0.0006 + (get ? 5.3 : 3.8) * rtt

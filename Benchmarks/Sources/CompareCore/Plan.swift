@@ -22,6 +22,11 @@ public struct PlanOptions: Sendable, Codable, Equatable {
     public var withSync = false
     /// Files of the large no-change tree (0–4 KiB each).
     public var syncFiles = 100_000
+    /// Add the sftp batch rows at each RTT above 0: a batch of one get (and
+    /// one put) line per file, `ferry sftp -b` against `sftp -b`.
+    public var withBatch = false
+    /// Files (lines) of the batch rows.
+    public var batchFiles = 200
     /// Add paramiko and asyncssh to the 0 ms scenarios.
     public var withPythonPeers = false
     /// Restrict to these tools (nil = all that apply).
@@ -95,6 +100,14 @@ public enum Plan {
                 add(file, .put, rtt: rtt, cipher: base, tools: [.ferry, .sftp])
                 for direction in [Direction.get, .put] {
                     add(tree, direction, rtt: rtt, cipher: base, tools: [.ferry, .sftp, .rsync])
+                }
+                if options.withBatch {
+                    var shape = options.tree
+                    shape.files = options.batchFiles
+                    shape.directories = max(1, min(shape.directories, options.batchFiles / 10))
+                    for direction in [Direction.get, .put] {
+                        add(.tree(shape), direction, rtt: rtt, cipher: base, tools: [.ferrySFTPBatch, .sftpBatch])
+                    }
                 }
             }
         }

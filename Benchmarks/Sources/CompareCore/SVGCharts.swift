@@ -17,6 +17,8 @@ public enum SVGCharts {
         case .rclone: "#2e4057"
         case .paramiko: "#7f7f7f"
         case .asyncssh: "#3d3d3d"
+        case .ferrySFTPBatch: "#f28482"
+        case .sftpBatch: "#84a59d"
         }
     }
 

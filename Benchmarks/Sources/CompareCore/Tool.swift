@@ -27,12 +27,17 @@ public enum Tool: String, Sendable, Codable, CaseIterable {
     case paramiko
     /// asyncssh's SFTP client (Benchmarks/Peers/peer.py), with --with-python-peers.
     case asyncssh
+    /// `ferry sftp -b` running a batch of one get (or put) line per file of a
+    /// tree (`--with-batch`): consecutive transfer lines run together.
+    case ferrySFTPBatch = "ferry-sftp-b"
+    /// OpenSSH `sftp -b` running the same batch, one line after another.
+    case sftpBatch = "sftp-b-lines"
 
     /// The programs the tool needs on PATH, and the Debian package of each.
     public var requiredPrograms: [(program: String, package: String)] {
         switch self {
-        case .ferry, .ferrySCP, .paramiko, .asyncssh: []
-        case .sftp, .sftpTuned: [("sftp", "openssh-client"), ("ssh", "openssh-client")]
+        case .ferry, .ferrySCP, .paramiko, .asyncssh, .ferrySFTPBatch: []
+        case .sftp, .sftpTuned, .sftpBatch: [("sftp", "openssh-client"), ("ssh", "openssh-client")]
         case .scp, .scpLegacy: [("scp", "openssh-client"), ("ssh", "openssh-client")]
         case .rsync: [("rsync", "rsync"), ("ssh", "openssh-client")]
         case .rclone: [("rclone", "rclone")]
@@ -45,6 +50,8 @@ public enum Tool: String, Sendable, Codable, CaseIterable {
     /// Whether the tool takes part in this kind of scenario at all.
     public func handles(_ workload: Workload, _ direction: Direction) -> Bool {
         switch (self, direction) {
+        case (.ferrySFTPBatch, .sync), (.sftpBatch, .sync): false
+        case (.ferrySFTPBatch, _), (.sftpBatch, _): workload.isTree
         case (.rsync, .sync), (.ferry, .sync), (.rclone, .sync): true
         case (_, .sync), (.rclone, _): false
         case (.rsync, _): workload.isTree
@@ -134,6 +141,14 @@ extension Tool {
             let (f, t) = scenario.direction == .get
                 ? (remote + source + "/", destination + "/") : (source + "/", remote + destination + "/")
             return ToolCommand(arguments: ["rsync", "-a", "-e", "ssh -F \(context.sshConfig)", f, t], stdin: nil)
+        case .ferrySFTPBatch, .sftpBatch:
+            let batch = context.scratch + "/\(rawValue)-batch"
+            try writeText(try Self.perFileBatch(scenario.direction, source: source, destination: destination), to: batch)
+            if self == .sftpBatch {
+                return ToolCommand(arguments: ["sftp", "-q", "-F", context.sshConfig, "-b", "-", Tool.hostAlias], stdin: batch)
+            }
+            return ToolCommand(arguments: [context.ferry, "sftp", "-q", "-F", context.sshConfig, "-b", batch, Tool.hostAlias],
+                               stdin: nil)
         case .paramiko, .asyncssh:
             guard let python = context.python else {
                 throw HarnessError("\(rawValue) needs --with-python-peers")
@@ -178,6 +193,29 @@ extension Tool {
         default:
             throw HarnessError("\(rawValue) does not sync")
         }
+    }
+
+    /// A batch that copies the tree at `source` to `destination` one file
+    /// per line: the directories first (mkdir or lmkdir), then one get or
+    /// put line per file. Both sides are on this machine, so the source
+    /// tree is listed directly.
+    static func perFileBatch(_ direction: Direction, source: String, destination: String) throws -> String {
+        guard let names = FileManager.default.subpaths(atPath: source) else {
+            throw HarnessError("cannot list \(source)")
+        }
+        var directories: [String] = []
+        var files: [String] = []
+        for name in names.sorted() {
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: source + "/" + name, isDirectory: &isDirectory)
+            if isDirectory.boolValue { directories.append(name) } else { files.append(name) }
+        }
+        let mkdir = direction == .get ? "lmkdir" : "mkdir"
+        let verb = direction == .get ? "get" : "put"
+        var lines = ["\(mkdir) \(quoteForSFTP(destination))"]
+        lines += directories.map { "\(mkdir) \(quoteForSFTP(destination + "/" + $0))" }
+        lines += files.map { "\(verb) \(quoteForSFTP(source + "/" + $0)) \(quoteForSFTP(destination + "/" + $0))" }
+        return lines.joined(separator: "\n") + "\n"
     }
 }
 

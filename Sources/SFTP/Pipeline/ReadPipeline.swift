@@ -122,7 +122,13 @@ public struct ReadPipeline: Sendable {
                 nextOffset += UInt64(count)
             }
             if outstanding == 0 { break }
-            guard let completion = await replies.next() else { break }
+            guard let completion = await replies.next() else {
+                // The reply stream ends early only when this task is
+                // cancelled (Ctrl-C): that is a failure, never the end of
+                // the file, or a short copy would be renamed into place.
+                failure = failure ?? CancellationError()
+                break
+            }
             outstanding -= 1
             window.replied()
             let range = completion.range

@@ -114,7 +114,13 @@ public struct WritePipeline: Sendable {
                 }
             }
             if outstanding == 0 { break }
-            guard let completion = await replies.next() else { break }
+            guard let completion = await replies.next() else {
+                // The reply stream ends early only when this task is
+                // cancelled (Ctrl-C): that is a failure, never the end of
+                // the file, or a short copy would be renamed into place.
+                failure = failure ?? CancellationError()
+                break
+            }
             outstanding -= 1
             outstandingBytes -= completion.range.length
             budget.release(completion.range.length)
