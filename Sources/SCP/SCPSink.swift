@@ -91,10 +91,17 @@ public struct SCPSink: Sendable {
         output = [SCPProtocol.ok]
     }
 
-    /// Bytes the source sent.
+    /// Bytes the source sent. When nothing is left over from earlier
+    /// bytes (between records, or inside a file's data), `bytes` becomes the
+    /// input as it is: file data is then handed out as slices of the buffer
+    /// the channel filled, never copied here.
     public mutating func receive(_ bytes: ByteBuffer) {
-        var bytes = bytes
-        input.writeBuffer(&bytes)
+        if input.readableBytes == 0 {
+            input = bytes
+        } else {
+            var bytes = bytes
+            input.writeBuffer(&bytes)
+        }
     }
 
     /// The status bytes to send now (emptied).
@@ -188,6 +195,7 @@ public struct SCPSink: Sendable {
             switch byte {
             case SCPProtocol.ok:
                 input.moveReaderIndex(forwardBy: 1)
+                compact()
                 state = .awaitingVerdict
                 return .fileEnd(failure: nil)
             case SCPProtocol.warning:
@@ -288,10 +296,13 @@ public struct SCPSink: Sendable {
         return line
     }
 
-    /// Drops consumed bytes now and then, so a long session does not grow
-    /// the buffer without bound.
+    /// Lets go of the input's storage once all of it is consumed, so the
+    /// next bytes are taken as they come (see `receive`) and a long session
+    /// does not grow one buffer without bound. (Discarding read bytes in
+    /// place would copy the storage while a data slice handed out still
+    /// shares it.)
     private mutating func compact() {
-        if input.readerIndex > 1 << 16 { input.discardReadBytes() }
+        if input.readableBytes == 0 { input = ByteBuffer() }
     }
 }
 

@@ -85,7 +85,7 @@ final class LocalIncomingFile: @unchecked Sendable {
         case .partial(let partial, let path, let existing):
             let file = partial.file
             do {
-                try file.truncate(to: written)
+                // No truncate: a claimed partial file starts empty.
                 if let existing {
                     let st = try file.status()
                     if st.st_uid != existing.st_uid || st.st_gid != existing.st_gid {

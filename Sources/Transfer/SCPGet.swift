@@ -77,17 +77,28 @@ private struct SinkSession {
             // A source that sent everything and left may be gone before our
             // replies are: a failed write is kept until the stream's end,
             // so what the sink makes of the bytes that came is the error
-            // reported (a short file, say), not a closed channel.
+            // reported (a short file, say), not a closed channel. When the
+            // stream ended cleanly between records, every file it held was
+            // whole and acknowledged by its status byte; a reply the source
+            // did not wait for is then no failure.
             var writeFailure: Error?
-            while true {
-                while let event = try sink.next() { try await handle(event, &report) }
+            func flush() async {
                 let output = sink.takeOutput()
                 if !output.isEmpty, writeFailure == nil {
                     do { try await stream.write(ByteBuffer(bytes: output)) } catch { writeFailure = error }
                 }
+            }
+            while true {
+                while let event = try sink.next() {
+                    // A record's reply goes out before the record is acted
+                    // on: the source sends the file's data while the local
+                    // file is being created.
+                    if case .file = event { await flush() }
+                    try await handle(event, &report)
+                }
+                await flush()
                 guard let chunk = try await stream.read() else {
                     try sink.finish()
-                    if let writeFailure { throw writeFailure }
                     break
                 }
                 sink.receive(chunk)

@@ -1,5 +1,4 @@
 import ByteStreams
-import NIOConcurrencyHelpers
 import NIOCore
 import SCP
 import SSHCore

@@ -65,7 +65,7 @@ struct TransferFlags: ParsableArguments {
 struct GetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get",
-        abstract: "Download files over SFTP (host:path or sftp://host/path sources, a local destination).",
+        abstract: "Download files over SFTP, or SCP with --scp or when the server has no SFTP (host:path or sftp://host/path sources, a local destination).",
         discussion: "Remote sources may use * ? [..] in their last component. Files land under their final name only when complete; -a continues what an interrupted run left.")
 
     @OptionGroup var connection: ConnectionOptions
@@ -122,7 +122,7 @@ struct GetCommand: AsyncParsableCommand {
 struct PutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "put",
-        abstract: "Upload files over SFTP (local sources, a host:path or sftp://host/path destination).",
+        abstract: "Upload files over SFTP, or SCP with --scp or when the server has no SFTP (local sources, a host:path or sftp://host/path destination).",
         discussion: "Files land under their final name only when complete; -a continues what an interrupted run left.")
 
     @OptionGroup var connection: ConnectionOptions
