@@ -51,6 +51,9 @@ extension ShellSession {
         let output = self.output
         let verbose = self.verbose
         let finished = FinishedPaths()
+        // The session's own handler (the executable's progress meter) sees
+        // every event while `progress` is on, as sftp's meter shows.
+        let observe: (@Sendable (TransferEvent) -> Void)? = state.showProgress ? files.onEvent : nil
         func configured(_ flags: ShellCommand.TransferFlags) -> FileTransfer {
             options.resume = flags.resume
             options.preserve = flags.preserve
@@ -60,7 +63,9 @@ extension ShellSession {
                 case .skipped(let path, let reason): output.error("\(path): \(reason), skipped")
                 case .notice(let path, let message): output.error("\(path): \(message)")
                 case .finished(let path, _): finished.add(path)
+                case .planned, .started, .progress: break
                 }
+                observe?(event)
             }
         }
         /// Sorts the expected destinations into created and replaced, by

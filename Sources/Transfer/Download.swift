@@ -173,7 +173,9 @@ extension FileTransfer {
                 if let maxSize, offset + UInt64(data.readableBytes) > maxSize {
                     throw TransferError(.tooLarge, "\(source.remote): larger than --max-size (\(maxSize) bytes); stopped there")
                 }
+                let count = UInt64(data.readableBytes)
                 try await write(offset, data)
+                onEvent(.progress(bytes: count))
             }
         if let listed = source.attributes.size, end > listed {
             onEvent(.notice(path: "\(source.remote)",

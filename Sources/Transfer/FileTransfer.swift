@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SFTP
 
 /// FileTransfer copies files between the local file system and one SFTP
@@ -36,8 +39,20 @@ public struct FileTransfer: Sendable {
     }
 }
 
-/// TransferEvent is what a transfer reports as it goes.
+/// TransferEvent is what a transfer reports as it goes: the one source of
+/// the progress meter, `-v` lines and `--json` output.
 public enum TransferEvent: Sendable {
+    /// Planning found `files` more files to copy, `bytes` their listed
+    /// sizes summed (a tree is listed before its files start; several
+    /// plans of one session add up).
+    case planned(files: Int, bytes: UInt64)
+    /// A file started: `path` as `.finished` or the failure will name it,
+    /// `size` the bytes it is expected to hold, when known.
+    case started(path: String, size: UInt64?)
+    /// `bytes` more bytes were moved for a file that started. Sent once per
+    /// block from the pipelines, so it carries no name: cheap to send and
+    /// to count.
+    case progress(bytes: UInt64)
     /// A file was copied completely (`bytes` moved, a resume counts only the rest).
     case finished(path: String, bytes: UInt64)
     /// A file (or a source) failed; the others go on.
@@ -81,6 +96,23 @@ enum TransferJob: Sendable {
         switch self {
         case .download(_, let local, _): local.bytes
         case .upload(_, let remote): remote.bytes
+        }
+    }
+
+    /// The destination as events name it.
+    var destinationName: String {
+        switch self {
+        case .download(_, let local, _): "\(local)"
+        case .upload(_, let remote): "\(remote)"
+        }
+    }
+
+    /// The bytes the file is expected to hold: the listed size of a remote
+    /// source, the current size of a local one (one stat, while planning).
+    var expectedSize: UInt64? {
+        switch self {
+        case .download(_, _, let attributes): attributes?.size
+        case .upload(let local, _): LocalFileSystem.status(local).map { UInt64(max(0, $0.st_size)) }
         }
     }
 

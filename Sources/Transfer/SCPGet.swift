@@ -168,6 +168,7 @@ private struct SinkSession {
             }
             let path = filePath
             let onEvent = transfer.onEvent
+            onEvent(.started(path: "\(path)", size: entry.size))
             do {
                 file = try await LocalIncomingFile.open(path, mode: entry.mode, inPlace: options.inPlace) { message in
                     onEvent(.notice(path: "\(path)", message: message))
@@ -177,7 +178,10 @@ private struct SinkSession {
             }
         case .data(let data):
             guard let open = file else { return }
-            do { try await open.write(data) } catch {
+            do {
+                try await open.write(data)
+                transfer.onEvent(.progress(bytes: UInt64(data.readableBytes)))
+            } catch {
                 fileFailure = TransferError.wrap(error, "\(filePath)")
                 open.abandon(after: error)
                 file = nil

@@ -154,6 +154,7 @@ private struct SourceSession {
         defer { try? file.close() }
         let size = UInt64(max(0, st.st_size))
         guard try await announce(path, st, name: name, directory: false, &report) else { return }
+        transfer.onEvent(.started(path: "\(path)", size: size))
         // Reads run ahead by one piece: the next is read from disk while
         // the last is sent.
         var failure: TransferError?
@@ -177,6 +178,7 @@ private struct SourceSession {
             pending = failure == nil && next < size ? Self.read(file, at: next, size: size) : nil
             try source.sent(piece.readableBytes)
             try await stream.write(piece)
+            if failure == nil { transfer.onEvent(.progress(bytes: UInt64(piece.readableBytes))) }
             offset = next
         }
         try await write(try source.endFile(failure: failure?.message))

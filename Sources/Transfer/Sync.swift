@@ -158,6 +158,8 @@ struct SyncRun: Sendable {
             case .upload(let local, let remote):
                 .upload(local.appending(relative), remote.appending(relative))
             }
+            // Sync compares and copies at once: its totals grow as it goes.
+            transfer.onEvent(.planned(files: 1, bytes: job.expectedSize ?? 0))
             switch await transfer.perform(job) {
             case .success(let (path, bytes)):
                 transfer.onEvent(.finished(path: path, bytes: bytes))

@@ -33,6 +33,10 @@ public struct TransferError: Error, Equatable, Sendable, CustomStringConvertible
     /// The errno of a failed local system call, when that is the cause:
     /// lets callers tell "exists" or "permission denied" from the rest.
     public let systemError: Int32?
+    /// The file this failure is about, named as `TransferEvent.finished`
+    /// would have named it, when it is one planned file (not a source that
+    /// could not be listed): lets `--json` tie the failure to its file.
+    public var path: String?
 
     public init(_ code: Code, _ message: String, errno: Int32? = nil) {
         self.code = code

@@ -21,6 +21,7 @@ extension FileTransfer {
         await client.limitsResolved()
         let width = concurrentFiles
         var queue = DestinationQueue(jobs)
+        onEvent(.planned(files: jobs.count, bytes: jobs.reduce(0) { $0 &+ ($1.expectedSize ?? 0) }))
         for (index, earlier) in queue.duplicates {
             onEvent(.notice(path: EscapedName.render(jobs[index].destination),
                             message: "also the destination of \(earlier); copied in turn, the last one wins"))
@@ -71,15 +72,19 @@ extension FileTransfer {
     }
 
     func perform(_ job: TransferJob) async -> Result<(String, UInt64), TransferError> {
+        let destination = job.destinationName
+        onEvent(.started(path: destination, size: job.expectedSize))
         do {
             switch job {
             case .download(let remote, let local, let attributes):
-                return .success(("\(local)", try await download(remote, to: local, attributes: attributes)))
+                return .success((destination, try await download(remote, to: local, attributes: attributes)))
             case .upload(let local, let remote):
-                return .success(("\(remote)", try await upload(local, to: remote)))
+                return .success((destination, try await upload(local, to: remote)))
             }
         } catch {
-            return .failure(TransferError.wrap(error, job.sourceName))
+            var failure = TransferError.wrap(error, job.sourceName)
+            failure.path = destination
+            return .failure(failure)
         }
     }
 

@@ -204,7 +204,11 @@ extension FileTransfer {
             .run { offset, length in
                 guard offset < size else { return nil }
                 let count = Int(min(UInt64(length), size - offset))
-                return try await DiskIO.run { try file.read(at: offset, length: count) }
+                let piece = try await DiskIO.run { try file.read(at: offset, length: count) }
+                // Counted when handed to the pipeline: at most its memory
+                // budget ahead of what the server acknowledged.
+                onEvent(.progress(bytes: UInt64(piece.readableBytes)))
+                return piece
             }
     }
 

@@ -14,6 +14,9 @@ import Glibc
 struct InteractiveSession {
     let session: ShellSession
     var state: ShellState
+    /// Called when a command ended (the progress meter is cleared before
+    /// the next prompt).
+    var commandEnded: @Sendable () -> Void = {}
 
     init(session: ShellSession, state: ShellState) {
         self.session = session
@@ -56,6 +59,7 @@ struct InteractiveSession {
             running.withLock { $0 = task }
             let (outcome, after) = await task.value
             running.withLock { $0 = nil }
+            commandEnded()
             if task.isCancelled { session.output.standardError("Interrupted.\n") }
             state = after
             switch outcome {

@@ -84,10 +84,15 @@ struct SFTPCommand: AsyncParsableCommand {
         let interactive = lines == nil
         var options = TransferOptions(blockLength: blockSize, maxOutstanding: requests)
         options.concurrentFiles = 128
+        // The meter of `progress` (on by default in an interactive session,
+        // as sftp's): drawn on standard error when it is a terminal; the
+        // shell's own lines clear it first.
+        let display = SFTPProgress.display()
         let output = ShellOutput(
-            standardOutput: { text in FileHandle.standardOutput.write(Data(printableLines(text).utf8)) },
-            standardError: { text in FileHandle.standardError.write(Data(printableLines(text).utf8)) })
-        let session = ShellSession(client: sftp, files: FileTransfer(client: sftp, options: options), output: output,
+            standardOutput: { text in display.writeLine(printableLines(text), to: STDOUT_FILENO) },
+            standardError: { text in display.writeLine(printableLines(text), to: STDERR_FILENO) })
+        let files = FileTransfer(client: sftp, options: options, onEvent: display.handle)
+        let session = ShellSession(client: sftp, files: files, output: output,
                                    verbose: interactive && !connection.quiet, terminalWidth: TerminalSize.columns())
         let status: Int32 = await withTaskExecutorPreference(client.taskExecutor) {
             defer { sftp.close() }
@@ -103,8 +108,10 @@ struct SFTPCommand: AsyncParsableCommand {
             }
             if !connection.quiet { print("Connected to \(location.host).") }
             var prompt = InteractiveSession(session: session, state: state)
+            prompt.commandEnded = display.commandEnded
             return await prompt.run()
         }
+        display.commandEnded()
         await channel.close()
         await client.close()
         if status != 0 { throw ExitCode(status) }

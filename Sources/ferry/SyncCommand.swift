@@ -20,6 +20,8 @@ struct SyncCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    @OptionGroup var output: OutputFlags
+
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Say what would change; change nothing.")
     var dryRun = false
 
@@ -151,24 +153,16 @@ struct SyncCommand: AsyncParsableCommand {
         let options = try syncOptions
         var transferOptions = TransferOptions(preserve: preserve, blockLength: blockSize, maxOutstanding: requests)
         transferOptions.keepTimes = true
-        try await SyncSession.run(connection: connection, remote: remote, timeout: timeout, dryRun: dryRun) { client, sftp in
+        let display = TransferDisplay(mode: TransferDisplay.mode(output, verbosity: connection.verbose, quiet: connection.quiet))
+        // With --json only JSON goes to stdout: the itemized lines go to stderr.
+        let itemized = output.json ? STDERR_FILENO : STDOUT_FILENO
+        try await SyncSession.run(connection: connection, remote: remote, timeout: timeout, dryRun: dryRun, display: display) { client, sftp in
             let quiet = connection.quiet
-            let files = FileTransfer(client: sftp, options: transferOptions) { event in
-                switch event {
-                case .failed(let error):
-                    Self.write(FileHandle.standardError, "ferry: \(printable(error.message))")
-                case .skipped(let path, let reason) where !quiet:
-                    Self.write(FileHandle.standardError, "ferry: \(printable(path)): \(reason), skipped")
-                case .notice(let path, let message) where !quiet:
-                    Self.write(FileHandle.standardError, "ferry: \(printable(path)): \(printable(message))")
-                default:
-                    break
-                }
-            }
+            let files = FileTransfer(client: sftp, options: transferOptions, onEvent: display.handle)
             let hasher = options.comparison == .checksum ? SyncRemoteHasher(client: client) : nil
             return await files.sync(direction, options: options, remoteHasher: hasher) { change in
                 guard !quiet else { return }
-                Self.write(FileHandle.standardOutput, Self.line(change))
+                display.writeLine(Self.line(change) + "\n", to: itemized)
             }
         }
     }
@@ -192,6 +186,7 @@ struct SyncCommand: AsyncParsableCommand {
 /// The connection, summary and exit status of one sync.
 enum SyncSession {
     static func run(connection flags: ConnectionOptions, remote: RemoteLocation, timeout: Double?, dryRun: Bool,
+                    display: TransferDisplay,
                     _ body: (SSHClient, SFTPClient) async -> SyncReport) async throws {
         var flags = flags
         if let port = remote.port { flags.port = port }
@@ -215,6 +210,8 @@ enum SyncSession {
             SyncCommand.write(FileHandle.standardError, "ferry: \(printable("\(error)"))")
             throw ExitCode(ExitCodes.sshFailure)
         }
+        await SFTPSessionLog.log(sftp, flags)
+        display.start()
         let report = await withTaskExecutorPreference(client.taskExecutor) {
             let report = await body(client, sftp)
             sftp.close()
@@ -222,7 +219,10 @@ enum SyncSession {
             return report
         }
         await client.close()
-        if !flags.quiet { print(summary(report, since: started, dryRun: dryRun)) }
+        let elapsed = started.duration(to: .now).components
+        display.finish(files: report.transferred, bytes: report.bytes, failed: report.failures.count, skipped: report.skipped,
+                       seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+        if !flags.quiet && !display.mode.json { print(summary(report, since: started, dryRun: dryRun)) }
         if !report.succeeded { throw ExitCode(1) }
     }
 

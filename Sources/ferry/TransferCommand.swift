@@ -26,6 +26,8 @@ struct TransferFlags: ParsableArguments {
 
     @OptionGroup var protocolFlags: ProtocolFlags
 
+    @OptionGroup var output: OutputFlags
+
     @Option(help: ArgumentHelp("Fail the transfer when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever); also bounds connecting unless ConnectTimeout is set.", valueName: "seconds"))
     var timeout: Double?
 
@@ -97,6 +99,9 @@ struct GetCommand: AsyncParsableCommand {
         options.maxSize = maxSize.flatMap(ByteCount.parse)
         // File data on standard output: the summary goes to stderr.
         let toStandardOutput = ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"].contains(destination)
+        if toStandardOutput && transfer.output.json {
+            throw ValidationError("--json writes to standard output, where this get writes the file: drop one")
+        }
         try await TransferRun.run(connection: connection, flags: transfer, options: options, remotes: sources.map(\.0),
                                   summaryToStandardError: toStandardOutput, scp: { scp in
             await scp.get(sources.map { $0.1.bytes }, to: local, recursive: transfer.recursive)
@@ -195,19 +200,10 @@ enum TransferRun {
             FileHandle.standardError.write(Data("ferry: \(printable("\(error)"))\n".utf8))
             throw ExitCode(ExitCodes.sshFailure)
         }
-        let onEvent: @Sendable (TransferEvent) -> Void = { event in
-            switch event {
-            case .failed(let error):
-                FileHandle.standardError.write(Data("ferry: \(printable(error.message))\n".utf8))
-            case .skipped(let path, let reason) where !quiet:
-                // As sftp -r: one line per symbolic link or special file left out.
-                FileHandle.standardError.write(Data("ferry: \(printable(path)): \(reason), skipped\n".utf8))
-            case .notice(let path, let message) where !quiet:
-                FileHandle.standardError.write(Data("ferry: \(printable(path)): \(printable(message))\n".utf8))
-            default:
-                break
-            }
-        }
+        let display = TransferDisplay(mode: TransferDisplay.mode(transfer.output, verbosity: flags.verbose, quiet: quiet))
+        let onEvent: @Sendable (TransferEvent) -> Void = display.handle
+        if let sftp { await SFTPSessionLog.log(sftp, flags) }
+        display.start()
         // The transfer runs on the connection's event loop: no thread hop
         // between a reply arriving and the task that waits for it.
         let report = await withTaskExecutorPreference(client.taskExecutor) {
@@ -222,9 +218,10 @@ enum TransferRun {
             return report
         }
         await client.close()
-        if !quiet {
-            let elapsed = started.duration(to: .now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let elapsed = started.duration(to: .now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        display.finish(report, seconds: seconds)
+        if !quiet && !transfer.output.json {
             let rate = seconds > 0 ? Double(report.bytes) / seconds / 1e6 : 0
             let summary = String(format: "%d file%@, %llu bytes in %.2f s (%.1f MB/s)%@", report.files, report.files == 1 ? "" : "s",
                                  report.bytes, seconds, rate, report.failures.isEmpty ? "" : ", \(report.failures.count) failed")
