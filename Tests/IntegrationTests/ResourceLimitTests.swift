@@ -39,12 +39,15 @@ struct ResourceLimitTests {
         #expect(Proof.summary(get.stdout)?.files == 2000, "\(get.stdout)")
         tree.expectCopy(at: local.file("down"), preserved: true, "get -r -p under ulimit -n 64")
 
+        // A fresh source: checking the copy above read its files, which
+        // moved their access times.
+        try tree.write(under: local.file("src"))
         try Proof.makeDirectory("\(sshd.scratchDirectory)/up")
         Proof.giveToAccount("\(sshd.scratchDirectory)/up", sshd)
-        let put = try await Self.ferryUnderDescriptorLimit(64, "put", ["-r", "-p", local.file("down"),
+        let put = try await Self.ferryUnderDescriptorLimit(64, "put", ["-r", "-p", local.file("src"),
                                                                        Proof.remote(sshd, "\(sshd.scratchDirectory)/up")], on: sshd)
         #expect(put.exit == Proof.ok && put.stderr.isEmpty, "put: \(put.summary)")
-        tree.expectCopy(at: "\(sshd.scratchDirectory)/up/down", preserved: true, "put -r -p under ulimit -n 64")
+        tree.expectCopy(at: "\(sshd.scratchDirectory)/up/src", preserved: true, "put -r -p under ulimit -n 64")
     }
 
     @Test("a server that offers max-open-handles 7 (sftp-server under ulimit -n 12): 300 files each way complete")
@@ -92,7 +95,11 @@ struct ResourceLimitTests {
         #expect(Proof.summary(put.stdout)?.files == files, "\(label): \(put.stdout)", sourceLocation: sourceLocation)
         tree.expectCopy(at: "\(scratch)/src", preserved: true, "\(label) put -r -p", sourceLocation: sourceLocation)
 
-        let get = try await Interop.ferry("get", extra + ["-r", "-p", Interop.remote(server, "\(scratch)/src"), local.file("down")],
+        // A fresh source: checking the copy above read its files, which
+        // moved their access times.
+        try tree.write(under: "\(scratch)/fresh")
+        try await Interop.giveToAccount("\(scratch)/fresh", server)
+        let get = try await Interop.ferry("get", extra + ["-r", "-p", Interop.remote(server, "\(scratch)/fresh"), local.file("down")],
                                           on: server)
         #expect(get.exit == Proof.ok && get.stderr.isEmpty, "\(label) get: \(get.summary)\n\(tail(server.log))",
                 sourceLocation: sourceLocation)

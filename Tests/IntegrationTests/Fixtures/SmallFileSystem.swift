@@ -14,7 +14,7 @@ final class SmallFileSystem: Sendable {
         guard geteuid() == 0, let probe = try? FixtureDirectory.create(prefix: "tmpfs-probe") else { return false }
         defer { probe.remove() }
         guard mount("tmpfs", probe.path, "tmpfs", 0, "size=64k") == 0 else { return false }
-        umount2(probe.path, MNT_DETACH)
+        umount2(probe.path, Int32(MNT_DETACH))
         return true
     }()
 
@@ -37,7 +37,7 @@ final class SmallFileSystem: Sendable {
     }
 
     /// Unmounts it (its files go with it). Idempotent.
-    func unmount() { umount2(path, MNT_DETACH) }
+    func unmount() { umount2(path, Int32(MNT_DETACH)) }
 
     deinit { unmount() }
 }
