@@ -26,7 +26,9 @@ extension FileTransfer {
     @discardableResult
     public func download(_ remote: SFTPPath, to local: LocalPath, attributes: SFTPAttributes? = nil) async throws -> UInt64 {
         let handle: SFTPHandle
-        do { handle = try await client.open(remote, flags: .read) } catch { throw TransferError.wrap(error, "\(remote)") }
+        do { handle = try await client.open(remote, flags: .read) } catch let error as SFTPError where error.code == .failure {
+            throw TransferError(.openRefused, "\(remote): \(error.message)")
+        } catch { throw TransferError.wrap(error, "\(remote)") }
         do {
             let bytes = try await download(handle, remote, to: local, listed: attributes)
             client.closeInBackground(handle)

@@ -29,9 +29,10 @@ public struct FileTransfer: Sendable {
 
     /// How many files may be open on the server at once: the option,
     /// capped by limits@openssh.com's max-open-handles (less two, left for
-    /// directory listings and the caller).
+    /// directory listings and the caller) and by the local descriptor limit
+    /// (`DescriptorBudget`).
     var concurrentFiles: Int {
-        var width = max(1, options.concurrentFiles)
+        var width = min(max(1, options.concurrentFiles), DescriptorBudget.filesInFlight)
         if let handles = client.limits?.maxOpenHandles, handles > 0 {
             width = min(width, max(1, Int(min(handles, 1 << 20)) - 2))
         }

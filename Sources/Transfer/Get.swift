@@ -104,11 +104,13 @@ extension FileTransfer {
         }
     }
 
-    /// Lists `paths`, up to `planningWidth` at once; the results in the
-    /// order of `paths`.
+    /// Lists `paths`, up to `planningWidth` at once (fewer when the server
+    /// allows fewer open handles: each listing holds one); the results in
+    /// the order of `paths`.
     private func listConcurrently(_ paths: [SFTPPath]) async -> [Result<[SFTPName], Error>] {
         let client = self.client
-        return await concurrentMap(paths, width: planningWidth) { path -> Result<[SFTPName], Error> in
+        await client.limitsResolved()
+        return await concurrentMap(paths, width: min(planningWidth, concurrentFiles)) { path -> Result<[SFTPName], Error> in
             do { return .success(try await client.listDirectory(path)) } catch { return .failure(error) }
         }.map { $0 ?? .failure(TransferError(.remote, "listing did not finish")) }
     }

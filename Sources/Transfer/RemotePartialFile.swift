@@ -70,12 +70,21 @@ struct RemotePartialFile {
     /// planted anything at.
     static func claimRandom(_ client: SFTPClient, for destination: SFTPPath, permissions: UInt32) async throws -> RemotePartialFile {
         let name = RemotePath.basename(destination.bytes)
+        var lastError: Error?
         for _ in 0..<16 {
             let random = sibling(of: destination, named: PartialName.random(name))
-            if let handle = try? await client.open(random, flags: [.write, .create, .exclusive],
-                                                   attributes: SFTPAttributes(permissions: permissions)) {
+            do {
+                let handle = try await client.open(random, flags: [.write, .create, .exclusive],
+                                                   attributes: SFTPAttributes(permissions: permissions))
                 return RemotePartialFile(handle: handle, path: random, resumable: false, existingLength: 0)
+            } catch {
+                lastError = error
             }
+        }
+        // Sixteen random names cannot all exist: a bare FAILURE for each
+        // is a server refusing to open more files.
+        if let error = lastError as? SFTPError, error.code == .failure {
+            throw TransferError(.openRefused, "\(destination): could not create a temporary file beside it: \(error.message)")
         }
         throw TransferError(.remote, "\(destination): could not create a temporary file beside it")
     }

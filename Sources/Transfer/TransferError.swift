@@ -26,6 +26,11 @@ public struct TransferError: Error, Equatable, Sendable, CustomStringConvertible
         /// Two sources landed on one destination file (names that differ
         /// only in case on a case-insensitive file system, or links).
         case collision
+        /// The server refused to open (or create) a file with a bare
+        /// SSH_FX_FAILURE: what a server out of open handles answers when it
+        /// did not announce its limit, so the queue tries the file again
+        /// with fewer files in flight (see `FileTransfer.run`).
+        case openRefused
     }
 
     public let code: Code

@@ -19,7 +19,7 @@ extension FileTransfer {
     func run(_ jobs: [TransferJob], into report: inout TransferReport) async {
         // The width depends on the server's open-handle limit.
         await client.limitsResolved()
-        let width = concurrentFiles
+        var width = concurrentFiles
         var queue = DestinationQueue(jobs)
         onEvent(.planned(files: jobs.count, bytes: jobs.reduce(0) { $0 &+ ($1.expectedSize ?? 0) }))
         for (index, earlier) in queue.duplicates {
@@ -39,6 +39,20 @@ extension FileTransfer {
             startReady()
             while let (index, result) = await group.next() {
                 running -= 1
+                // A server that allows fewer open files than are in flight,
+                // without saying so in limits@openssh.com, refuses OPEN with
+                // a bare FAILURE; a process out of descriptors gets EMFILE.
+                // The file goes again once fewer are open, and no more than
+                // are open now are ever started again. Each retry lowers
+                // the width, so this ends; with no other file open, the
+                // refusal is final.
+                if case .failure(let error) = result, running > 0,
+                   error.code == .openRefused || error.systemError == EMFILE || error.systemError == ENFILE {
+                    width = running
+                    queue.retry(index)
+                    startReady()
+                    continue
+                }
                 queue.finished(index)
                 switch result {
                 case .success(let (path, bytes)):
@@ -159,6 +173,13 @@ struct DestinationQueue {
             }
         }
         return nil
+    }
+
+    /// Job `index` must run again (its destination stays claimed): it is
+    /// handed out next, before any other.
+    mutating func retry(_ index: Int) {
+        busy.remove(keys[index])
+        released.insert(index, at: releasedHead)
     }
 
     /// Job `index` ended: the next held job with its destination may start.

@@ -127,9 +127,10 @@ extension FileTransfer {
             }
             end = try await send(source, to: partial.handle, from: start)
         } catch {
+            let explained = await explainingFullDisk(error, partial.handle, path)
             try? await client.close(partial.handle)
             await partial.abandon(client)
-            throw error
+            throw explained
         }
         // A replaced file keeps its owner and group (tried first: only root
         // may give a file away) and its mode; -p gives the source's. The
