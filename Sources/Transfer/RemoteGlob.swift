@@ -12,10 +12,8 @@ extension FileTransfer {
     /// The paths `pattern` names: itself when its last component has no
     /// wildcard, else the matching entries of its parent, sorted.
     public func expandGlob(_ pattern: SFTPPath) async throws -> [SFTPPath] {
+        guard Self.isGlob(pattern) else { return [pattern] }
         let last = RemotePath.basename(pattern.bytes)
-        guard last.contains(where: { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }) else {
-            return [pattern]
-        }
         let parentBytes = pattern.bytes.contains(UInt8(ascii: "/")) ? RemotePath.parent(pattern.bytes) : []
         let parent = SFTPPath(bytes: parentBytes)
         let entries: [SFTPName]
@@ -27,6 +25,12 @@ extension FileTransfer {
         }.map { parent.appending($0.filename) }
         guard !matches.isEmpty else { throw TransferError(.noMatch, "\(pattern): no such file or directory") }
         return matches.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+    }
+
+    /// Whether `path`'s last component holds a wildcard (`expandGlob`
+    /// lists its parent rather than taking it as one name).
+    public static func isGlob(_ path: SFTPPath) -> Bool {
+        RemotePath.basename(path.bytes).contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
     }
 
     static func fnmatch(_ pattern: [UInt8], _ name: [UInt8]) -> Bool {

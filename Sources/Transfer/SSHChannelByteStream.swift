@@ -38,15 +38,21 @@ extension SSHClient {
     /// outstanding, which keepalives cannot see: sshd answers them for a
     /// hung sftp-server. A shorter one also shortens the wait for the
     /// subsystem to open (30 s at most).
+    ///
+    /// `statsAhead`: paths to STAT right behind INIT (see
+    /// `SFTPClient.connect`): the sources named on a command line, whose
+    /// attributes then arrive with the server's VERSION.
     public func openSFTP(receiveWindow: Int = TransferOptions().memoryBudget + (1 << 20),
-                         requestTimeout: Duration? = SFTPClient.defaultRequestTimeout) async throws -> (SFTPClient, SSHChannelStream) {
+                         requestTimeout: Duration? = SFTPClient.defaultRequestTimeout,
+                         statsAhead: [SFTPPath] = []) async throws -> (SFTPClient, SSHChannelStream) {
         let window = UInt32(clamping: max(0, receiveWindow))
         let openTimeout = min(requestTimeout ?? .seconds(30), .seconds(30))
-        let channel = try await openSubsystem("sftp", initialData: SFTPClient.initPacket, receiveWindow: window,
-                                              timeout: openTimeout)
+        let channel = try await openSubsystem("sftp", initialData: SFTPClient.openingPackets(statsAhead: statsAhead),
+                                              receiveWindow: window, timeout: openTimeout)
         do {
             let client = try await SFTPClient.connect(over: SSHChannelByteStream(channel), executor: taskExecutor,
-                                                      initSent: true, awaitLimits: false, requestTimeout: requestTimeout)
+                                                      initSent: true, statsAhead: statsAhead, awaitLimits: false,
+                                                      requestTimeout: requestTimeout)
             return (client, channel)
         } catch {
             await channel.close()

@@ -17,8 +17,10 @@ import SFTP
 /// under another name (case folding, or links) is reported as a failure.
 extension FileTransfer {
     func run(_ jobs: [TransferJob], into report: inout TransferReport) async {
-        // The width depends on the server's open-handle limit.
-        await client.limitsResolved()
+        // The width depends on the server's open-handle limit; a single job
+        // needs none, so its OPEN goes out with the limits request rather
+        // than a round trip after it.
+        if jobs.count > 1 { await client.limitsResolved() }
         var width = concurrentFiles
         var queue = DestinationQueue(jobs)
         onEvent(.planned(files: jobs.count, bytes: jobs.reduce(0) { $0 &+ ($1.expectedSize ?? 0) }))

@@ -102,8 +102,11 @@ struct GetCommand: AsyncParsableCommand {
         if toStandardOutput && transfer.output.json {
             throw ValidationError("--json writes to standard output, where this get writes the file: drop one")
         }
+        // Sources named outright (no glob to expand) are stated with INIT:
+        // their attributes come with the server's VERSION, a round trip sooner.
+        let statsAhead = sources.map(\.1).filter { !$0.bytes.isEmpty && !FileTransfer.isGlob($0) }
         try await TransferRun.run(connection: connection, flags: transfer, options: options, remotes: sources.map(\.0),
-                                  summaryToStandardError: toStandardOutput, scp: { scp in
+                                  summaryToStandardError: toStandardOutput, statsAhead: statsAhead, scp: { scp in
             await scp.get(sources.map { $0.1.bytes }, to: local, recursive: transfer.recursive)
         }) { files, expand in
             var remotes: [SFTPPath] = []
@@ -147,9 +150,11 @@ struct PutCommand: AsyncParsableCommand {
         }
         let locals = sources.map { LocalPath(bytes: RawArguments.bytes(of: $0)) }
         let remote = RawArguments.remotePath(destination, in: last)
+        // Put stats its destination first (a directory to copy into?): sent with INIT.
+        let target = SFTPPath(bytes: remote.isEmpty ? Array(".".utf8) : remote)
         try await TransferRun.run(connection: connection, flags: transfer, options: transfer.options, remotes: [destination],
-                                  scp: { scp in await scp.put(locals, to: remote, recursive: transfer.recursive) }) { files, _ in
-            await files.put(locals, to: SFTPPath(bytes: remote.isEmpty ? Array(".".utf8) : remote), recursive: transfer.recursive)
+                                  statsAhead: [target], scp: { scp in await scp.put(locals, to: remote, recursive: transfer.recursive) }) { files, _ in
+            await files.put(locals, to: target, recursive: transfer.recursive)
         }
     }
 }
@@ -168,7 +173,7 @@ enum TransferRun {
 
     static func run(connection flags: ConnectionOptions, flags transfer: TransferFlags, options: TransferOptions,
                     remotes: [RemoteLocation], summaryToStandardError: Bool = false,
-                    protocol selected: TransferProtocol? = nil,
+                    protocol selected: TransferProtocol? = nil, statsAhead: [SFTPPath] = [],
                     scp scpBody: (SCPTransfer) async -> TransferReport,
                     _ body: (FileTransfer, Expand) async -> TransferReport) async throws {
         let selected = selected ?? transfer.protocolFlags.selected
@@ -188,7 +193,7 @@ enum TransferRun {
             client = try await SSHSession.connect(try RemoteTarget(first.destination), flags,
                                                   connectTimeout: transfer.connectTimeout)
             do {
-                let session = try await openSFTP(client, selected, transfer, quiet: quiet)
+                let session = try await openSFTP(client, selected, transfer, quiet: quiet, statsAhead: statsAhead)
                 (sftp, channel) = (session?.0, session?.1)
             } catch {
                 await client.close()

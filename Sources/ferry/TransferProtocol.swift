@@ -41,11 +41,12 @@ extension TransferRun {
     /// a server that refuses the sftp subsystem (no sftp-server, or one
     /// configured without it) is used over SCP, said in one notice line
     /// (none under -q). Other failures are thrown.
+    /// `statsAhead`: see `SSHClient.openSFTP`.
     static func openSFTP(_ client: SSHClient, _ selected: TransferProtocol, _ transfer: TransferFlags,
-                         quiet: Bool) async throws -> (SFTPClient, SSHChannelStream)? {
+                         quiet: Bool, statsAhead: [SFTPPath] = []) async throws -> (SFTPClient, SSHChannelStream)? {
         if selected == .scp { return nil }
         do {
-            return try await client.openSFTP(requestTimeout: transfer.requestTimeout)
+            return try await client.openSFTP(requestTimeout: transfer.requestTimeout, statsAhead: statsAhead)
         } catch where selected == .auto && refusesSFTP(error) {
             if !quiet {
                 FileHandle.standardError.write(Data("ferry: the server refused the sftp subsystem; using SCP\n".utf8))

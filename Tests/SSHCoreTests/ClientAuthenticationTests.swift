@@ -16,7 +16,7 @@ struct ClientAuthenticationTests {
         try session.establish()
         try session.server.send(message(MessageNumber.serviceAccept.rawValue) { $0.writeString("ssh-userauth") })
         try session.deliver()
-        _ = try session.serverReads()  // none
+        #expect(try session.serverReads().isEmpty, "`none` went ahead of the accept")
         try session.server.send(message(MessageNumber.userauthFailure.rawValue) { $0.writeString("password"); $0.writeBool(false) })
         let events = try session.deliver()
         guard case .authenticationPrompt(let prompt)? = events.last else { throw TestFailure("no prompt: \(events)") }
@@ -52,5 +52,57 @@ struct ClientAuthenticationTests {
         var bad = ClientOptions()
         #expect(throws: SSHError.self) { try bad.apply(option: "NumberOfPasswordPrompts=-1") }
         #expect(throws: SSHError.self) { try bad.apply(option: "NumberOfPasswordPrompts=many") }
+    }
+
+    @Test("the first request goes right behind SERVICE_REQUEST; with ext-info-s offered, after EXT_INFO, signed as it says")
+    func pipelinedFirstRequest() throws {
+        let serviceRequest = message(MessageNumber.serviceRequest.rawValue) { $0.writeString("ssh-userauth") }
+        var plain = try ClientSession(client: ClientConnectionStateMachine(
+            transport: TransportConfiguration(role: .client), user: "alice", credentials: [.publicKey(ScriptedServer.ed25519Key)]))
+        try plain.establish()
+        #expect(plain.received.suffix(2).first == serviceRequest)
+        #expect(try Self.publicKeyAlgorithm(plain.received.last) == "ssh-ed25519")
+
+        var server = ScriptedServer()
+        server.offersExtensionInfo = true
+        var waiting = try ClientSession(client: ClientConnectionStateMachine(
+            transport: TransportConfiguration(role: .client), user: "alice", credentials: [.publicKey(ScriptedServer.rsaKey)]),
+            server: server)
+        try waiting.establish()
+        #expect(waiting.received.last == serviceRequest, "nothing signed before server-sig-algs is known")
+        try waiting.server.send(message(MessageNumber.extInfo.rawValue) {
+            $0.writeUInt32(1); $0.writeString("server-sig-algs"); $0.writeString("ssh-ed25519,rsa-sha2-256")
+        })
+        try waiting.deliver()
+        #expect(try Self.publicKeyAlgorithm(waiting.serverReads().first) == "rsa-sha2-256")
+        try waiting.server.send(message(MessageNumber.serviceAccept.rawValue) { $0.writeString("ssh-userauth") })
+        try waiting.deliver()
+        #expect(try waiting.serverReads().isEmpty)
+        try waiting.server.send([MessageNumber.userauthSuccess.rawValue])
+        #expect(try waiting.deliver().contains { if case .authenticated = $0 { true } else { false } })
+    }
+
+    @Test("ext-info-s offered but no EXT_INFO sent: the first request follows SERVICE_ACCEPT")
+    func extensionInfoNeverSent() throws {
+        var server = ScriptedServer()
+        server.offersExtensionInfo = true
+        var session = try ClientSession(client: ClientConnectionStateMachine(
+            transport: TransportConfiguration(role: .client), user: "alice", credentials: [.publicKey(ScriptedServer.ed25519Key)]),
+            server: server)
+        try session.establish()
+        try session.server.send(message(MessageNumber.serviceAccept.rawValue) { $0.writeString("ssh-userauth") })
+        try session.deliver()
+        #expect(try Self.publicKeyAlgorithm(session.serverReads().first) == "ssh-ed25519")
+        try session.server.send([MessageNumber.userauthSuccess.rawValue])
+        #expect(try session.deliver().contains { if case .authenticated = $0 { true } else { false } })
+    }
+
+    /// The signature algorithm of a signed publickey USERAUTH_REQUEST.
+    private static func publicKeyAlgorithm(_ payload: [UInt8]?) throws -> String {
+        var r = WireReader(payload ?? [])
+        guard try r.readByte() == MessageNumber.userauthRequest.rawValue else { throw TestFailure("not a USERAUTH_REQUEST") }
+        _ = try r.readUTF8(); _ = try r.readUTF8()
+        guard try r.readUTF8() == "publickey", try r.readBool() else { throw TestFailure("not a signed publickey request") }
+        return try r.readUTF8()
     }
 }

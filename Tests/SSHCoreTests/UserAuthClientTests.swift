@@ -14,6 +14,8 @@ private enum Sent: Equatable {
     case prompt(AuthenticationPrompt)
     case banner(String)
     case succeeded
+    /// A step that sends nothing (SERVICE_ACCEPT after a pipelined request).
+    case nothing
 }
 
 /// AuthScript plays the server's side of an authentication exchange, one
@@ -52,12 +54,18 @@ private struct AuthScript {
         })
     }
 
+    mutating func pipelined() throws -> Sent? {
+        try client.pipelinedFirstRequest(sessionID: sessionID).map(Self.decode)
+    }
+
     mutating func answer(_ answers: [String]?) throws -> Sent {
         try Self.decode(client.answer(answers.map { $0.map { SecureBytes(Array($0.utf8)) } }, sessionID: sessionID))
     }
 
     static func decode(_ step: UserAuthClient.Step) throws -> Sent {
         switch step {
+        case .send(let payloads) where payloads.isEmpty:
+            return .nothing
         case .send(let payloads):
             guard payloads.count == 1, let payload = payloads.first else { throw TestFailure("\(payloads.count) payloads") }
             var r = WireReader(payload)
@@ -115,8 +123,8 @@ struct UserAuthClientTests {
         var policy = AuthenticationPolicy(canPrompt: true, host: "example.org")
         policy.numberOfPasswordPrompts = 1
         var s = AuthScript(policy, credentials: [.publicKey(key)])
-        _ = try s.accept()
-        #expect(try s.failure("password,keyboard-interactive,publickey") == .request("publickey"))
+        // No `none` probe: the key goes first.
+        #expect(try s.accept() == .request("publickey"))
         #expect(try s.failure("password,keyboard-interactive,publickey") == .request("keyboard-interactive"))
         #expect(try s.failure("password,keyboard-interactive,publickey") == .prompt(passwordPrompt))
         #expect(try s.answer(["pw"]) == .password("pw"))
@@ -185,8 +193,7 @@ struct UserAuthClientTests {
     @Test("partial success: AuthenticationMethods publickey,password needs both")
     func partialSuccess() throws {
         var s = AuthScript(credentials: [.publicKey(key)])
-        _ = try s.accept()
-        #expect(try s.failure("publickey") == .request("publickey"))
+        #expect(try s.accept() == .request("publickey"))
         #expect(try s.failure("password", partial: true) == .prompt(passwordPrompt))
         #expect(try s.answer(["pw"]) == .password("pw"))
         #expect(try s.success() == .succeeded)
@@ -195,8 +202,7 @@ struct UserAuthClientTests {
     @Test("partial success with the same method again (publickey,publickey): keys sign again")
     func partialSuccessSameMethod() throws {
         var s = AuthScript(AuthenticationPolicy(), credentials: [.publicKey(key)])
-        _ = try s.accept()
-        #expect(try s.failure("publickey") == .request("publickey"))
+        #expect(try s.accept() == .request("publickey"))
         #expect(try s.failure("publickey", partial: true) == .request("publickey"))
         #expect(try s.success() == .succeeded)
     }
@@ -289,8 +295,7 @@ struct UserAuthClientTests {
     @Test("number 60 where no method expects it, and answers nobody asked for")
     func outOfPlace() throws {
         var s = AuthScript(credentials: [.publicKey(key)])
-        _ = try s.accept()
-        _ = try s.failure("publickey")
+        #expect(try s.accept() == .request("publickey"))
         expectSSHError(.protocolError) {
             _ = try s.infoRequest([("Password: ", false)])
         }
@@ -309,5 +314,59 @@ struct UserAuthClientTests {
         _ = try s.failure("password")
         #expect(try s.send(message(MessageNumber.userauthBanner.rawValue) { $0.writeString("hi\u{1b}[2J"); $0.writeString("") }) == .banner("hi?[2J"))
         #expect(try s.answer(["pw"]) == .password("pw"))
+    }
+
+    @Test("pipelined: the first key's signed request goes before SERVICE_ACCEPT, whose arrival sends nothing")
+    func pipelinedPublicKey() throws {
+        var s = AuthScript(credentials: [.publicKey(key)])
+        #expect(try s.pipelined() == .request("publickey"))
+        #expect(try s.pipelined() == nil, "only one request goes ahead of the accept")
+        #expect(try s.accept() == .nothing)
+        #expect(try s.success() == .succeeded)
+    }
+
+    @Test("pipelined: without keys, or with publickey not first or off, the request is `none`")
+    func pipelinedNone() throws {
+        var keyless = AuthScript()
+        #expect(try keyless.pipelined() == .request("none"))
+        #expect(try keyless.accept() == .nothing)
+        #expect(try keyless.failure("password") == .prompt(passwordPrompt))
+        var passwordFirst = AuthScript(AuthenticationPolicy(preferredMethods: ["password", "publickey"], canPrompt: true,
+                                                            host: "example.org"), credentials: [.publicKey(key)])
+        #expect(try passwordFirst.pipelined() == .request("none"))
+        var off = AuthScript(AuthenticationPolicy(publicKey: false, canPrompt: true, host: "example.org"), credentials: [.publicKey(key)])
+        #expect(try off.pipelined() == .request("none"))
+    }
+
+    @Test("pipelined key refused: the walk goes on as after a `none` probe (next key, then other methods)")
+    func pipelinedKeyRefused() throws {
+        var s = AuthScript(credentials: [.publicKey(key), .publicKey(key)])
+        #expect(try s.pipelined() == .request("publickey"))
+        #expect(try s.accept() == .nothing)
+        #expect(try s.failure("publickey,password") == .request("publickey"))
+        #expect(try s.failure("publickey,password") == .prompt(passwordPrompt))
+        #expect(try s.answer(["pw"]) == .password("pw"))
+        #expect(try s.success() == .succeeded)
+    }
+
+    @Test("pipelined: a reply before SERVICE_ACCEPT is a protocol error; no request once the accept came")
+    func pipelinedOrder() throws {
+        var s = AuthScript(credentials: [.publicKey(key)])
+        _ = try s.pipelined()
+        expectSSHError(.protocolError) { _ = try s.success() }
+        var late = AuthScript(credentials: [.publicKey(key)])
+        #expect(try late.accept() == .request("publickey"))
+        #expect(try late.pipelined() == nil)
+    }
+
+    @Test("pipelined: an RSA key waits for SERVICE_ACCEPT unless server-sig-algs is known (dropbear sends EXT_INFO unannounced)")
+    func pipelinedRSAWaitsForSignatureAlgorithms() throws {
+        var unknown = AuthScript(credentials: [.publicKey(ScriptedServer.rsaKey)])
+        #expect(try unknown.pipelined() == nil)
+        unknown.client.setServerSignatureAlgorithms(["rsa-sha2-256"])
+        #expect(try unknown.accept() == .request("publickey"))
+        var known = AuthScript(credentials: [.publicKey(ScriptedServer.rsaKey)])
+        known.client.setServerSignatureAlgorithms(["rsa-sha2-256"])
+        #expect(try known.pipelined() == .request("publickey"))
     }
 }

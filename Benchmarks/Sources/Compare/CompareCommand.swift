@@ -81,6 +81,9 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Files of the large no-change sync tree (default 100000).")
     var syncFiles: Int?
 
+    @Flag(help: "Add the latency rows at each RTT: a 1-byte get by ferry, sftp, scp -O and ssh cat, and a remote echo by ferry exec and ssh; time to the first byte on stdout and to exit (results in latency.md).")
+    var latency = false
+
     @Option(help: "Seed of the generated data (default 1).")
     var seed: UInt64?
 
@@ -144,7 +147,8 @@ struct CompareCommand: ParsableCommand {
         var scenarios = Plan.scenarios(options)
         if !only.isEmpty {
             scenarios = scenarios.filter { scenario in only.contains { scenario.name.contains($0) } }
-            guard !scenarios.isEmpty else { throw ValidationError("--only: no scenario matches \(only)") }
+            // `--latency --only latency`: the latency rows alone.
+            guard !scenarios.isEmpty || latency else { throw ValidationError("--only: no scenario matches \(only)") }
         }
         let estimate = Estimate.totalSeconds(scenarios, options: options)
         say("Compare: \(scenarios.count) scenarios, \(options.warmupRounds) warm-up + \(options.countedRounds) counted round(s); "
@@ -192,6 +196,8 @@ struct CompareCommand: ParsableCommand {
         let runner = Runner(options: options, server: server, workDirectory: work, ferry: ferryBinary, python: python,
                             peerScript: Self.benchmarksDirectory + "/Peers/peer.py", progress: say)
         let results = try runner.run(scenarios)
+        let latencyResults = latency
+            ? try runner.latency(rtts: options.rtts, warmup: options.warmupRounds, counted: options.countedRounds) : []
         ChildRegistry.shared.yieldToSignalHandler()
 
         var environment: [String: String] = [
@@ -215,8 +221,13 @@ struct CompareCommand: ParsableCommand {
 
         let folder = (resultsFolder()) + "/" + formatter.string(from: started).replacingOccurrences(of: ":", with: "-")
         try write(report, to: folder, json: true)
+        if latency {
+            let table = LatencyReport.markdown(latencyResults)
+            try writeText("# Latency: time to the first byte and to exit\n\n" + table, to: folder + "/latency.md")
+            print("\n" + table, terminator: "")
+        }
         say(String(format: "Compare: done in %.1f min; results in ", report.durationSeconds / 60) + folder)
-        return report.allSucceeded
+        return report.allSucceeded && latencyResults.allSatisfy { $0.failures == 0 }
     }
 
     /// Writes results.json (unless re-rendering), report.md and the charts to

@@ -9,12 +9,12 @@ import NIOPosix
 /// every tool alike. Every run's output is checked by sha256 and removed.
 public final class Runner {
     private let options: PlanOptions
-    private let server: SSHServer
-    private let workDirectory: String
-    private let ferry: String
+    let server: SSHServer
+    let workDirectory: String
+    let ferry: String
     private let python: String?
-    private let peerScript: String
-    private let progress: (String) -> Void
+    let peerScript: String
+    let progress: (String) -> Void
     private var proxyPorts: [Int: Int] = [:]
     private var group: MultiThreadedEventLoopGroup?
     private var prepared: [String: PreparedData] = [:]
@@ -249,7 +249,7 @@ public final class Runner {
 
     /// The port tools connect to for this RTT: sshd's for 0, else a delay
     /// proxy's (started once, in-process, one-way delay = RTT / 2).
-    private func port(forRTT rtt: Int) throws -> Int {
+    func port(forRTT rtt: Int) throws -> Int {
         guard rtt > 0 else { return server.port }
         if let port = proxyPorts[rtt] { return port }
         let group: MultiThreadedEventLoopGroup

@@ -50,6 +50,9 @@ public final class SFTPClient: Sendable {
     }
 
     private let limitsState: Mutex<LimitsState>
+    /// Replies to the STATs sent with INIT, by path, each answering the
+    /// first `stat` of its path (later ones ask the server again).
+    private let aheadStats: Mutex<[[UInt8]: AheadReply]>
 
     /// SSH_FXP_INIT as `connect` sends it, for a caller that sends it
     /// itself together with the subsystem request (`initSent`), saving the
@@ -68,15 +71,25 @@ public final class SFTPClient: Sendable {
     /// `limitsResolved()` wait for them, saving a round trip per session.
     /// `requestTimeout`: see `requestTimeout` (it also bounds the wait for
     /// the server's version); nil, the default here, waits forever.
+    /// `statsAhead`: paths whose SSH_FXP_STAT goes right behind INIT (with
+    /// it in `openingPackets(statsAhead:)` when `initSent`), so the first
+    /// `stat` of each is answered a round trip sooner: a transfer of files
+    /// named on the command line stats them first thing.
     public static func connect(over stream: some ByteStream, executor: (any TaskExecutor)? = nil,
-                               initSent: Bool = false, awaitLimits: Bool = true,
+                               initSent: Bool = false, statsAhead: [SFTPPath] = [], awaitLimits: Bool = true,
                                requestTimeout: Duration? = nil) async throws -> SFTPClient {
-        let connection = try await SFTPConnection.start(over: stream, executor: executor, initSent: initSent,
-                                                        requestTimeout: requestTimeout)
-        guard Self.advertises(.limits, in: connection.extensions) else {
-            return SFTPClient(connection: connection, limits: .resolved(nil))
+        let replies = statsAhead.map { _ in AheadReply() }
+        let ahead = zip(statsAhead, replies).map { path, reply -> (SFTPRequest, SFTPConnection.Completion) in
+            (.stat(path: path), { reply.resolve($0) })
         }
-        let client = SFTPClient(connection: connection, limits: .pending([]))
+        let connection = try await SFTPConnection.start(over: stream, executor: executor, initSent: initSent,
+                                                        ahead: ahead, requestTimeout: requestTimeout)
+        var aheadStats: [[UInt8]: AheadReply] = [:]
+        for (path, reply) in zip(statsAhead, replies) where aheadStats[path.bytes] == nil { aheadStats[path.bytes] = reply }
+        guard Self.advertises(.limits, in: connection.extensions) else {
+            return SFTPClient(connection: connection, limits: .resolved(nil), aheadStats: aheadStats)
+        }
+        let client = SFTPClient(connection: connection, limits: .pending([]), aheadStats: aheadStats)
         if awaitLimits {
             let reply = try await connection.request(.extended(name: SFTPExtension.limits.name, data: ByteBuffer()))
             client.resolveLimits(try SFTPLimits.decode(try Self.extendedReply(reply, "limits@openssh.com")))
@@ -90,9 +103,20 @@ public final class SFTPClient: Sendable {
         return client
     }
 
-    private init(connection: SFTPConnection, limits: LimitsState) {
+    private init(connection: SFTPConnection, limits: LimitsState, aheadStats: [[UInt8]: AheadReply] = [:]) {
         self.connection = connection
         self.limitsState = Mutex(limits)
+        self.aheadStats = Mutex(aheadStats)
+    }
+
+    /// SSH_FXP_INIT followed by SSH_FXP_STAT of each of `statsAhead`, for
+    /// a caller that sends them itself with the subsystem request and then
+    /// calls `connect(initSent: true, statsAhead:)` with the same paths.
+    public static func openingPackets(statsAhead: [SFTPPath]) -> ByteBuffer {
+        var packets = initPacket
+        var stats = SFTPConnection.packets(statsAhead.map { .stat(path: $0) })
+        packets.writeBuffer(&stats)
+        return packets
     }
 
     private func resolveLimits(_ limits: SFTPLimits?) {
@@ -218,7 +242,10 @@ public final class SFTPClient: Sendable {
 
     /// SSH_FXP_STAT: follows symbolic links.
     public func stat(_ path: SFTPPath) async throws -> SFTPAttributes {
-        try Self.attributes(try await connection.request(.stat(path: path)), "stat \(path)")
+        if let ahead = aheadStats.withLock({ $0.removeValue(forKey: path.bytes) }) {
+            return try Self.attributes(try await ahead.value.get(), "stat \(path)")
+        }
+        return try Self.attributes(try await connection.request(.stat(path: path)), "stat \(path)")
     }
 
     /// SSH_FXP_LSTAT: a final symbolic link is described, not followed.

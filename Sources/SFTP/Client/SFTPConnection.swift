@@ -64,9 +64,18 @@ final class SFTPConnection: Sendable {
     /// Sends SSH_FXP_INIT, waits for SSH_FXP_VERSION, and starts the
     /// reader and writer tasks (and the watchdog, with a `requestTimeout`,
     /// which also bounds the wait for VERSION).
+    ///
+    /// `ahead`: requests sent right behind INIT, before VERSION arrives,
+    /// with ids 0, 1, … in order (by the caller with INIT when `initSent`,
+    /// else here); their completions get the replies. Only version 3 is
+    /// accepted, so a request encoded before VERSION is never misread.
     static func start(over stream: any ByteStream, executor: (any TaskExecutor)? = nil,
-                      initSent: Bool = false, requestTimeout: Duration? = nil) async throws -> SFTPConnection {
-        let handshake: @Sendable () async throws -> Handshake = { try await exchangeVersions(over: stream, initSent: initSent) }
+                      initSent: Bool = false, ahead: [(SFTPRequest, Completion)] = [],
+                      requestTimeout: Duration? = nil) async throws -> SFTPConnection {
+        let aheadPackets = initSent ? nil : packets(ahead.map(\.0))
+        let handshake: @Sendable () async throws -> Handshake = {
+            try await exchangeVersions(over: stream, initSent: initSent, ahead: aheadPackets)
+        }
         let (version, extensions, decoder): Handshake
         if let timeout = requestTimeout {
             (version, extensions, decoder) = try await withDeadline(timeout, executor: executor, expired: {
@@ -77,15 +86,34 @@ final class SFTPConnection: Sendable {
         }
         let connection = SFTPConnection(stream: stream, version: version, extensions: extensions,
                                         requestTimeout: requestTimeout)
+        connection.state.withLock { state in
+            for (id, (request, completion)) in ahead.enumerated() {
+                state.pending[UInt32(id)] = Pending(type: request.type, maxData: 0, completion: completion)
+            }
+            state.nextID = UInt32(ahead.count)
+        }
         connection.startTasks(decoder: decoder, executor: executor)
         return connection
+    }
+
+    /// `requests` encoded with ids 0, 1, … (see `start`'s `ahead`).
+    static func packets(_ requests: [SFTPRequest]) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        for (id, request) in requests.enumerated() {
+            SFTPMessage.request(id: UInt32(id), request).encode(into: &buffer)
+        }
+        return buffer
     }
 
     /// The server's VERSION, and the decoder holding what followed it.
     private typealias Handshake = (UInt32, [SFTPExtensionPair], SFTPFrameDecoder)
 
-    private static func exchangeVersions(over stream: any ByteStream, initSent: Bool) async throws -> Handshake {
-        if !initSent { try await stream.write(SFTPClient.initPacket) }
+    private static func exchangeVersions(over stream: any ByteStream, initSent: Bool, ahead: ByteBuffer?) async throws -> Handshake {
+        if !initSent {
+            var opening = SFTPClient.initPacket
+            if var ahead { opening.writeBuffer(&ahead) }
+            try await stream.write(opening)
+        }
         var decoder = SFTPFrameDecoder()
         var first: ByteBuffer?
         while first == nil {

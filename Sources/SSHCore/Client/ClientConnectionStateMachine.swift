@@ -30,6 +30,11 @@ public struct ClientConnectionStateMachine {
     public private(set) var mux: ChannelMultiplexer
     public private(set) var isAuthenticated = false
     private var events: [Event] = []
+    /// SERVICE_REQUEST is out and the first authentication request waits
+    /// for the server's EXT_INFO. Should SERVICE_ACCEPT come first (a
+    /// server that offered EXT_INFO and did not send it), the request goes
+    /// after the accept instead, as without pipelining.
+    private var awaitingExtensionInfo = false
 
     public init(transport: TransportConfiguration, user: String, credentials: [UserAuthClient.Credential],
                 authentication: AuthenticationPolicy = AuthenticationPolicy(),
@@ -113,10 +118,22 @@ public struct ClientConnectionStateMachine {
                 events.append(.keysEstablished(algorithms))
                 let request = auth.start()
                 try transport.sendPayload(into: &out) { $0.writeBytes(request) }
+                // The first attempt follows at once, unless the server's
+                // EXT_INFO (right behind its NEWKEYS) is still to be read:
+                // its server-sig-algs decides how an RSA key signs.
+                if transport.peerOffersExtensionInfo {
+                    awaitingExtensionInfo = true
+                } else {
+                    try sendPipelinedAuthentication(output: &out)
+                }
             }
         case .extensionInfo(let extensions):
             if let algorithms = extensions["server-sig-algs"] {
                 auth.setServerSignatureAlgorithms(String(decoding: algorithms, as: UTF8.self).split(separator: ",").map(String.init))
+            }
+            if awaitingExtensionInfo {
+                awaitingExtensionInfo = false
+                try sendPipelinedAuthentication(output: &out)
             }
         case .debug(let message, let always):
             if always { events.append(.debug(message)) }
@@ -132,6 +149,7 @@ public struct ClientConnectionStateMachine {
                     throw SSHError(.protocolError, error.message)
                 }
             } else if number == MessageNumber.serviceAccept.rawValue || (number >= 50 && number <= 79) {
+                if number == MessageNumber.serviceAccept.rawValue { awaitingExtensionInfo = false }
                 guard !isAuthenticated, let sessionID = transport.sessionID else {
                     throw SSHError(.protocolError, "authentication message \(number) after authentication")
                 }
@@ -140,6 +158,14 @@ public struct ClientConnectionStateMachine {
                 throw SSHError(.protocolError, "unexpected message \(number) from the server")
             }
         }
+    }
+
+    /// Sends the first authentication request ahead of SERVICE_ACCEPT (see
+    /// `UserAuthClient.pipelinedFirstRequest`).
+    private mutating func sendPipelinedAuthentication(output out: inout ByteBuffer) throws {
+        guard let sessionID = transport.sessionID,
+              let step = try auth.pipelinedFirstRequest(sessionID: sessionID) else { return }
+        try perform(step, output: &out)
     }
 
     /// Carries out what the authentication layer asked for.

@@ -29,6 +29,10 @@ public struct SSHTransport {
     public private(set) var strictKeyExchange = false
     /// True when the peer advertised RFC 8308 extension negotiation.
     private var peerWantsExtInfo = false
+    /// Client side: the server's first KEXINIT offered `ext-info-s`, so its
+    /// EXT_INFO (RFC 8308 §2.4) follows its first NEWKEYS at once; the
+    /// client waits for it before signing with an RSA key.
+    public private(set) var peerOffersExtensionInfo = false
 
     // The exchange in progress, if any.
     private var ourKexInit: [UInt8]?
@@ -282,6 +286,7 @@ public struct SSHTransport {
                 throw SSHError(.protocolError, "strict KEX violation: KEXINIT was not the first packet from the peer")
             }
             peerWantsExtInfo = !configuration.isClient && message.keyExchange.contains(KexExtensionMarker.extInfoClient)
+            peerOffersExtensionInfo = configuration.isClient && message.keyExchange.contains(KexExtensionMarker.extInfoServer)
         }
         peerKexInit = payload
         peerOffer = AlgorithmOffer(message)

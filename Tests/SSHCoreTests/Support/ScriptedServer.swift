@@ -31,6 +31,9 @@ struct ScriptedServer {
     var algorithms: AlgorithmPreferences
     /// Offer kex-strict-s-v00@openssh.com.
     var offersStrictKeyExchange: Bool
+    /// Offer ext-info-s (RFC 8308): the client then waits for EXT_INFO
+    /// before its first authentication request.
+    var offersExtensionInfo = false
     var hostKeys: [SSHPrivateKey]
     let identification = "SSH-2.0-ScriptedServer_1.0"
 
@@ -71,7 +74,8 @@ struct ScriptedServer {
     mutating func sendKexInit(firstKexPacketFollows: Bool = false) throws {
         let message = KexInitMessage(
             cookie: [UInt8](repeating: 0x5A, count: 16),
-            keyExchange: algorithms.keyExchange + (offersStrictKeyExchange ? [KexExtensionMarker.strictServer] : []),
+            keyExchange: algorithms.keyExchange + (offersStrictKeyExchange ? [KexExtensionMarker.strictServer] : [])
+                + (offersExtensionInfo ? [KexExtensionMarker.extInfoServer] : []),
             hostKey: algorithms.hostKey,
             ciphersClientToServer: algorithms.ciphers, ciphersServerToClient: algorithms.ciphers,
             macsClientToServer: algorithms.macs, macsServerToClient: algorithms.macs,
