@@ -171,7 +171,7 @@ enum BenchConnection {
         do {
             try await sftp.remove(path)
         } catch {
-            FileHandle.standardError.write(Data("ferry: could not remove the temporary file \(printable(path.description)): \(printable("\(error)"))\n".utf8))
+            FileHandle.standardError.write(Data("ferry: could not remove the temporary file \(printable(path.description)): \(ErrorText.describe(error))\n".utf8))
         }
     }
 
