@@ -75,8 +75,10 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let target = try RemoteTarget(destination)
-        let flags = connection
+        let location = try RemoteLocation.destination(destination)
+        let target = try RemoteTarget(location.destination)
+        var flags = connection
+        if let port = location.port { flags.port = port }
         let quiet = flags.quiet
         let base: SSHClient.Configuration
         let server: BenchServerCiphers
@@ -122,7 +124,7 @@ struct BenchCommand: AsyncParsableCommand {
                 } catch {
                     if Task.isCancelled { throw CancellationError() }
                     if !quiet { Self.note("\(cipher): \(ErrorText.describe(error))") }
-                    results.append(BenchResult(cipher: cipher, error: "\(error)"))
+                    results.append(BenchResult(cipher: cipher, error: ErrorText.message(error)))
                 }
             }
             return (results, directory)

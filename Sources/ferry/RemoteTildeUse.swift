@@ -22,7 +22,9 @@ extension FileTransfer {
 
     /// The remote paths a source names: `~` expanded, then its glob.
     func expandSource(_ path: SFTPPath) async throws -> [SFTPPath] {
-        try await expandGlob(path.bytes.isEmpty ? "." : try await expandTilde(path))
+        if path.bytes.isEmpty { return try await expandGlob(".") }
+        let expanded = try await expandTilde(path)
+        return try await expandGlob(expanded)
     }
 }
 
@@ -30,8 +32,12 @@ extension FileTransfer {
     /// `direction` with its remote directory's `~` expanded.
     func expandTilde(in direction: SyncDirection) async throws -> SyncDirection {
         switch direction {
-        case .download(let remote, let local): .download(try await expandTilde(remote), local)
-        case .upload(let local, let remote): .upload(local, try await expandTilde(remote))
+        case .download(let remote, let local):
+            let expanded = try await expandTilde(remote)
+            return .download(expanded, local)
+        case .upload(let local, let remote):
+            let expanded = try await expandTilde(remote)
+            return .upload(local, expanded)
         }
     }
 }

@@ -120,7 +120,7 @@ enum SSHSession {
             do {
                 agentIdentities = try agent.identities()
             } catch {
-                flags.log(1, "agent not used: \(error)")
+                flags.log(1, "agent not used: \(ErrorText.message(error))")
             }
         }
         let agentKeys = Set(agentIdentities.map(\.publicKey))

@@ -88,8 +88,8 @@ struct GetCommand: AsyncParsableCommand {
             throw ValidationError("no remote source given")
         }
         // As sftp: `get host:file` alone saves into the current directory.
-        let sourceTexts = paths.count == 1 || (try RemoteLocation.parse(last)) != nil ? paths : Array(paths.dropLast())
-        let destination = sourceTexts.count == paths.count ? "." : last
+        let sourceTexts = paths.count == 1 ? paths : Array(paths.dropLast())
+        let destination = paths.count == 1 ? "." : last
         let sources = try sourceTexts.map { text -> (RemoteLocation, SFTPPath) in
             guard let location = try RemoteLocation.parse(text) else { throw ValidationError("\(text): not a remote path (host:path)") }
             return (location, SFTPPath(bytes: RawArguments.remotePath(location, in: text)))

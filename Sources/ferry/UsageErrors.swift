@@ -16,7 +16,7 @@ enum UsageErrors {
     static func main() async -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst())
         let name = arguments.first { !$0.hasPrefix("-") }
-        var command: ParsableCommand
+        let command: ParsableCommand
         do {
             command = try Ferry.parseAsRoot(arguments)
         } catch {
@@ -28,13 +28,14 @@ enum UsageErrors {
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
-                try command.run()
+                var syncCommand = command
+                try syncCommand.run()
             }
             exit(0)
         } catch {
             let type = Swift.type(of: command)
             let code = Ferry.exitCode(for: error)
-            if code == .validationFailure, type != Ferry.self {
+            if code == .validationFailure, ObjectIdentifier(type) != ObjectIdentifier(Ferry.self) {
                 // A usage error found by run(): usage of this subcommand.
                 let commandName = type.configuration.commandName ?? name ?? ""
                 let text = "Error: \(Ferry.message(for: error))\nUsage: \(Ferry.usageString(for: type))\n"

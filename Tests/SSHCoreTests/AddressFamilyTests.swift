@@ -23,8 +23,7 @@ import Testing
     }
 
     @Test func theResolverAnswersOnlyForItsFamily() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        defer { try? group.syncShutdownGracefully() }
+        let group = MultiThreadedEventLoopGroup.singleton
         let inet = AddressFamilyResolver(family: .inet, eventLoop: group.next())
         #expect(try await inet.initiateAAAAQuery(host: "localhost", port: 22).get().isEmpty)
         #expect(try await inet.initiateAQuery(host: "127.0.0.1", port: 22).get().count == 1)

@@ -11,12 +11,12 @@ import Testing
 @Suite struct RemoteTildeTests {
     static var user: String { String(cString: getpwuid(getuid()).pointee.pw_name) }
 
-    func withServer<T>(_ arguments: [String] = [], _ body: (FileTransfer) async throws -> T) async throws -> T {
+    func withServer(_ arguments: [String] = [], _ body: (FileTransfer) async throws -> Void) async throws {
         let server = try SFTPServerProcess(arguments: arguments)
         defer { server.stop() }
         let client = try await SFTPClient.connect(over: server)
         defer { client.close() }
-        return try await body(FileTransfer(client: client))
+        try await body(FileTransfer(client: client))
     }
 
     /// The home directory sftp-server sees: its process's (pw_dir, not $HOME).
@@ -28,19 +28,19 @@ import Testing
         // to that user's home.
         let login = FileManager.default.currentDirectoryPath
         let home = serverHome
-        try await withServer { files in
+        try await withServer { (files: FileTransfer) async throws in
             #expect(files.client.supports(.expandPath))
             #expect(try await files.expandTilde("~").description == login)
             #expect(try await files.expandTilde("~/").description == login)
             #expect(try await files.expandTilde("~/not-there-yet/*.log").description == login + "/not-there-yet/*.log")
-            #expect(try await files.expandTilde("~\(Self.user)/x").description == home + "/x")
+            #expect(try await files.expandTilde(SFTPPath(bytes: Array("~\(Self.user)/x".utf8))).description == home + "/x")
             #expect(try await files.expandTilde("/abs/~/x").description == "/abs/~/x", "only a leading ~")
             #expect(try await files.expandTilde("a~").description == "a~")
         }
     }
 
     @Test func unknownUserIsOneClearError() async throws {
-        try await withServer { files in
+        try await withServer { (files: FileTransfer) async throws in
             do {
                 _ = try await files.expandTilde("~no-such-user-ferry/x")
                 Issue.record("expanded an unknown user")
@@ -53,10 +53,10 @@ import Testing
 
     @Test func refusedExtensionsFallBackToTheLoginDirectory() async throws {
         // -P refuses the requests while the server still advertises them.
-        try await withServer(["-P", "expand-path@openssh.com,home-directory"]) { files in
+        try await withServer(["-P", "expand-path@openssh.com,home-directory"]) { (files: FileTransfer) async throws in
             #expect(try await files.expandTilde("~").description == ".")
             #expect(try await files.expandTilde("~/a/b").description == "a/b")
-            await #expect(throws: TransferError.self) { try await files.expandTilde("~\(Self.user)/x") }
+            await #expect(throws: TransferError.self) { try await files.expandTilde(SFTPPath(bytes: Array("~\(Self.user)/x".utf8))) }
         }
     }
 

@@ -12,7 +12,7 @@ extension ClientOptions {
 
     /// AddressFamily in force, as the connection uses it.
     public var effectiveAddressFamily: AddressFamily {
-        switch addressFamily {
+        switch addressFamily ?? "any" {
         case "inet": .inet
         case "inet6": .inet6
         default: .any
