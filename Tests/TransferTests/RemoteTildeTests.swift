@@ -53,7 +53,7 @@ import Testing
 
     @Test func refusedExtensionsFallBackToTheLoginDirectory() async throws {
         // -P refuses the requests while the server still advertises them.
-        try await withServer(["-P", "expand-path@openssh.com,home-directory"]) { (files: FileTransfer) async throws in
+        try await withServer(["-P", "expand-path,home-directory"]) { (files: FileTransfer) async throws in
             #expect(try await files.expandTilde("~").description == ".")
             #expect(try await files.expandTilde("~/a/b").description == "a/b")
             await #expect(throws: TransferError.self) { try await files.expandTilde(SFTPPath(bytes: Array("~\(Self.user)/x".utf8))) }
