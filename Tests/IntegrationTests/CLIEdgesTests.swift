@@ -271,7 +271,10 @@ struct CLIEdgesTests {
         #expect(FileManager.default.isExecutableFile(atPath: prefix.file("bin/ferry")))
         let page = try #require(Proof.contents(prefix.file("share/man/man1/ferry.1")), "no man page")
         let man = String(decoding: page, as: UTF8.self)
-        for text in [".TH", "get", "put", "sync", "port"] { #expect(man.contains(text), "man page lacks \(text)") }
+        for text in [".Dt FERRY 1", "Em get", "Em put", "Em sync", "Em sftp", "Em exec", "Fl P , -port", "Fl r , -recursive",
+                     "Fl 4 , -ipv4", "Fl i , -identity"] {
+            #expect(man.contains(text), "man page lacks \(text)")
+        }
         for (path, marker) in [("share/bash-completion/completions/ferry", "complete"), ("share/zsh/site-functions/_ferry", "#compdef ferry"),
                                ("share/fish/vendor_completions.d/ferry.fish", "complete -c ferry")] {
             let text = Proof.contents(prefix.file(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
