@@ -276,7 +276,7 @@ struct CLIEdgesTests {
             #expect(man.contains(text), "man page lacks \(text)")
         }
         for (path, marker) in [("share/bash-completion/completions/ferry", "complete"), ("share/zsh/site-functions/_ferry", "#compdef ferry"),
-                               ("share/fish/vendor_completions.d/ferry.fish", "complete -c ferry")] {
+                               ("share/fish/vendor_completions.d/ferry.fish", "complete -c 'ferry'")] {
             let text = Proof.contents(prefix.file(path)).map { String(decoding: $0, as: UTF8.self) } ?? ""
             #expect(text.contains(marker) && text.contains("recursive"), "\(path)")
         }
