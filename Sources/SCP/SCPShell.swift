@@ -7,8 +7,8 @@
 /// byte is inside single quotes, where a POSIX shell expands nothing; a `'`
 /// itself is written `'\''`. Only what the user means the remote shell to
 /// see is left outside: glob characters of a source (`*`, `?`, `[…]`),
-/// which scp has always let the remote shell expand, and a leading `~` or
-/// `~/` (the home directory). A path that begins with `-` follows `--`, so
+/// which scp has always let the remote shell expand, and a leading `~`,
+/// `~/`, `~user` or `~user/` (a home directory; see `leadingTilde`). A path that begins with `-` follows `--`, so
 /// scp cannot take it for an option.
 public enum SCPShell {
     /// The bytes a source path leaves to the remote shell's globbing.
@@ -82,10 +82,24 @@ public enum SCPShell {
     }
 
     /// `~` or `~/` at the start of `path`, left for the shell to expand.
-    private static func leadingTilde(_ path: [UInt8]) -> [UInt8]? {
+    /// The leading `~`, `~/`, `~user` or `~user/` of `path` that the remote
+    /// shell may expand, or nil. A user name is left unquoted only when it
+    /// is made of the portable user-name characters (letters, digits, `.`,
+    /// `_`, `-`, not starting with `-`): nothing a shell expands further,
+    /// and not bash's `~+` or `~-`. Anything else stays quoted (literal).
+    static func leadingTilde(_ path: [UInt8]) -> [UInt8]? {
         guard path.first == UInt8(ascii: "~") else { return nil }
-        if path.count == 1 { return [UInt8(ascii: "~")] }
-        return path[1] == UInt8(ascii: "/") ? [UInt8(ascii: "~"), UInt8(ascii: "/")] : nil
+        let end = path.firstIndex(of: UInt8(ascii: "/")) ?? path.count
+        let user = path[1..<end]
+        if let first = user.first, first == UInt8(ascii: "-") { return nil }
+        guard user.allSatisfy(isPortableNameByte) else { return nil }
+        return Array(path[..<min(end + 1, path.count)])
+    }
+
+    private static func isPortableNameByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
     }
 
     /// The command that makes the server the source of `path`:

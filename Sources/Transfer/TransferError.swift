@@ -53,12 +53,13 @@ public struct TransferError: Error, Equatable, Sendable, CustomStringConvertible
 
     public static func == (a: TransferError, b: TransferError) -> Bool { a.code == b.code }
 
-    /// `error` as a TransferError about `path`: SFTP errors keep the
-    /// server's message, other errors their description.
+    /// `error` as a TransferError about `path`: "path: cause", the cause
+    /// said once (a refused request's `SFTPError.cause`, not "stat path:
+    /// No such file" after the path again); other errors their description.
     static func wrap(_ error: Error, _ path: String) -> TransferError {
         switch error {
         case let error as TransferError: return error
-        case let error as SFTPError: return TransferError(.remote, "\(path): \(error.message)")
+        case let error as SFTPError: return TransferError(.remote, "\(path): \(error.cause ?? error.message)")
         default: return TransferError(.local, "\(path): \(error)")
         }
     }

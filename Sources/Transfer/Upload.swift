@@ -79,7 +79,7 @@ extension FileTransfer {
             } catch let error as SFTPError where error.code == .permissionDenied || error.code == .noSuchFile {
                 guard error.code == .permissionDenied, let existing else {
                     // Name the file the user asked for, not the hidden one.
-                    let reason = error.serverMessage.flatMap { $0.isEmpty ? nil : $0 } ?? error.code.rawValue
+                    let reason = error.cause ?? error.message
                     throw TransferError(.remote, "\(path): cannot create a file in its directory: \(reason)")
                 }
                 onEvent(.notice(path: "\(path)", message: "cannot create a temporary file beside it; writing in place"))

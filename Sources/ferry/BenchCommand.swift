@@ -23,10 +23,10 @@ struct BenchCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: "MiB to upload and download per cipher.")
+    @Option(help: ArgumentHelp("MiB to upload and download per cipher.", valueName: "MiB"))
     var size: Int = 64
 
-    @Option(help: "SFTP round trips timed per connection (REALPATH).")
+    @Option(help: ArgumentHelp("SFTP round trips timed per connection (REALPATH).", valueName: "count"))
     var roundTrips: Int = 20
 
     @Option(help: ArgumentHelp("Remote directory for the temporary file (default: the login directory).", valueName: "path"))
@@ -35,16 +35,16 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Measure only these ciphers (default: every cipher both sides offer).", valueName: "cipher,…"))
     var ciphers: String?
 
-    @Option(name: .customShort("B"), help: "Bytes per read/write request (default: the server's limit, else 32768).")
+    @Option(name: [.customShort("B"), .customLong("buffer-size")], help: ArgumentHelp("Bytes per read/write request (default: the server's limit, else 32768).", valueName: "bytes"))
     var blockSize: Int?
 
-    @Option(name: .customShort("R"), help: "Requests outstanding (default 64).")
+    @Option(name: [.customShort("R"), .customLong("requests")], help: ArgumentHelp("Requests outstanding.", valueName: "count"))
     var requests: Int = 64
 
     @Flag(help: "Print a JSON document instead of the table.")
     var json = false
 
-    @Argument(help: "[user@]host")
+    @Argument(help: ArgumentHelp("[user@]host", valueName: "destination"))
     var destination: String
 
     func validate() throws {
@@ -75,8 +75,10 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let target = try RemoteTarget(destination)
-        let flags = connection
+        let location = try RemoteLocation.destination(destination)
+        let target = try RemoteTarget(location.destination)
+        var flags = connection
+        if let port = location.port { flags.port = port }
         let quiet = flags.quiet
         let base: SSHClient.Configuration
         let server: BenchServerCiphers
@@ -90,7 +92,7 @@ struct BenchCommand: AsyncParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("ferry: \(printable("\(error)"))\n".utf8))
+            ErrorText.report(error)
             throw ExitCode(ExitCodes.sshFailure)
         }
         let (selected, unavailable) = BenchStatistics.ciphers(
@@ -121,8 +123,8 @@ struct BenchCommand: AsyncParsableCommand {
                     throw CancellationError()
                 } catch {
                     if Task.isCancelled { throw CancellationError() }
-                    if !quiet { Self.note("\(cipher): \(printable("\(error)"))") }
-                    results.append(BenchResult(cipher: cipher, error: "\(error)"))
+                    if !quiet { Self.note("\(cipher): \(ErrorText.describe(error))") }
+                    results.append(BenchResult(cipher: cipher, error: ErrorText.message(error)))
                 }
             }
             return (results, directory)
@@ -139,7 +141,7 @@ struct BenchCommand: AsyncParsableCommand {
             Self.note("interrupted")
             throw ExitCode(130)
         } catch {
-            Self.note(printable("\(error)"))
+            Self.note(ErrorText.describe(error))
             throw ExitCode(1)
         }
         var report = BenchReport(

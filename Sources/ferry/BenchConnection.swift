@@ -90,7 +90,7 @@ enum BenchConnection {
         do {
             directory = try await sftp.realpath(SFTPPath(plan.remoteDirectory ?? "."))
         } catch {
-            throw BenchError(message: "remote directory \(plan.remoteDirectory ?? "."): \(error)", fatal: true)
+            throw BenchError(message: "remote directory \(plan.remoteDirectory ?? "."): \(ErrorText.message(error))", fatal: true)
         }
         let name = ".ferry-bench-" + (try randomHex(8))
         let path = directory.appending(Array(name.utf8))
@@ -98,7 +98,7 @@ enum BenchConnection {
         do {
             handle = try await sftp.open(path, flags: [.write, .create, .exclusive], attributes: SFTPAttributes(permissions: 0o600))
         } catch {
-            throw BenchError(message: "cannot create \(path) for the upload: \(error)", fatal: true)
+            throw BenchError(message: "cannot create \(path) for the upload: \(ErrorText.message(error))", fatal: true)
         }
         do {
             try await upload(sftp, handle, plan: plan, payload: payload, into: &result)
@@ -171,7 +171,7 @@ enum BenchConnection {
         do {
             try await sftp.remove(path)
         } catch {
-            FileHandle.standardError.write(Data("ferry: could not remove the temporary file \(printable(path.description)): \(printable("\(error)"))\n".utf8))
+            FileHandle.standardError.write(Data("ferry: could not remove the temporary file \(printable(path.description)): \(ErrorText.describe(error))\n".utf8))
         }
     }
 

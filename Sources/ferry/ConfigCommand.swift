@@ -14,12 +14,15 @@ struct ConfigCommand: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Argument(help: "[user@]host")
+    @Argument(help: ArgumentHelp("[user@]host or ssh://[user@]host[:port]", valueName: "destination"))
     var destination: String
 
     func run() throws {
         do {
-            let target = try RemoteTarget(destination)
+            let location = try RemoteLocation.destination(destination)
+            let target = try RemoteTarget(location.destination)
+            var connection = connection
+            if let port = location.port { connection.port = port }
             let (options, context) = try connection.resolvedOptions(for: target)
             print(try SSHConfigDump.render(options, context: context), terminator: "")
         } catch let error as SSHError {

@@ -22,22 +22,22 @@ struct CpCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var transfer: TransferFlags
 
-    @Flag(name: .customShort("O"), help: "Use the legacy SCP protocol (as scp -O).")
+    @Flag(name: .customShort("O"), help: "Use the legacy SCP protocol (as scp -O; the same as --scp).")
     var legacy = false
 
-    @Flag(name: .customShort("s"), help: "Use SFTP only (no fallback to SCP).")
+    @Flag(name: .customShort("s"), help: "Use SFTP only (no fallback to SCP; the same as --sftp).")
     var sftpOnly = false
 
     @Flag(name: .customShort("3"), help: "Copy between two remote hosts through this machine (not supported yet: refused).")
     var throughLocal = false
 
-    @Argument(help: "Sources, then the target.")
+    @Argument(help: ArgumentHelp("Sources, then the target; remote ones as [user@]host:path or scp://[user@]host[:port]/path.", valueName: "source… target"))
     var paths: [String] = []
 
     func validate() throws {
         if legacy && sftpOnly { throw ValidationError("-O and -s exclude each other") }
-        if (legacy || sftpOnly) && transfer.protocolFlags.selected != .auto {
-            throw ValidationError("use -O or -s with ferry cp (not --scp/--sftp)")
+        if (legacy && transfer.protocolFlags.sftp) || (sftpOnly && transfer.protocolFlags.scp) {
+            throw ValidationError("-O (--scp) and -s (--sftp) exclude each other")
         }
     }
 
@@ -59,7 +59,7 @@ struct CpCommand: AsyncParsableCommand {
             try await TransferRun.run(connection: connection, flags: transfer, options: transfer.options, remotes: [target],
                                       protocol: selected,
                                       scp: { scp in await scp.put(locals, to: remote, recursive: transfer.recursive) }) { files, _ in
-                await files.put(locals, to: SFTPPath(bytes: remote.isEmpty ? Array(".".utf8) : remote), recursive: transfer.recursive)
+                await files.putExpandingTilde(locals, to: remote, recursive: transfer.recursive)
             }
             return
         }

@@ -15,16 +15,16 @@ struct ExecCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Flag(name: .customShort("n"), help: "Send the command no input (stdin from /dev/null, as ssh -n): for ferry in the background or in a loop reading stdin.")
+    @Flag(name: [.customShort("n"), .customLong("no-stdin")], help: "Send the command no input (stdin from /dev/null, as ssh -n): for ferry in the background or in a loop reading stdin.")
     var noInput = false
 
-    @Option(help: "Stop the remote command and fail after this many seconds.")
+    @Option(help: ArgumentHelp("Stop the remote command and fail after this many seconds.", valueName: "seconds"))
     var timeout: Double?
 
-    @Argument(help: "[user@]host")
+    @Argument(help: ArgumentHelp("[user@]host or ssh://[user@]host[:port]", valueName: "destination"))
     var destination: String
 
-    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).")
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments (after --).", valueName: "command"))
     var command: [String] = []
 
     mutating func validate() throws {
@@ -34,12 +34,15 @@ struct ExecCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let target = try RemoteTarget(destination)
+        let location = try RemoteLocation.destination(destination)
+        let target = try RemoteTarget(location.destination)
+        var connection = connection
+        if let port = location.port { connection.port = port }
         let client: SSHClient
         do {
             client = try await SSHSession.connect(target, connection)
         } catch {
-            FileHandle.standardError.write(Data("ferry: \(error)\n".utf8))
+            ErrorText.report(error)
             throw ExitCode(ExitCodes.sshFailure)
         }
         let line = command.joined(separator: " ")
@@ -60,7 +63,7 @@ struct ExecCommand: AsyncParsableCommand {
                                              stdout: stdout, stderr: stderr)
             }
         } catch {
-            FileHandle.standardError.write(Data("ferry: \(error)\n".utf8))
+            ErrorText.report(error)
             await client.close()
             throw ExitCode(ExitCodes.sshFailure)
         }

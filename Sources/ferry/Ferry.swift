@@ -13,10 +13,10 @@ struct Ferry: AsyncParsableCommand {
 
     static func main() async {
         StandardDescriptors.openClosedOnes()
-        await main(nil)
+        await UsageErrors.main()
     }
 
-    @Option(name: .customShort("Q"), help: ArgumentHelp(
+    @Option(name: [.customShort("Q"), .customLong("query")], help: ArgumentHelp(
         "List the supported algorithms of a kind, as ssh -Q does.",
         valueName: SupportedAlgorithms.kinds.joined(separator: "|")))
     var query: String?

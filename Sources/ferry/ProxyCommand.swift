@@ -14,10 +14,10 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(name: .customShort("W"), help: ArgumentHelp("Where the jump host should connect.", valueName: "host:port"))
+    @Option(name: [.customShort("W"), .customLong("forward")], help: ArgumentHelp("Where the jump host should connect.", valueName: "host:port"))
     var forward: String
 
-    @Argument(help: "[user@]jumphost")
+    @Argument(help: ArgumentHelp("[user@]jumphost", valueName: "jumphost"))
     var destination: String
 
     func run() async throws {
@@ -34,7 +34,7 @@ struct ProxyCommand: AsyncParsableCommand {
             client = try await SSHSession.connect(try RemoteTarget(destination), connection)
             stream = try await client.openDirectTCPIP(host: hop.host, port: port)
         } catch {
-            FileHandle.standardError.write(Data("ferry: \(error)\n".utf8))
+            ErrorText.report(error)
             throw ExitCode(ExitCodes.sshFailure)
         }
         // Read as the stream takes the bytes: write waits while the
@@ -46,7 +46,7 @@ struct ProxyCommand: AsyncParsableCommand {
         do {
             while let chunk = try await stream.read() { OutputWriter.writeAll(chunk, to: STDOUT_FILENO) }
         } catch {
-            FileHandle.standardError.write(Data("ferry: \(error)\n".utf8))
+            ErrorText.report(error)
         }
         _ = try? await upstream
         await client.close()

@@ -95,3 +95,20 @@ func printable(_ text: String) -> String {
     }
     return out
 }
+
+extension RemoteLocation {
+    /// A destination as ssh takes it: `[user@]host`, or an
+    /// `ssh://[user@]host[:port]` URI (also `sftp://`, `scp://`), whose path
+    /// must be empty. What `ferry exec` and `ferry config` connect to.
+    static func destination(_ text: String) throws -> RemoteLocation {
+        let lower = text.lowercased()
+        for scheme in ["ssh://", "sftp://", "scp://"] where lower.hasPrefix(scheme) {
+            var location = try parse(scheme == "ssh://" ? "sftp://" + text.dropFirst(scheme.count) : text)
+                ?? RemoteLocation(user: nil, host: text, port: nil, path: "")
+            guard location.path.isEmpty else { throw ValidationError("\(text): a destination has no path") }
+            location.path = ""
+            return location
+        }
+        return RemoteLocation(user: nil, host: text, port: nil, path: "")
+    }
+}

@@ -23,19 +23,19 @@ struct SFTPCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(name: .customShort("b"), help: ArgumentHelp("Read commands from this file (- for standard input), as sftp -b.", valueName: "batchfile"))
+    @Option(name: [.customShort("b"), .customLong("batch")], help: ArgumentHelp("Read commands from this file (- for standard input), as sftp -b.", valueName: "batchfile"))
     var batchFile: String?
 
-    @Option(name: .customShort("B"), help: "Bytes per read/write request (default: the server's limit, else 32768).")
+    @Option(name: [.customShort("B"), .customLong("buffer-size")], help: ArgumentHelp("Bytes per read/write request (default: the server's limit, else 32768).", valueName: "bytes"))
     var blockSize: Int?
 
-    @Option(name: .customShort("R"), help: "Most requests outstanding per file.")
+    @Option(name: [.customShort("R"), .customLong("requests")], help: ArgumentHelp("Most requests outstanding per file.", valueName: "count"))
     var requests: Int = ReadPipeline.defaultMaxOutstanding
 
     @Option(help: ArgumentHelp("Fail a transfer when the server sends nothing for this many seconds (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever).", valueName: "seconds"))
     var timeout: Double?
 
-    @Argument(help: "[user@]host[:path] or sftp://[user@]host[:port][/path]; the path is the starting remote directory.")
+    @Argument(help: ArgumentHelp("[user@]host[:path] or sftp://[user@]host[:port][/path]; the path is the starting remote directory.", valueName: "destination"))
     var destination: String
 
     func validate() throws {
@@ -78,7 +78,7 @@ struct SFTPCommand: AsyncParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("ferry: \(printable("\(error)"))\n".utf8))
+            ErrorText.report(error)
             throw ExitCode(ExitCodes.sshFailure)
         }
         let interactive = lines == nil
@@ -97,8 +97,12 @@ struct SFTPCommand: AsyncParsableCommand {
         let status: Int32 = await withTaskExecutorPreference(client.taskExecutor) {
             defer { sftp.close() }
             let state: ShellState
-            do { state = try await session.initialState(start: start) } catch {
-                FileHandle.standardError.write(Data("ferry: \(printable("\(error)"))\n".utf8))
+            do {
+                // `host:~/dir` starts in that directory, `~` expanded first.
+                let home = try await start.asyncMap { try await files.expandTilde(SFTPPath(bytes: $0)).bytes }
+                state = try await session.initialState(start: home)
+            } catch {
+                ErrorText.report(error)
                 return 1
             }
             if let lines {
@@ -148,5 +152,13 @@ enum TerminalSize {
         var size = winsize()
         if ioctl(STDIN_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         return 80
+    }
+}
+
+extension Optional {
+    /// `map` for an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }

@@ -70,8 +70,10 @@ enum SSHSession {
 
         let prompt = options.batchMode == true ? nil : TerminalPrompt.hostKeyPrompt()
         let verifier = HostKeyVerifier(policy: policy, prompt: prompt)
-        let quiet = flags.quiet
-        let verbosity = flags.verbose
+        // LogLevel (or -q) below INFO hides warnings and banners, as in ssh.
+        let level = LogLevel(options.logLevel)
+        let quiet = flags.quiet || !level.showsWarnings
+        let verbosity = level.debugLevel
 
         var configuration = SSHClient.Configuration(
             host: host, port: port, user: user,
@@ -96,7 +98,8 @@ enum SSHSession {
         configuration.authentication = options.authenticationPolicy(host: host)
         // BatchMode: nobody is asked, and password/keyboard-interactive are off.
         if options.batchMode != true { configuration.answerPrompt = SecretPrompt.handler(quiet: quiet) }
-        configuration.serverAliveInterval = options.serverAliveInterval.flatMap { $0 > .zero ? $0 : nil }
+        configuration.serverAliveInterval = options.effectiveServerAliveInterval
+        configuration.addressFamily = options.effectiveAddressFamily
         if let count = options.serverAliveCountMax { configuration.serverAliveCountMax = count }
         return configuration
     }
@@ -117,7 +120,7 @@ enum SSHSession {
             do {
                 agentIdentities = try agent.identities()
             } catch {
-                flags.log(1, "agent not used: \(error)")
+                flags.log(1, "agent not used: \(ErrorText.message(error))")
             }
         }
         let agentKeys = Set(agentIdentities.map(\.publicKey))
@@ -155,8 +158,8 @@ enum SSHSession {
         for s in skipped {
             if s.refusedForPermissions {
                 // As ssh: this warning shows for default key files too, -q aside.
-                if !flags.quiet { FileHandle.standardError.write(Data("\(s.reason)\n".utf8)) }
-            } else if named && !flags.quiet {
+                if LogLevel.current.showsWarnings { FileHandle.standardError.write(Data("\(s.reason)\n".utf8)) }
+            } else if named && LogLevel.current.showsWarnings {
                 FileHandle.standardError.write(Data("Warning: \(s.reason)\n".utf8))
             } else {
                 flags.log(1, s.reason)

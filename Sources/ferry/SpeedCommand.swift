@@ -10,16 +10,16 @@ struct SpeedCommand: ParsableCommand {
         abstract: "Measure SSH packet encryption throughput on this machine."
     )
 
-    @Option(name: .shortAndLong, help: "Cipher to measure (repeatable); default: all.")
+    @Option(name: .shortAndLong, help: ArgumentHelp("Cipher to measure (repeatable; default: all).", valueName: "cipher"))
     var cipher: [String] = []
 
-    @Option(name: .shortAndLong, help: "MAC to pair with non-AEAD ciphers; default: hmac-sha2-256-etm@openssh.com.")
+    @Option(name: .shortAndLong, help: ArgumentHelp("MAC to pair with non-AEAD ciphers.", valueName: "mac"))
     var mac: String = MACAlgorithm.hmacSHA256ETM.rawValue
 
-    @Option(name: .customLong("bytes"), help: "Payload bytes per packet (repeatable); default: 32768 and 262144.")
+    @Option(name: .customLong("bytes"), help: ArgumentHelp("Payload bytes per packet (repeatable).", valueName: "bytes"))
     var payloadSizes: [Int] = [32768, 262_144]
 
-    @Option(help: "Seconds to spend on each measurement.")
+    @Option(help: ArgumentHelp("Seconds to spend on each measurement.", valueName: "seconds"))
     var seconds: Double = 0.5
 
     func run() throws {

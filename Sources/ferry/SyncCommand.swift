@@ -43,7 +43,7 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("u"), .customLong("update")], help: "Leave files that are newer in TARGET.")
     var update = false
 
-    @Option(name: .customLong("modify-window"), help: ArgumentHelp("Times this many seconds apart count as equal (default 0).", valueName: "seconds"))
+    @Option(name: .customLong("modify-window"), help: ArgumentHelp("Times this many seconds apart count as equal.", valueName: "seconds"))
     var modifyWindow: Int = 0
 
     @Option(name: .customLong("exclude"), help: ArgumentHelp("Leave out what matches (rsync glob rules: * ** ? [..], a leading / anchors at the root, a trailing / matches directories); repeatable.", valueName: "pattern"))
@@ -58,19 +58,19 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("l"), .customLong("links")], help: "Recreate symbolic links as links (else each is skipped with a line).")
     var links = false
 
-    @Flag(name: .customShort("p"), help: "Also set modes (times are always set).")
+    @Flag(name: [.customShort("p"), .customLong("perms")], help: "Also set modes (times are always set).")
     var preserve = false
 
-    @Option(name: .customShort("B"), help: "Bytes per read/write request (default: the server's limit, else 32768).")
+    @Option(name: [.customShort("B"), .customLong("buffer-size")], help: ArgumentHelp("Bytes per read/write request (default: the server's limit, else 32768).", valueName: "bytes"))
     var blockSize: Int?
 
-    @Option(name: .customShort("R"), help: "Most requests outstanding per file.")
+    @Option(name: [.customShort("R"), .customLong("requests")], help: ArgumentHelp("Most requests outstanding per file.", valueName: "count"))
     var requests: Int = ReadPipeline.defaultMaxOutstanding
 
     @Option(help: ArgumentHelp("Fail when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever).", valueName: "seconds"))
     var timeout: Double?
 
-    @Argument(help: "The source directory, then the target directory; one of them [user@]host:path or sftp://host/path.")
+    @Argument(help: ArgumentHelp("The source directory, then the target directory; one of them [user@]host:path or sftp://host/path.", valueName: "source target"))
     var paths: [String] = []
 
     func validate() throws {
@@ -136,15 +136,15 @@ struct SyncCommand: AsyncParsableCommand {
         let (sourceText, targetText) = (paths[0], paths[1])
         let sourceRemote = try RemoteLocation.parse(sourceText)
         let targetRemote = try RemoteLocation.parse(targetText)
-        let direction: SyncDirection
+        let unexpanded: SyncDirection
         let remote: RemoteLocation
         switch (sourceRemote, targetRemote) {
         case (let source?, nil):
             remote = source
-            direction = .download(Self.remotePath(source, sourceText), LocalPath(bytes: RawArguments.bytes(of: targetText)))
+            unexpanded = .download(Self.remotePath(source, sourceText), LocalPath(bytes: RawArguments.bytes(of: targetText)))
         case (nil, let target?):
             remote = target
-            direction = .upload(LocalPath(bytes: RawArguments.bytes(of: sourceText)), Self.remotePath(target, targetText))
+            unexpanded = .upload(LocalPath(bytes: RawArguments.bytes(of: sourceText)), Self.remotePath(target, targetText))
         case (.some, .some):
             throw ValidationError("one of SOURCE and TARGET must be local")
         case (nil, nil):
@@ -160,6 +160,14 @@ struct SyncCommand: AsyncParsableCommand {
             let quiet = connection.quiet
             let files = FileTransfer(client: sftp, options: transferOptions, onEvent: display.handle)
             let hasher = options.comparison == .checksum ? SyncRemoteHasher(client: client) : nil
+            let direction: SyncDirection
+            do { direction = try await files.expandTilde(in: unexpanded) } catch {
+                let failure = TransferError.wrapping(error)
+                files.onEvent(.failed(failure))
+                var report = SyncReport()
+                report.failures = [failure]
+                return report
+            }
             return await files.sync(direction, options: options, remoteHasher: hasher) { change in
                 guard !quiet else { return }
                 display.writeLine(Self.line(change) + "\n", to: itemized)
@@ -207,7 +215,7 @@ enum SyncSession {
         } catch let error as ValidationError {
             throw error
         } catch {
-            SyncCommand.write(FileHandle.standardError, "ferry: \(printable("\(error)"))")
+            ErrorText.report(error)
             throw ExitCode(ExitCodes.sshFailure)
         }
         await SFTPSessionLog.log(sftp, flags)

@@ -6,19 +6,19 @@ import Transfer
 
 /// The options `ferry get` and `ferry put` share, spelled as sftp spells them.
 struct TransferFlags: ParsableArguments {
-    @Flag(name: .customShort("r"), help: "Copy directories recursively (symbolic links inside are skipped, as sftp -r).")
+    @Flag(name: [.customShort("r"), .customLong("recursive")], help: "Copy directories recursively (symbolic links inside are skipped, as sftp -r).")
     var recursive = false
 
-    @Flag(name: .customShort("p"), help: "Preserve modes and access/modification times.")
+    @Flag(name: [.customShort("p"), .customLong("preserve")], help: "Preserve modes and access/modification times.")
     var preserve = false
 
-    @Flag(name: .customShort("a"), help: "Resume: continue partial files after checking their last block.")
+    @Flag(name: [.customShort("a"), .customLong("resume")], help: "Resume: continue partial files after checking their last block.")
     var resume = false
 
-    @Option(name: .customShort("B"), help: "Bytes per read/write request (default: the server's limit, else 32768).")
+    @Option(name: [.customShort("B"), .customLong("buffer-size")], help: ArgumentHelp("Bytes per read/write request (default: the server's limit, else 32768).", valueName: "bytes"))
     var blockSize: Int?
 
-    @Option(name: .customShort("R"), help: "Most requests outstanding per file (default \(ReadPipeline.defaultMaxOutstanding); the window grows toward it as replies come, within a 32 MiB buffer budget).")
+    @Option(name: [.customShort("R"), .customLong("requests")], help: ArgumentHelp("Most requests outstanding per file; the window grows toward it as replies come, within a 32 MiB buffer budget.", valueName: "count"))
     var requests: Int = ReadPipeline.defaultMaxOutstanding
 
     @Flag(name: .customLong("inplace"), help: "Write into existing destination files instead of replacing them: their inode and hard links stay, but an interrupted transfer leaves them partly rewritten.")
@@ -76,7 +76,7 @@ struct GetCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-size"), help: ArgumentHelp("Stop a file with an error when the server sends more than this (bytes, or with a K, M, G or T suffix): a server can send past the size it listed.", valueName: "size"))
     var maxSize: String?
 
-    @Argument(help: "Remote sources, then the local destination (- for standard output).")
+    @Argument(help: ArgumentHelp("Remote sources ([user@]host:path or sftp://[user@]host[:port]/path), then the local destination (- for standard output; default: the current directory).", valueName: "source… [destination]"))
     var paths: [String] = []
 
     func validate() throws {
@@ -86,10 +86,13 @@ struct GetCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard paths.count >= 2, let destination = paths.last else {
-            throw ValidationError("usage: ferry get [options] [user@]host:path… local-destination")
+        guard let last = paths.last else {
+            throw ValidationError("no remote source given")
         }
-        let sources = try paths.dropLast().map { text -> (RemoteLocation, SFTPPath) in
+        // As sftp: `get host:file` alone saves into the current directory.
+        let sourceTexts = paths.count == 1 ? paths : Array(paths.dropLast())
+        let destination = paths.count == 1 ? "." : last
+        let sources = try sourceTexts.map { text -> (RemoteLocation, SFTPPath) in
             guard let location = try RemoteLocation.parse(text) else { throw ValidationError("\(text): not a remote path (host:path)") }
             return (location, SFTPPath(bytes: RawArguments.remotePath(location, in: text)))
         }
@@ -104,7 +107,9 @@ struct GetCommand: AsyncParsableCommand {
         }
         // Sources named outright (no glob to expand) are stated with INIT:
         // their attributes come with the server's VERSION, a round trip sooner.
-        let statsAhead = sources.map(\.1).filter { !$0.bytes.isEmpty && !FileTransfer.isGlob($0) }
+        let statsAhead = sources.map(\.1).filter {
+            !$0.bytes.isEmpty && $0.bytes.first != UInt8(ascii: "~") && !FileTransfer.isGlob($0)
+        }
         try await TransferRun.run(connection: connection, flags: transfer, options: options, remotes: sources.map(\.0),
                                   summaryToStandardError: toStandardOutput, statsAhead: statsAhead, scp: { scp in
             await scp.get(sources.map { $0.1.bytes }, to: local, recursive: transfer.recursive)
@@ -136,7 +141,7 @@ struct PutCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var transfer: TransferFlags
 
-    @Argument(help: "Local sources, then the remote destination.")
+    @Argument(help: ArgumentHelp("Local sources, then the remote destination ([user@]host:path or sftp://[user@]host[:port]/path).", valueName: "source… destination"))
     var paths: [String] = []
 
     func run() async throws {
@@ -153,15 +158,16 @@ struct PutCommand: AsyncParsableCommand {
         // Put stats its destination first (a directory to copy into?): sent with INIT.
         let target = SFTPPath(bytes: remote.isEmpty ? Array(".".utf8) : remote)
         try await TransferRun.run(connection: connection, flags: transfer, options: transfer.options, remotes: [destination],
-                                  statsAhead: [target], scp: { scp in await scp.put(locals, to: remote, recursive: transfer.recursive) }) { files, _ in
-            await files.put(locals, to: target, recursive: transfer.recursive)
+                                  statsAhead: target.bytes.first == UInt8(ascii: "~") ? [] : [target],
+                                  scp: { scp in await scp.put(locals, to: remote, recursive: transfer.recursive) }) { files, _ in
+            await files.putExpandingTilde(locals, to: remote, recursive: transfer.recursive)
         }
     }
 }
 
 extension TransferError {
     static func wrapping(_ error: Error) -> TransferError {
-        (error as? TransferError) ?? TransferError(.remote, "\(error)")
+        (error as? TransferError) ?? TransferError(.remote, ErrorText.message(error))
     }
 }
 
@@ -202,7 +208,7 @@ enum TransferRun {
         } catch let error as ValidationError {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("ferry: \(printable("\(error)"))\n".utf8))
+            ErrorText.report(error)
             throw ExitCode(ExitCodes.sshFailure)
         }
         let display = TransferDisplay(mode: TransferDisplay.mode(transfer.output, verbosity: flags.verbose, quiet: quiet))
@@ -216,7 +222,7 @@ enum TransferRun {
                 return await scpBody(SCPTransfer(client: client, options: options, onEvent: onEvent))
             }
             let files = FileTransfer(client: sftp, options: options, onEvent: onEvent)
-            let expand: Expand = { path in try await files.expandGlob(path.bytes.isEmpty ? "." : path) }
+            let expand: Expand = { path in try await files.expandSource(path) }
             let report = await body(files, expand)
             sftp.close()
             await channel.close()

@@ -255,6 +255,27 @@ let configCorpus: [ConfigCase] = [
           User file
           Ciphers aes256-ctr
         """, options: ["Port=3700", "User cmdline"]),
+    // Issue 14: BatchMode implies ServerAliveInterval 300 unless it is set
+    // (readconf.c fill_default_options); AddressFamily and LogLevel as given.
+    ConfigCase(name: "batchmode implies serveraliveinterval 300", text: """
+        Host foo
+          BatchMode yes
+        Host bar
+          BatchMode yes
+          ServerAliveInterval 15
+        Host baz
+          BatchMode yes
+          ServerAliveInterval 0
+        """, hosts: ["foo", "bar", "baz", "other"]),
+    ConfigCase(name: "batchmode from -o", text: "", options: ["BatchMode=yes"]),
+    ConfigCase(name: "addressfamily and loglevel", text: """
+        Host foo
+          AddressFamily inet6
+          LogLevel ERROR
+        Host *
+          AddressFamily inet
+          LogLevel debug2
+        """, hosts: ["foo", "bar"]),
 ]
 
 @Suite struct SSHConfigOpenSSHComparisonTests {

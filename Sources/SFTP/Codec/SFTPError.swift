@@ -82,6 +82,27 @@ public struct SFTPError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 
+    /// Why the server refused, without the operation and path: the words
+    /// OpenSSH's sftp client uses for the status (sftp-common.c `fx2txt`,
+    /// as scp prints "No such file or directory"); for a bare FAILURE or an
+    /// unknown status, what the server said. Nil when the server did not
+    /// refuse a request (a broken stream, a timeout): then `message` is it.
+    public var cause: String? {
+        guard let status else { return nil }
+        switch status {
+        case .eof: return "End of file"
+        case .noSuchFile: return "No such file or directory"
+        case .permissionDenied: return "Permission denied"
+        case .badMessage: return "Bad message"
+        case .noConnection: return "No connection"
+        case .connectionLost: return "Connection lost"
+        case .operationUnsupported: return "Operation unsupported"
+        default:
+            if let serverMessage, !serverMessage.isEmpty { return serverMessage }
+            return status == .failure ? "Failure" : "Unknown status \(status)"
+        }
+    }
+
     public static func == (a: SFTPError, b: SFTPError) -> Bool { a.code == b.code && a.status == b.status }
 
     static func malformed(_ what: String) -> SFTPError { SFTPError(.malformedPacket, "malformed SFTP packet: \(what)") }

@@ -28,6 +28,9 @@ public final class SSHClient: Sendable {
         public var serverAliveInterval: Duration?
         /// ServerAliveCountMax: unanswered probes before giving up.
         public var serverAliveCountMax = 3
+        /// AddressFamily: the IP versions TCP may connect over (not used
+        /// with a proxy command, which makes its own connection).
+        public var addressFamily = AddressFamily.any
         /// Decides whether the server's host key is trusted; throw to refuse.
         public var verifyHostKey: @Sendable (SSHPublicKey) async throws -> Void
         /// Called with server banners and debug messages meant for display.
@@ -106,7 +109,10 @@ public final class SSHClient: Sendable {
                     .channelInitializer(install)
                     .takingOwnershipOfDescriptors(input: process.readDescriptor, output: process.writeDescriptor)
             } else {
+                let resolver = configuration.addressFamily == .any ? nil
+                    : AddressFamilyResolver(family: configuration.addressFamily, eventLoop: eventLoop)
                 connecting = ClientBootstrap(group: eventLoop)
+                    .resolver(resolver)
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
                     .channelOption(.socketOption(.so_keepalive), value: 1)
                     .connectTimeout(connectTimeout)
@@ -243,8 +249,22 @@ public final class SSHClient: Sendable {
     static func translate(_ error: Error, host: String, port: Int) -> Error {
         if error is SSHError { return error }
         var underlying: Error = error
-        if let connect = error as? NIOConnectionError, let first = connect.connectionErrors.first {
-            underlying = first.error
+        if let connect = error as? NIOConnectionError {
+            if let first = connect.connectionErrors.first {
+                underlying = first.error
+            } else if let lookup = connect.dnsAError ?? connect.dnsAAAAError {
+                // Neither lookup gave an address: ssh's "Could not resolve
+                // hostname" line, never the resolver's type name.
+                if let lookup = lookup as? SSHError { return lookup }
+                if let unknown = lookup as? SocketAddressError.UnknownHost {
+                    return AddressFamilyResolver.unresolved(host, reason: unknown.errorDescription)
+                }
+                underlying = lookup
+            } else {
+                return AddressFamilyResolver.unresolved(host, reason: "no address associated with hostname")
+            }
+        } else if let unknown = error as? SocketAddressError.UnknownHost {
+            return AddressFamilyResolver.unresolved(host, reason: unknown.errorDescription)
         }
         if case ChannelError.connectTimeout = underlying {
             return SSHError(.timeout, "connect to host \(host) port \(port): Connection timed out")

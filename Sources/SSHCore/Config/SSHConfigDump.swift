@@ -41,7 +41,7 @@ public enum SSHConfigDump {
         add("stricthostkeychecking", strictName(options.strictHostKeyChecking ?? .ask))
         add("numberofpasswordprompts", String(options.numberOfPasswordPrompts ?? 3))
         add("serveralivecountmax", String(options.serverAliveCountMax ?? 3))
-        add("serveraliveinterval", String(seconds(options.serverAliveInterval ?? .zero)))
+        add("serveraliveinterval", String(seconds(options.effectiveServerAliveInterval ?? .zero)))
         add("ciphers", algorithms.ciphers.joined(separator: ","))
         add("hostkeyalgorithms", algorithms.hostKey.joined(separator: ","))
         add("hostkeyalias", alias)

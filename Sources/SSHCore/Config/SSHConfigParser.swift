@@ -16,8 +16,10 @@ public struct SSHConfigLine: Sendable, Equatable {
 /// never traps, whatever bytes a file holds.
 public enum SSHConfigParser {
     /// A line that cannot be split; `message` says why (without file and line).
-    public struct Problem: Error, Sendable {
+    public struct Problem: Error, Sendable, CustomStringConvertible {
         public let message: String
+
+        public var description: String { message }
     }
 
     static let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), cr = UInt8(ascii: "\r")
