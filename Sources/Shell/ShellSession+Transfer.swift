@@ -53,6 +53,8 @@ extension ShellSession {
         let finished = FinishedPaths()
         func configured(_ flags: ShellCommand.TransferFlags) -> FileTransfer {
             options.resume = flags.resume
+            // reget/reput continue what sftp or scp left under the final name too.
+            options.resumesDestination = flags.resume
             options.preserve = flags.preserve
             return files.sharing(options: options) { event in
                 switch event {
@@ -60,6 +62,9 @@ extension ShellSession {
                 case .skipped(let path, let reason): output.error("\(path): \(reason), skipped")
                 case .notice(let path, let message): output.error("\(path): \(message)")
                 case .finished(let path, _): finished.add(path)
+                case .resumed(_, let destination, let offset, _) where verbose:
+                    output.line("\(destination): continuing at \(offset) bytes")
+                case .resumed, .partialKept: break
                 }
             }
         }

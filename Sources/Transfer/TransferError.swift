@@ -26,6 +26,10 @@ public struct TransferError: Error, Equatable, Sendable, CustomStringConvertible
         /// Two sources landed on one destination file (names that differ
         /// only in case on a case-insensitive file system, or links).
         case collision
+        /// Not a failure: with `-a`, the destination already holds the
+        /// whole source (same size, last block verified), so nothing was
+        /// copied. A transfer reports it as a skipped file.
+        case alreadyComplete
     }
 
     public let code: Code

@@ -68,6 +68,9 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Fail when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever).", valueName: "seconds"))
     var timeout: Double?
 
+    @Option(name: .customLong("bwlimit"), help: ArgumentHelp("Limit the bandwidth over all files as rsync --bwlimit: bytes per second with a suffix (10M, 500K; K M G are powers of 1024), a plain number in KiB/s, 0 for none.", valueName: "rate"))
+    var bandwidthLimit: String?
+
     @Argument(help: "The source directory, then the target directory; one of them [user@]host:path or sftp://host/path.")
     var paths: [String] = []
 
@@ -83,6 +86,9 @@ struct SyncCommand: AsyncParsableCommand {
             throw ValidationError("--timeout must be a number of seconds (0 for no timeout)")
         }
         if deleteExcluded, !delete { throw ValidationError("--delete-excluded needs --delete") }
+        if let bandwidthLimit, BandwidthLimit.rsync(bandwidthLimit) == nil {
+            throw ValidationError("--bwlimit: \"\(bandwidthLimit)\" is not a rate (bytes per second with K, M or G; a plain number is KiB/s)")
+        }
     }
 
     /// The filter rules in command-line order: rsync keeps the order of
@@ -151,6 +157,7 @@ struct SyncCommand: AsyncParsableCommand {
         let options = try syncOptions
         var transferOptions = TransferOptions(preserve: preserve, blockLength: blockSize, maxOutstanding: requests)
         transferOptions.keepTimes = true
+        transferOptions.bytesPerSecond = bandwidthLimit.flatMap { BandwidthLimit.rsync($0) ?? nil }
         try await SyncSession.run(connection: connection, remote: remote, timeout: timeout, dryRun: dryRun) { client, sftp in
             let quiet = connection.quiet
             let files = FileTransfer(client: sftp, options: transferOptions) { event in

@@ -26,6 +26,8 @@ struct TransferFlags: ParsableArguments {
 
     @OptionGroup var protocolFlags: ProtocolFlags
 
+    @OptionGroup var bandwidth: BandwidthFlags
+
     @Option(help: ArgumentHelp("Fail the transfer when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever); also bounds connecting unless ConnectTimeout is set.", valueName: "seconds"))
     var timeout: Double?
 
@@ -56,6 +58,8 @@ struct TransferFlags: ParsableArguments {
     var options: TransferOptions {
         var options = TransferOptions(preserve: preserve, resume: resume, blockLength: blockSize, maxOutstanding: requests)
         options.inPlace = inPlace
+        options.resumesDestination = resume
+        options.bytesPerSecond = bandwidth.bytesPerSecond
         return options
     }
 }
@@ -195,10 +199,19 @@ enum TransferRun {
             FileHandle.standardError.write(Data("ferry: \(printable("\(error)"))\n".utf8))
             throw ExitCode(ExitCodes.sshFailure)
         }
+        let interruption = TransferInterruption()
         let onEvent: @Sendable (TransferEvent) -> Void = { event in
+            interruption.note(event)
             switch event {
+            case .failed where interruption.interrupted:
+                // Every file in flight fails with the cancellation: one
+                // line after the run says what was left instead.
+                break
             case .failed(let error):
                 FileHandle.standardError.write(Data("ferry: \(printable(error.message))\n".utf8))
+            case .resumed(let source, let destination, let offset, let upload) where !quiet:
+                let line = TransferInterruption.resumingLine(source: source, destination: destination, offset: offset, upload: upload) + "\n"
+                (summaryToStandardError ? FileHandle.standardError : FileHandle.standardOutput).write(Data(line.utf8))
             case .skipped(let path, let reason) where !quiet:
                 // As sftp -r: one line per symbolic link or special file left out.
                 FileHandle.standardError.write(Data("ferry: \(printable(path)): \(reason), skipped\n".utf8))
@@ -209,19 +222,51 @@ enum TransferRun {
             }
         }
         // The transfer runs on the connection's event loop: no thread hop
-        // between a reply arriving and the task that waits for it.
-        let report = await withTaskExecutorPreference(client.taskExecutor) {
-            guard let sftp, let channel else {
-                return await scpBody(SCPTransfer(client: client, options: options, onEvent: onEvent))
+        // between a reply arriving and the task that waits for it. It is a
+        // child task beside one that waits for Ctrl-C, so that SIGINT can
+        // cancel it; both end before this returns.
+        let signal = interruption.start()
+        let report = await withoutActuallyEscaping(body) { body in
+            await withoutActuallyEscaping(scpBody) { scpBody in
+                await withTaskGroup(of: TransferReport?.self) { group in
+                    group.addTask(executorPreference: client.taskExecutor) {
+                        guard let sftp else {
+                            return await scpBody(SCPTransfer(client: client, options: options, onEvent: onEvent))
+                        }
+                        let files = FileTransfer(client: sftp, options: options, onEvent: onEvent)
+                        let expand: Expand = { path in try await files.expandGlob(path.bytes.isEmpty ? "." : path) }
+                        return await body(files, expand)
+                    }
+                    group.addTask {
+                        await interruption.waitForSignal()
+                        return nil
+                    }
+                    var report = TransferReport()
+                    while let result = await group.next() {
+                        if let result {
+                            report = result
+                            group.cancelAll()
+                        } else if interruption.interrupted {
+                            group.cancelAll()
+                        }
+                    }
+                    return report
+                }
             }
-            let files = FileTransfer(client: sftp, options: options, onEvent: onEvent)
-            let expand: Expand = { path in try await files.expandGlob(path.bytes.isEmpty ? "." : path) }
-            let report = await body(files, expand)
+        }
+        signal.cancel()
+        if let sftp, let channel {
             sftp.close()
             await channel.close()
-            return report
         }
         await client.close()
+        if interruption.interrupted {
+            FileHandle.standardError.write(Data("ferry: interrupted\n".utf8))
+            if let hint = TransferInterruption.hint(partialFiles: interruption.partialFiles) {
+                FileHandle.standardError.write(Data((hint + "\n").utf8))
+            }
+            throw ExitCode(TransferInterruption.exitStatus)
+        }
         if !quiet {
             let elapsed = started.duration(to: .now)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -233,6 +278,9 @@ enum TransferRun {
             } else {
                 print(summary)
             }
+        }
+        if !report.succeeded, !quiet, let hint = TransferInterruption.hint(partialFiles: interruption.partialFiles) {
+            FileHandle.standardError.write(Data((hint + "\n").utf8))
         }
         if !report.succeeded { throw ExitCode(1) }
     }

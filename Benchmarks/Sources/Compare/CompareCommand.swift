@@ -81,6 +81,9 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Files of the large no-change sync tree (default 100000).")
     var syncFiles: Int?
 
+    @Option(name: .customLong("rate-limit-mib"), help: "Bandwidth limit of the rate-limited rows (get and put of a 64 MiB file by ferry --bwlimit and sftp -l), MiB/s (default 20; 0 leaves them out; --quick: out).")
+    var rateLimitMiB: Int?
+
     @Option(help: "Seed of the generated data (default 1).")
     var seed: UInt64?
 
@@ -131,6 +134,7 @@ struct CompareCommand: ParsableCommand {
         if let batchFiles { options.batchFiles = max(1, batchFiles) }
         if let syncFiles { options.syncFiles = syncFiles }
         if let seed { options.seed = seed }
+        if let rateLimitMiB { options.rateLimit = rateLimitMiB > 0 ? Int64(rateLimitMiB) << 20 : nil }
         return options
     }
 
