@@ -151,8 +151,11 @@ extension FileTransfer {
         let matches: Bool
         do {
             let opened = try await client.fstat(handle)
-            matches = opened.isRegularFile && opened.size == have
-                && (try await resumeOffset(handle, have: have, local: source)) == have
+            if opened.isRegularFile, opened.size == have {
+                matches = try await resumeOffset(handle, have: have, local: source) == have
+            } else {
+                matches = false
+            }
         } catch {
             try? await client.close(handle)
             throw error

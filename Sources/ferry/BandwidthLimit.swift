@@ -22,9 +22,9 @@ enum BandwidthLimit {
         var number = Substring(text.trimmingSpaces)
         var unit: Double = 1024
         let suffixes: [(String, Double)] = [
-            ("KIB", 1024), ("MIB", 1 << 20), ("GIB", 1 << 30), ("TIB", 1 << 40),
+            ("KIB", 0x1p10), ("MIB", 0x1p20), ("GIB", 0x1p30), ("TIB", 0x1p40),
             ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12),
-            ("K", 1024), ("M", 1 << 20), ("G", 1 << 30), ("T", 1 << 40), ("B", 1),
+            ("K", 0x1p10), ("M", 0x1p20), ("G", 0x1p30), ("T", 0x1p40), ("B", 1),
         ]
         let upper = number.uppercased()
         for (suffix, value) in suffixes where upper.hasSuffix(suffix) {

@@ -228,8 +228,12 @@ enum TransferRun {
         let signal = interruption.start()
         let report = await withoutActuallyEscaping(body) { body in
             await withoutActuallyEscaping(scpBody) { scpBody in
-                await withTaskGroup(of: TransferReport?.self) { group in
+                // Only the child task calls the bodies, while this task
+                // waits for it in the group: never two at once.
+                let bodies = StructuredOnly((body, scpBody))
+                return await withTaskGroup(of: TransferReport?.self) { group in
                     group.addTask(executorPreference: client.taskExecutor) {
+                        let (body, scpBody) = bodies.value
                         guard let sftp else {
                             return await scpBody(SCPTransfer(client: client, options: options, onEvent: onEvent))
                         }

@@ -64,3 +64,12 @@ final class TransferInterruption: Sendable {
         "Resuming \(upload ? "upload" : "download") of \(printable(source)) to \(printable(destination)) at \(offset) bytes"
     }
 }
+
+/// StructuredOnly hands a value that is not Sendable (the bodies of get
+/// and put, closures over the command's arguments) to one child task of a
+/// task group while its parent only waits for that group: the value is
+/// used by one task at a time, which the compiler cannot see.
+struct StructuredOnly<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
