@@ -81,7 +81,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Files of the large no-change sync tree (default 100000).")
     var syncFiles: Int?
 
-    @Option(name: .customLong("rate-limit-mib"), help: "Bandwidth limit of the rate-limited rows (get and put of a 64 MiB file by ferry --bwlimit and sftp -l), MiB/s (default 20; 0 leaves them out; --quick: out).")
+    @Option(name: .customLong("rate-limit-mib"), help: "Add the rate-limited rows: get and put of a 64 MiB file at 0 ms by ferry --bwlimit and sftp -l at this limit, MiB/s (e.g. 20), with the achieved rate as a share of the limit.")
     var rateLimitMiB: Int?
 
     @Option(help: "Seed of the generated data (default 1).")

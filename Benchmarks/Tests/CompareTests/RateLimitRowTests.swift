@@ -7,19 +7,23 @@ import Testing
     static let context = ToolContext(sshConfig: "/cfg", ferry: "/ferry", python: nil, peerScript: "/peer.py", scratch: "/tmp",
                                      port: 22, user: "u", identity: "/id", knownHosts: "/kh")
 
-    @Test func defaultPlanHasGetAndPutAtTheLimitQuickHasNone() throws {
-        let limited = Plan.scenarios(PlanOptions()).filter { $0.rateLimit != nil }
+    static var withLimit: PlanOptions {
+        var options = PlanOptions()
+        options.rateLimit = 20 << 20
+        return options
+    }
+
+    @Test func theLimitAddsGetAndPutRowsDefaultAndQuickHaveNone() throws {
+        let limited = Plan.scenarios(Self.withLimit).filter { $0.rateLimit != nil }
         #expect(limited.map(\.name) == ["get 64 MiB file, 0 ms, aes128-gcm, limit 20 MiB/s",
                                         "put 64 MiB file, 0 ms, aes128-gcm, limit 20 MiB/s"])
         #expect(limited.allSatisfy { $0.tools == [.ferry, .sftp] })
         #expect(!Plan.scenarios(PlanOptions.quick).contains { $0.rateLimit != nil })
-        var none = PlanOptions()
-        none.rateLimit = nil
-        #expect(!Plan.scenarios(none).contains { $0.rateLimit != nil })
+        #expect(!Plan.scenarios(PlanOptions()).contains { $0.rateLimit != nil })
     }
 
     @Test func eachToolIsGivenTheLimitInItsOwnUnits() throws {
-        let scenario = try #require(Plan.scenarios(PlanOptions()).first { $0.rateLimit != nil })
+        let scenario = try #require(Plan.scenarios(Self.withLimit).first { $0.rateLimit != nil })
         let ferry = try Tool.ferry.command(for: scenario, source: "/s", destination: "/d", context: Self.context)
         #expect(ferry.arguments.contains("--bwlimit") && ferry.arguments.contains("20971520B"))
         let sftp = try Tool.sftp.command(for: scenario, source: "/s", destination: "/d", context: Self.context)
