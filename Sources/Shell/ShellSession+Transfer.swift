@@ -56,6 +56,8 @@ extension ShellSession {
         let observe: (@Sendable (TransferEvent) -> Void)? = state.showProgress ? files.onEvent : nil
         func configured(_ flags: ShellCommand.TransferFlags) -> FileTransfer {
             options.resume = flags.resume
+            // reget/reput continue what sftp or scp left under the final name too.
+            options.resumesDestination = flags.resume
             options.preserve = flags.preserve
             return files.sharing(options: options) { event in
                 switch event {
@@ -64,6 +66,9 @@ extension ShellSession {
                 case .notice(let path, let message): output.error("\(path): \(message)")
                 case .finished(let path, _): finished.add(path)
                 case .planned, .started, .progress: break
+                case .resumed(_, let destination, let offset, _) where verbose:
+                    output.line("\(destination): continuing at \(offset) bytes")
+                case .resumed, .partialKept: break
                 }
                 observe?(event)
             }

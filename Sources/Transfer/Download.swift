@@ -80,6 +80,13 @@ extension FileTransfer {
 
     /// Written under a partial name, renamed over `path` when complete.
     private func replace(_ path: LocalPath, existing: stat?, from source: DownloadSource) async throws -> UInt64 {
+        // A partial file of ours comes first; without one, `-a` looks at
+        // what is under the final name (sftp's or scp's leftover).
+        if options.resume, options.resumesDestination, let existing, existing.st_size > 0,
+           LocalFileSystem.lstatus(path.split.directory.appending(PartialName.canonical(path.split.name))) == nil,
+           let bytes = try await continueDestination(path, existing: existing, from: source) {
+            return bytes
+        }
         // As sftp: a new copy gets the source's permission bits, umask
         // applied, and is always writable by us (we write it, and may
         // resume it). A replaced file keeps its own mode.
@@ -100,6 +107,7 @@ extension FileTransfer {
             let start = partial.existingLength > 0
                 ? try await resumeOffset(of: file, have: partial.existingLength, source: source) : 0
             if options.resume, start == 0, partial.existingLength > 0 { try file.truncate(to: 0) }
+            if start > 0 { onEvent(.resumed(source: "\(source.remote)", destination: "\(path)", offset: start, upload: false)) }
             let end = try await receive(source, from: start) { offset, data in
                 try await DiskIO.run { try file.write(data, at: offset) }
             }
@@ -121,7 +129,54 @@ extension FileTransfer {
             try LocalFileSystem.rename(partial.path, to: path)
             return end - start
         } catch {
-            partial.abandon(after: error)
+            if let kept = partial.abandon(after: error) { onEvent(.partialKept(path: "\(path)", bytes: kept)) }
+            throw error
+        }
+    }
+
+    /// `-a` on a file under the final name with no partial file beside it:
+    /// a shorter file whose last block matches the same bytes of the
+    /// source is continued in place (written front to back from its end,
+    /// so that whatever stops it leaves a longer prefix of the source); one
+    /// of the source's size that matches is complete, and reported so
+    /// (`alreadyComplete`). Returns nil when the file cannot be continued
+    /// (larger than the source, different, not writable): the caller then
+    /// replaces it as any download does, atomically.
+    private func continueDestination(_ path: LocalPath, existing: stat, from source: DownloadSource) async throws -> UInt64? {
+        let have = UInt64(max(0, existing.st_size))
+        guard let size = source.attributes.size else { return nil }
+        if have > size {
+            onEvent(.notice(path: "\(path)", message: "larger than the source (\(have) bytes, the source has \(size)): cannot resume it; copying it anew"))
+            return nil
+        }
+        guard let file = try? LocalFile.open(path, flags: O_RDWR | O_NOFOLLOW | O_NONBLOCK) else { return nil }
+        defer { try? file.close() }
+        // The very file `existing` describes, still regular and that long.
+        guard let st = try? file.status(), st.st_mode & S_IFMT == S_IFREG, st.st_dev == existing.st_dev,
+              st.st_ino == existing.st_ino, st.st_size == existing.st_size,
+              file.tryLock() // not another transfer's live file
+        else { return nil }
+        guard try await resumeOffset(of: file, have: have, source: source) == have else {
+            onEvent(.notice(path: "\(path)", message: "does not match the source where it ends: cannot resume it; copying it anew"))
+            return nil
+        }
+        if have == size {
+            if options.preserve, let permissions = source.attributes.permissions { try file.setMode(permissions) }
+            try setTimesIfPreserving(file, source)
+            throw TransferError(.alreadyComplete, "\(path): already complete")
+        }
+        onEvent(.resumed(source: "\(source.remote)", destination: "\(path)", offset: have, upload: false))
+        do {
+            let end = try await receive(source, from: have) { offset, data in
+                try await DiskIO.run { try file.write(data, at: offset) }
+            }
+            if options.preserve, let permissions = source.attributes.permissions { try file.setMode(permissions) }
+            try setTimesIfPreserving(file, source)
+            try file.close()
+            return end - have
+        } catch {
+            // Still a prefix of the source: the next -a continues it.
+            if let st = try? file.status(), st.st_size > 0 { onEvent(.partialKept(path: "\(path)", bytes: UInt64(st.st_size))) }
             throw error
         }
     }
@@ -170,7 +225,7 @@ extension FileTransfer {
         let maxSize = options.maxSize
         let end = try await ReadPipeline(client: client, handle: source.handle, blockLength: options.blockLength,
                                          maxOutstanding: options.maxOutstanding, startOffset: start,
-                                         expectedSize: source.attributes.size, budget: budget)
+                                         expectedSize: source.attributes.size, budget: budget, limiter: limiter)
             .run { offset, data in
                 if let maxSize, offset + UInt64(data.readableBytes) > maxSize {
                     throw TransferError(.tooLarge, "\(source.remote): larger than --max-size (\(maxSize) bytes); stopped there")
@@ -197,7 +252,7 @@ extension FileTransfer {
         var theirs: [UInt8] = []
         theirs.reserveCapacity(Int(check))
         try await ReadPipeline(client: client, handle: source.handle, blockLength: options.blockLength,
-                               maxOutstanding: options.maxOutstanding, startOffset: from, endOffset: have, budget: budget)
+                               maxOutstanding: options.maxOutstanding, startOffset: from, endOffset: have, budget: budget, limiter: limiter)
             .run { _, data in theirs += data.readableBytesView }
         let ours = try file.readFully(at: from, length: Int(check))
         return ours == theirs ? have : 0

@@ -4,18 +4,21 @@ import SFTP
 /// an sftp batch) must share one memory budget, or each would get its own
 /// and together hold many times the budget. `sharing` makes a transfer
 /// with other options and its own event handler that draws on this one's
-/// budget.
+/// budget, and on its bandwidth limit when it has one (`-l` is one limit
+/// for the session).
 extension FileTransfer {
     public func sharing(options: TransferOptions,
                         onEvent: @escaping @Sendable (TransferEvent) -> Void) -> FileTransfer {
-        FileTransfer(client: client, options: options, onEvent: onEvent, budget: budget)
+        FileTransfer(client: client, options: options, onEvent: onEvent, budget: budget, limiter: limiter)
     }
 
     private init(client: SFTPClient, options: TransferOptions,
-                 onEvent: @escaping @Sendable (TransferEvent) -> Void, budget: PipelineBudget) {
+                 onEvent: @escaping @Sendable (TransferEvent) -> Void, budget: PipelineBudget,
+                 limiter: RateLimiter?) {
         self.client = client
         self.options = options
         self.onEvent = onEvent
         self.budget = budget
+        self.limiter = limiter
     }
 }

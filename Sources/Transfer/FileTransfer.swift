@@ -18,6 +18,9 @@ public struct FileTransfer: Sendable {
     /// Shared by every file's pipeline: the transfer's buffers stay under
     /// `options.memoryBudget` however many files are in flight.
     let budget: PipelineBudget
+    /// `options.bytesPerSecond` as one limit shared by every file's
+    /// pipeline (nil: no limit).
+    let limiter: RateLimiter?
 
     public init(client: SFTPClient, options: TransferOptions = TransferOptions(),
                 onEvent: @escaping @Sendable (TransferEvent) -> Void = { _ in }) {
@@ -25,6 +28,7 @@ public struct FileTransfer: Sendable {
         self.options = options
         self.onEvent = onEvent
         self.budget = PipelineBudget(bytes: options.memoryBudget)
+        self.limiter = options.bytesPerSecond.map { RateLimiter(bytesPerSecond: $0) }
     }
 
     /// How many files may be open on the server at once: the option,
@@ -56,6 +60,14 @@ public enum TransferEvent: Sendable {
     case progress(bytes: UInt64)
     /// A file was copied completely (`bytes` moved, a resume counts only the rest).
     case finished(path: String, bytes: UInt64)
+    /// `-a` continues `destination` at `offset` bytes (its partial file,
+    /// or a shorter file under its final name) after its last block
+    /// matched the same bytes of `source`: sftp's "Resuming …". `upload`
+    /// tells a put from a get.
+    case resumed(source: String, destination: String, offset: UInt64, upload: Bool)
+    /// A failed or cancelled file left `bytes` in a partial file that `-a`
+    /// continues; `path` is the destination the user named.
+    case partialKept(path: String, bytes: UInt64)
     /// A file (or a source) failed; the others go on.
     case failed(TransferError)
     /// An entry was left out on purpose (a symbolic link in a tree, a device).

@@ -87,10 +87,14 @@ struct LocalPartialFile {
     /// After a failure: keeps a canonical partial file that holds bytes
     /// (for `-a`), removes anything else, and everything after `error`
     /// when resuming would only repeat it (a file over `--max-size`).
-    func abandon(after error: Error) {
+    /// Returns the bytes kept, nil when the file was removed.
+    @discardableResult
+    func abandon(after error: Error) -> UInt64? {
         let worthResuming = (error as? TransferError)?.code != .tooLarge
-        let kept = worthResuming && resumable && ((try? file.status().st_size).map { $0 > 0 } ?? false)
+        let length = (try? file.status().st_size).map { UInt64(max(0, $0)) } ?? 0
+        let kept = worthResuming && resumable && length > 0
         if !kept { LocalFileSystem.remove(path) }
         try? file.close()
+        return kept ? length : nil
     }
 }

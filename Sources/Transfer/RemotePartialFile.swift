@@ -119,8 +119,11 @@ struct RemotePartialFile {
     /// After a failure (the handle already closed or given up): keeps a
     /// canonical partial file that holds bytes, for `-a`; removes
     /// anything else.
-    func abandon(_ client: SFTPClient) async {
-        if resumable, let size = try? await client.lstat(path).size, size > 0 { return }
+    /// Returns the bytes kept, nil when the file was removed.
+    @discardableResult
+    func abandon(_ client: SFTPClient) async -> UInt64? {
+        if resumable, let size = try? await client.lstat(path).size, size > 0 { return size }
         try? await client.remove(path)
+        return nil
     }
 }

@@ -31,6 +31,10 @@ public struct TransferError: Error, Equatable, Sendable, CustomStringConvertible
         /// did not announce its limit, so the queue tries the file again
         /// with fewer files in flight (see `FileTransfer.run`).
         case openRefused
+        /// Not a failure: with `-a`, the destination already holds the
+        /// whole source (same size, last block verified), so nothing was
+        /// copied. A transfer reports it as a skipped file.
+        case alreadyComplete
     }
 
     public let code: Code

@@ -33,6 +33,15 @@ public struct TransferOptions: Sendable {
     /// `--max-size`: a download that reaches this many bytes stops with
     /// an error (a server may send more than the size it listed).
     public var maxSize: UInt64?
+    /// `-l` / `--bwlimit`: the most file bytes per second over all files
+    /// of the transfer (nil: no limit).
+    public var bytesPerSecond: UInt64?
+    /// `-a` also continues a shorter file under the final name (what sftp
+    /// or scp left) after verifying its last block, and skips one that is
+    /// already complete. get, put and the sftp shell's reget/reput set it;
+    /// sync does not: it copies a file because it differs, and a file that
+    /// differs is not to be extended.
+    public var resumesDestination = false
 
     /// True when copies get the source's times (`preserve` or `keepTimes`).
     var setsTimes: Bool { preserve || keepTimes }

@@ -68,6 +68,8 @@ extension FileTransfer {
                     report.files += 1
                     report.bytes += bytes
                     onEvent(.finished(path: path, bytes: bytes))
+                case .failure(let error) where error.code == .alreadyComplete:
+                    skip(EscapedName.render(jobs[index].destination), "already complete", &report)
                 case .failure(let error):
                     fail(error, &report)
                 }

@@ -32,6 +32,7 @@ extension FileTransfer {
 
     /// The local side of one upload: the file as it was when opened.
     private struct UploadSource {
+        let path: LocalPath
         let file: LocalFile
         let status: stat
         var size: UInt64 { UInt64(max(0, status.st_size)) }
@@ -44,7 +45,7 @@ extension FileTransfer {
         let st = try file.status()
         if st.st_mode & S_IFMT == S_IFDIR { throw TransferError(.isDirectory, "\(local): is a directory (use -r)") }
         guard st.st_mode & S_IFMT == S_IFREG else { throw TransferError(.notRegularFile, "\(local): not a regular file") }
-        let source = UploadSource(file: file, status: st)
+        let source = UploadSource(path: local, file: file, status: st)
         // The partial file is always writable by us, whatever the source's
         // mode: a 0400 source would otherwise leave a partial that neither a
         // resume nor a rerun can open. Its real mode is set before the rename.
@@ -73,6 +74,11 @@ extension FileTransfer {
         }
         switch destination {
         case .replace(let path, let existing):
+            if options.resume, options.resumesDestination, let existing, (existing.size ?? 0) > 0,
+               await noPartialFile(for: path, early: &early),
+               let bytes = try await continueDestination(path, existing: existing, from: source) {
+                return bytes
+            }
             let partial: RemotePartialFile
             do {
                 partial = try await RemotePartialFile.claim(client, for: path, permissions: permissions, resume: options.resume, first: early)
@@ -101,6 +107,81 @@ extension FileTransfer {
         }
     }
 
+    /// True when no partial file of ours is beside `path`, so `-a` looks
+    /// at the file under the final name. `early` is the exclusive open of
+    /// the canonical partial name sent with the LSTAT: when it created the
+    /// file there was none, and the new empty file is removed again.
+    private func noPartialFile(for path: SFTPPath, early: inout Result<SFTPHandle, Error>?) async -> Bool {
+        switch early {
+        case .success(let handle):
+            await RemotePartialFile(handle: handle, path: RemotePartialFile.canonicalPath(for: path), resumable: false,
+                                    existingLength: 0).discard(client)
+            early = nil
+            return true
+        case .failure:
+            return false
+        case nil:
+            guard case .some(.none) = try? await RemoteDestination.lstatIfExists(client, RemotePartialFile.canonicalPath(for: path)) else { return false }
+            return true
+        }
+    }
+
+    /// `-a` on a remote file under the final name with no partial file
+    /// beside it, the mirror of the download's: a shorter file whose last
+    /// block matches the local file is continued in place (WRITEs go out
+    /// in file order, so an interruption leaves a prefix of the source);
+    /// one of the source's size that matches is complete
+    /// (`alreadyComplete`). Nil when it cannot be continued: the caller
+    /// replaces it atomically.
+    private func continueDestination(_ path: SFTPPath, existing: SFTPAttributes, from source: UploadSource) async throws -> UInt64? {
+        guard let have = existing.size else { return nil }
+        if have > source.size {
+            onEvent(.notice(path: "\(path)", message: "larger than the source (\(have) bytes, the source has \(source.size)): cannot resume it; copying it anew"))
+            return nil
+        }
+        guard let handle = try? await client.open(path, flags: [.read, .write]) else { return nil }
+        var settings = SFTPAttributes()
+        if options.preserve { settings.permissions = UInt32(source.status.st_mode) & 0o7777 }
+        if options.setsTimes {
+            settings.times = SFTPAttributes.Times(
+                accessTime: UInt32(truncatingIfNeeded: source.status.st_atim.tv_sec),
+                modificationTime: UInt32(truncatingIfNeeded: source.status.st_mtim.tv_sec))
+        }
+        let setting = settings.permissions == nil && settings.times == nil ? nil : settings
+        let matches: Bool
+        do {
+            let opened = try await client.fstat(handle)
+            if opened.isRegularFile, opened.size == have {
+                matches = try await resumeOffset(handle, have: have, local: source) == have
+            } else {
+                matches = false
+            }
+        } catch {
+            try? await client.close(handle)
+            throw error
+        }
+        guard matches else {
+            try? await client.close(handle)
+            onEvent(.notice(path: "\(path)", message: "does not match the source where it ends: cannot resume it; copying it anew"))
+            return nil
+        }
+        if have == source.size {
+            try await client.close(handle, setting: setting)
+            throw TransferError(.alreadyComplete, "\(path): already complete")
+        }
+        onEvent(.resumed(source: "\(source.path)", destination: "\(path)", offset: have, upload: true))
+        do {
+            let end = try await send(source, to: handle, from: have)
+            try await client.close(handle, setting: setting)
+            return end - have
+        } catch {
+            try? await client.close(handle)
+            // Still a prefix of the source: the next -a continues it.
+            if let size = try? await client.lstat(path).size, size > 0 { onEvent(.partialKept(path: "\(path)", bytes: size)) }
+            throw error
+        }
+    }
+
     private static func capture<T>(_ body: () async throws -> T) async -> Result<T, Error> {
         do { return .success(try await body()) } catch { return .failure(error) }
     }
@@ -114,6 +195,7 @@ extension FileTransfer {
         do {
             if partial.existingLength > 0 {
                 start = try await resumeOffset(partial.handle, have: partial.existingLength, local: source)
+                if start > 0 { onEvent(.resumed(source: "\(source.path)", destination: "\(path)", offset: start, upload: true)) }
                 if start == 0 {
                     // Not what we would have written. SFTP cannot show its
                     // link count, so it is never emptied (it might be a
@@ -129,7 +211,7 @@ extension FileTransfer {
         } catch {
             let explained = await explainingFullDisk(error, partial.handle, path)
             try? await client.close(partial.handle)
-            await partial.abandon(client)
+            if let kept = await partial.abandon(client) { onEvent(.partialKept(path: "\(path)", bytes: kept)) }
             throw explained
         }
         // A replaced file keeps its owner and group (tried first: only root
@@ -201,7 +283,7 @@ extension FileTransfer {
         let file = source.file
         return try await WritePipeline(client: client, handle: handle, blockLength: options.blockLength,
                                        maxOutstanding: options.maxOutstanding, memoryBudget: options.writeMemoryBudget,
-                                       startOffset: start, expectedSize: size - min(size, start), budget: budget)
+                                       startOffset: start, expectedSize: size - min(size, start), budget: budget, limiter: limiter)
             .run { offset, length in
                 guard offset < size else { return nil }
                 let count = Int(min(UInt64(length), size - offset))
@@ -231,7 +313,7 @@ extension FileTransfer {
         let from = have - check
         var theirs: [UInt8] = []
         try await ReadPipeline(client: client, handle: handle, blockLength: options.blockLength,
-                               maxOutstanding: options.maxOutstanding, startOffset: from, endOffset: have)
+                               maxOutstanding: options.maxOutstanding, startOffset: from, endOffset: have, budget: budget, limiter: limiter)
             .run { _, data in theirs += data.readableBytesView }
         let ours = try local.file.readFully(at: from, length: Int(check))
         return ours == theirs ? have : 0

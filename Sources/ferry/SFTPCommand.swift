@@ -35,6 +35,9 @@ struct SFTPCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Fail a transfer when the server sends nothing for this many seconds (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever).", valueName: "seconds"))
     var timeout: Double?
 
+    @Option(name: .customShort("l"), help: ArgumentHelp("Limit the bandwidth of get and put to this many Kbit/s (as sftp -l).", valueName: "limit"))
+    var limit: UInt64?
+
     @Argument(help: ArgumentHelp("[user@]host[:path] or sftp://[user@]host[:port][/path]; the path is the starting remote directory.", valueName: "destination"))
     var destination: String
 
@@ -45,6 +48,9 @@ struct SFTPCommand: AsyncParsableCommand {
         guard (1...4096).contains(requests) else { throw ValidationError("-R must be between 1 and 4096") }
         if let timeout, !(timeout == 0 || (0.001...1e9).contains(timeout)) {
             throw ValidationError("--timeout must be a number of seconds (0 for no timeout)")
+        }
+        if let limit, BandwidthLimit.kilobits(limit) == nil {
+            throw ValidationError("-l: \(limit) is not a limit (Kbit/s, more than 0)")
         }
     }
 
@@ -88,6 +94,7 @@ struct SFTPCommand: AsyncParsableCommand {
         // as sftp's): drawn on standard error when it is a terminal; the
         // shell's own lines clear it first.
         let display = SFTPProgress.display()
+        options.bytesPerSecond = limit.flatMap(BandwidthLimit.kilobits)
         let output = ShellOutput(
             standardOutput: { text in display.writeLine(printableLines(text), to: STDOUT_FILENO) },
             standardError: { text in display.writeLine(printableLines(text), to: STDERR_FILENO) })

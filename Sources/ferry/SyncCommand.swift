@@ -70,6 +70,9 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Fail when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever).", valueName: "seconds"))
     var timeout: Double?
 
+    @Option(name: .customLong("bwlimit"), help: ArgumentHelp("Limit the bandwidth over all files as rsync --bwlimit: bytes per second with a suffix (10M, 500K; K M G are powers of 1024), a plain number in KiB/s, 0 for none.", valueName: "rate"))
+    var bandwidthLimit: String?
+
     @Argument(help: ArgumentHelp("The source directory, then the target directory; one of them [user@]host:path or sftp://host/path.", valueName: "source target"))
     var paths: [String] = []
 
@@ -85,6 +88,9 @@ struct SyncCommand: AsyncParsableCommand {
             throw ValidationError("--timeout must be a number of seconds (0 for no timeout)")
         }
         if deleteExcluded, !delete { throw ValidationError("--delete-excluded needs --delete") }
+        if let bandwidthLimit, BandwidthLimit.rsync(bandwidthLimit) == nil {
+            throw ValidationError("--bwlimit: \"\(bandwidthLimit)\" is not a rate (bytes per second with K, M or G; a plain number is KiB/s)")
+        }
     }
 
     /// The filter rules in command-line order: rsync keeps the order of
@@ -153,6 +159,7 @@ struct SyncCommand: AsyncParsableCommand {
         let options = try syncOptions
         var transferOptions = TransferOptions(preserve: preserve, blockLength: blockSize, maxOutstanding: requests)
         transferOptions.keepTimes = true
+        transferOptions.bytesPerSecond = bandwidthLimit.flatMap { BandwidthLimit.rsync($0) ?? nil }
         let display = TransferDisplay(mode: TransferDisplay.mode(output, verbosity: connection.verbose, quiet: connection.quiet))
         // With --json only JSON goes to stdout: the itemized lines go to stderr.
         let itemized = output.json ? STDERR_FILENO : STDOUT_FILENO

@@ -28,6 +28,8 @@ struct TransferFlags: ParsableArguments {
 
     @OptionGroup var output: OutputFlags
 
+    @OptionGroup var bandwidth: BandwidthFlags
+
     @Option(help: ArgumentHelp("Fail the transfer when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever); also bounds connecting unless ConnectTimeout is set.", valueName: "seconds"))
     var timeout: Double?
 
@@ -58,6 +60,8 @@ struct TransferFlags: ParsableArguments {
     var options: TransferOptions {
         var options = TransferOptions(preserve: preserve, resume: resume, blockLength: blockSize, maxOutstanding: requests)
         options.inPlace = inPlace
+        options.resumesDestination = resume
+        options.bytesPerSecond = bandwidth.bytesPerSecond
         return options
     }
 }
@@ -212,26 +216,80 @@ enum TransferRun {
             throw ExitCode(ExitCodes.sshFailure)
         }
         let display = TransferDisplay(mode: TransferDisplay.mode(transfer.output, verbosity: flags.verbose, quiet: quiet))
-        let onEvent: @Sendable (TransferEvent) -> Void = display.handle
+        let interruption = TransferInterruption()
+        let showsResuming = !quiet && !transfer.output.json
+        let onEvent: @Sendable (TransferEvent) -> Void = { event in
+            interruption.note(event)
+            switch event {
+            case .failed where interruption.interrupted:
+                // Every file in flight fails with the cancellation: one
+                // line after the run says what was left instead.
+                return
+            case .resumed(let source, let destination, let offset, let upload) where showsResuming:
+                // sftp's line, on stdout as sftp prints it (stderr when the
+                // file itself goes to stdout).
+                let line = TransferInterruption.resumingLine(source: source, destination: destination, offset: offset, upload: upload)
+                display.writeLine(line + "\n", to: summaryToStandardError ? STDERR_FILENO : STDOUT_FILENO)
+            default:
+                break
+            }
+            display.handle(event)
+        }
         if let sftp { await SFTPSessionLog.log(sftp, flags) }
         display.start()
         // The transfer runs on the connection's event loop: no thread hop
-        // between a reply arriving and the task that waits for it.
-        let report = await withTaskExecutorPreference(client.taskExecutor) {
-            guard let sftp, let channel else {
-                return await scpBody(SCPTransfer(client: client, options: options, onEvent: onEvent))
+        // between a reply arriving and the task that waits for it. It is a
+        // child task beside one that waits for Ctrl-C, so that SIGINT can
+        // cancel it; both end before this returns.
+        let signal = interruption.start()
+        let report = await withoutActuallyEscaping(body) { body in
+            await withoutActuallyEscaping(scpBody) { scpBody in
+                // Only the child task calls the bodies, while this task
+                // waits for it in the group: never two at once.
+                let bodies = StructuredOnly((body, scpBody))
+                return await withTaskGroup(of: TransferReport?.self) { group in
+                    group.addTask(executorPreference: client.taskExecutor) {
+                        let (body, scpBody) = bodies.value
+                        guard let sftp else {
+                            return await scpBody(SCPTransfer(client: client, options: options, onEvent: onEvent))
+                        }
+                        let files = FileTransfer(client: sftp, options: options, onEvent: onEvent)
+                        let expand: Expand = { path in try await files.expandSource(path) }
+                        return await body(files, expand)
+                    }
+                    group.addTask {
+                        await interruption.waitForSignal()
+                        return nil
+                    }
+                    var report = TransferReport()
+                    while let result = await group.next() {
+                        if let result {
+                            report = result
+                            group.cancelAll()
+                        } else if interruption.interrupted {
+                            group.cancelAll()
+                        }
+                    }
+                    return report
+                }
             }
-            let files = FileTransfer(client: sftp, options: options, onEvent: onEvent)
-            let expand: Expand = { path in try await files.expandSource(path) }
-            let report = await body(files, expand)
+        }
+        signal.cancel()
+        if let sftp, let channel {
             sftp.close()
             await channel.close()
-            return report
         }
         await client.close()
         let elapsed = started.duration(to: .now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         display.finish(report, seconds: seconds)
+        if interruption.interrupted {
+            FileHandle.standardError.write(Data("ferry: interrupted\n".utf8))
+            if let hint = TransferInterruption.hint(partialFiles: interruption.partialFiles) {
+                FileHandle.standardError.write(Data((hint + "\n").utf8))
+            }
+            throw ExitCode(TransferInterruption.exitStatus)
+        }
         if !quiet && !transfer.output.json {
             let rate = seconds > 0 ? Double(report.bytes) / seconds / 1e6 : 0
             let summary = String(format: "%d file%@, %llu bytes in %.2f s (%.1f MB/s)%@", report.files, report.files == 1 ? "" : "s",
@@ -241,6 +299,9 @@ enum TransferRun {
             } else {
                 print(summary)
             }
+        }
+        if !report.succeeded, !quiet, let hint = TransferInterruption.hint(partialFiles: interruption.partialFiles) {
+            FileHandle.standardError.write(Data((hint + "\n").utf8))
         }
         if !report.succeeded { throw ExitCode(1) }
     }

@@ -35,6 +35,9 @@ extension TransferRun {
         if selected == .scp && transfer.resume {
             throw ValidationError("-a (resume) needs SFTP: SCP has no offsets to continue from; drop --scp/-O")
         }
+        if selected == .scp && transfer.bandwidth.bytesPerSecond != nil {
+            throw ValidationError("-l and --bwlimit need SFTP (not done over SCP yet); drop --scp/-O")
+        }
     }
 
     /// The SFTP session `selected` asks for, or nil for SCP: with `.auto`,
@@ -53,6 +56,9 @@ extension TransferRun {
             }
             if transfer.resume {
                 throw ValidationError("-a (resume) needs SFTP, which this server refuses")
+            }
+            if transfer.bandwidth.bytesPerSecond != nil {
+                throw ValidationError("-l and --bwlimit need SFTP, which this server refuses")
             }
             return nil
         }

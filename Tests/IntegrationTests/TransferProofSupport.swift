@@ -101,9 +101,10 @@ enum Proof {
         var failed: Int
     }
 
-    /// The summary `stdout` holds, when it is exactly one summary line.
+    /// The summary `stdout` holds, when it is exactly one summary line
+    /// (after sftp's "Resuming …" lines, which `-a` prints first).
     static func summary(_ stdout: String) -> Summary? {
-        let lines = stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = stdout.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("Resuming ") }
         guard lines.count == 2, lines[1].isEmpty,
               let pattern = try? Regex(#"^([0-9]+) files?, ([0-9]+) bytes in ([0-9]+\.[0-9]{2}) s \(([0-9]+\.[0-9]) MB/s\)(, ([0-9]+) failed)?$"#),
               let match = try? pattern.wholeMatch(in: String(lines[0])) else { return nil }

@@ -84,6 +84,9 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Add the latency rows at each RTT: a 1-byte get by ferry, sftp, scp -O and ssh cat, and a remote echo by ferry exec and ssh; time to the first byte on stdout and to exit (results in latency.md).")
     var latency = false
 
+    @Option(name: .customLong("rate-limit-mib"), help: "Add the rate-limited rows: get and put of a 64 MiB file at 0 ms by ferry --bwlimit and sftp -l at this limit, MiB/s (e.g. 20), with the achieved rate as a share of the limit.")
+    var rateLimitMiB: Int?
+
     @Option(help: "Seed of the generated data (default 1).")
     var seed: UInt64?
 
@@ -134,6 +137,7 @@ struct CompareCommand: ParsableCommand {
         if let batchFiles { options.batchFiles = max(1, batchFiles) }
         if let syncFiles { options.syncFiles = syncFiles }
         if let seed { options.seed = seed }
+        if let rateLimitMiB { options.rateLimit = rateLimitMiB > 0 ? Int64(rateLimitMiB) << 20 : nil }
         return options
     }
 

@@ -41,7 +41,8 @@ public enum Estimate {
             let share = sync.state == .first ? 1.0 : 0.1
             return listing + share * (Double(scenario.bytes) / (min(rate, rtt > 0 ? windowed : rate) * 1e6) + files * perFile)
         }
-        let effective = rtt > 0 ? min(rate, windowed) : rate
+        var effective = rtt > 0 ? min(rate, windowed) : rate
+        if let limit = scenario.rateLimit, limit > 0 { effective = min(effective, Double(limit) / 1e6) }
         let transfer = Double(scenario.bytes) / (effective * 1e6)
         let verify = Double(scenario.bytes) / 1.0e9 + files * 0.0001
         return setup + transfer + files * perFile + verify

@@ -17,6 +17,21 @@ public enum MarkdownReport {
             + "of the tool and its children (median); peak RSS = largest of the runs (GNU time %M); ferry/tool = median of ferry's time "
             + "divided by the tool's, run pair by run pair (below 1: ferry is faster). "
             + "\(report.options.countedRounds) counted run(s) after \(report.options.warmupRounds) warm-up round(s).")
+        let limited = report.scenarios.filter { $0.scenario.rateLimit != nil }
+        if !limited.isEmpty {
+            lines.append("")
+            lines.append("Rate-limited rows (the limit next to the rate achieved over the whole run, connection included):")
+            for result in limited {
+                for tool in result.tools {
+                    guard let limit = result.scenario.rateLimit, let median = tool.wall?.median,
+                          let share = result.scenario.shareOfLimit(seconds: median) else { continue }
+                    let achieved = Double(result.scenario.bytes) / median
+                    lines.append("- \(result.scenario.name), \(tool.tool.rawValue): "
+                        + String(format: "%.2f MiB/s for a limit of %.2f MiB/s: %.1f%% of the limit",
+                                 achieved / 1048576, Double(limit) / 1048576, share * 100))
+                }
+            }
+        }
         let failures = report.scenarios.flatMap { s in
             s.tools.flatMap { t in t.runs.filter { !$0.ok }.map { "- \(s.scenario.name), \(t.tool.rawValue), round \($0.round + 1): \($0.error ?? "failed")" } }
         }

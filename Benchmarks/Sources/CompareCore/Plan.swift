@@ -27,6 +27,14 @@ public struct PlanOptions: Sendable, Codable, Equatable {
     public var withBatch = false
     /// Files (lines) of the batch rows.
     public var batchFiles = 200
+    /// The rate-limited rows (0 ms): a file of `rateLimitFileBytes` got and
+    /// put with this limit, bytes per second, by ferry (`--bwlimit`) and
+    /// sftp (`-l`). Nil (the default, and `--quick`) leaves them out: they
+    /// take about a minute and a half, which the 20-minute default set has
+    /// no room for; `Compare --rate-limit-mib 20` adds them.
+    public var rateLimit: Int64? = nil
+    /// The file of the rate-limited rows (nil: 64 MiB).
+    public var rateLimitFileBytes: Int64? = 64 << 20
     /// Add paramiko and asyncssh to the 0 ms scenarios.
     public var withPythonPeers = false
     /// Restrict to these tools (nil = all that apply).
@@ -51,6 +59,7 @@ public struct PlanOptions: Sendable, Codable, Equatable {
         options.ciphers = [CipherSuite.standard[0]]
         options.warmupRounds = 0
         options.countedRounds = 1
+        options.rateLimit = nil
         return options
     }
 }
@@ -73,12 +82,12 @@ public enum Plan {
         var result: [Scenario] = []
         let python: [Tool] = options.withPythonPeers ? [.paramiko, .asyncssh] : []
         func add(_ workload: Workload, _ direction: Direction, rtt: Int, cipher: CipherSuite, tools: [Tool],
-                 notImplemented: [Tool] = [], sync: SyncCase? = nil) {
+                 notImplemented: [Tool] = [], sync: SyncCase? = nil, rateLimit: Int64? = nil) {
             var chosen = tools.filter { $0.handles(workload, direction) }
             if let only = options.onlyTools { chosen = chosen.filter(only.contains) }
             guard !chosen.isEmpty else { return }
             result.append(Scenario(workload: workload, direction: direction, rttMilliseconds: rtt, cipher: cipher,
-                                   tools: chosen, notImplemented: notImplemented, sync: sync))
+                                   tools: chosen, notImplemented: notImplemented, sync: sync, rateLimit: rateLimit))
         }
         let openSSH: [Tool] = [.sftp, .sftpTuned, .scp, .scpLegacy]
         for rtt in options.rtts {
@@ -109,6 +118,12 @@ public enum Plan {
                         add(.tree(shape), direction, rtt: rtt, cipher: base, tools: [.ferrySFTPBatch, .sftpBatch])
                     }
                 }
+            }
+        }
+        if let limit = options.rateLimit, limit > 0 {
+            let file = Workload.file(bytes: options.rateLimitFileBytes ?? 64 << 20)
+            for direction in [Direction.get, .put] {
+                add(file, direction, rtt: 0, cipher: base, tools: [.ferry, .sftp], rateLimit: limit)
             }
         }
         if options.withSync {

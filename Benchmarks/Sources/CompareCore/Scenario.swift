@@ -121,12 +121,17 @@ public struct Scenario: Sendable, Codable, Equatable {
     /// For a sync scenario: which way, from what state (nil: the legacy
     /// unchanged upload).
     public var sync: SyncCase?
+    /// A bandwidth limit every tool is given, bytes per second (ferry
+    /// `--bwlimit`, sftp/scp `-l`): the row shows how close each comes
+    /// to it. Nil: no limit.
+    public var rateLimit: Int64?
 
     public init(
         workload: Workload, direction: Direction, rttMilliseconds: Int, cipher: CipherSuite,
-        tools: [Tool], notImplemented: [Tool] = [], sync: SyncCase? = nil
+        tools: [Tool], notImplemented: [Tool] = [], sync: SyncCase? = nil, rateLimit: Int64? = nil
     ) {
         self.sync = sync
+        self.rateLimit = rateLimit
         self.workload = workload
         self.direction = direction
         self.rttMilliseconds = rttMilliseconds
@@ -138,7 +143,15 @@ public struct Scenario: Sendable, Codable, Equatable {
     /// "get 1 GiB file, 0 ms, aes128-gcm".
     public var name: String {
         let verb = direction == .sync ? "sync \(sync?.label ?? "(unchanged)")" : direction.rawValue
-        return "\(verb) \(workload.label), \(rttMilliseconds) ms, \(cipher.label)"
+        let limit = rateLimit.map { ", limit \(formatBytes($0))/s" } ?? ""
+        return "\(verb) \(workload.label), \(rttMilliseconds) ms, \(cipher.label)\(limit)"
+    }
+
+    /// The achieved rate as a share of `rateLimit`: `bytes` moved in
+    /// `seconds` (the whole run, connection included); nil without a limit.
+    public func shareOfLimit(seconds: Double) -> Double? {
+        guard let rateLimit, rateLimit > 0, seconds > 0 else { return nil }
+        return Double(bytes) / seconds / Double(rateLimit)
     }
 
     /// True when the local tree is the source: put, and syncs up.

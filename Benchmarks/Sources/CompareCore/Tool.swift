@@ -116,16 +116,20 @@ extension Tool {
         switch self {
         case .ferry, .ferrySCP:
             let verb = scenario.direction == .get ? "get" : "put"
+            // rsync's spelling, bytes per second with a B suffix.
+            let limit = scenario.rateLimit.map { ["--bwlimit", "\($0)B"] } ?? []
             return ToolCommand(
                 arguments: [context.ferry, verb, "-q"] + (self == .ferrySCP ? ["--scp"] : []) + (recursive ? ["-r"] : [])
-                    + ["-F", context.sshConfig, from, to],
+                    + limit + ["-F", context.sshConfig, from, to],
                 stdin: nil)
         case .sftp, .sftpTuned:
             let verb = scenario.direction == .get ? "get" : "put"
             let batch = context.scratch + "/sftp-batch"
             let line = "\(verb)\(recursive ? " -r" : "") \(quoteForSFTP(source)) \(quoteForSFTP(destination))\n"
             try writeText(line, to: batch)
-            let tuning = self == .sftpTuned ? ["-B", "261120", "-R", "256"] : []
+            // sftp -l takes Kbit/s (1024 bits).
+            let tuning = (self == .sftpTuned ? ["-B", "261120", "-R", "256"] : [])
+                + (scenario.rateLimit.map { ["-l", "\($0 * 8 / 1024)"] } ?? [])
             return ToolCommand(
                 arguments: ["sftp", "-q"] + tuning + ["-F", context.sshConfig, "-b", "-", Tool.hostAlias],
                 stdin: batch)

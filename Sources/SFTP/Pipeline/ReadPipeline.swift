@@ -19,7 +19,7 @@ public struct ReadPipeline: Sendable {
     public let handle: SFTPHandle
     /// Bytes per READ (limits@openssh.com's read length, else 32 KiB).
     public var blockLength: Int {
-        max(1, min(requestedBlockLength ?? client.readBlockLength, SFTPProtocol.maxReadLength, budget.capacity))
+        max(1, min(requestedBlockLength ?? client.readBlockLength, SFTPProtocol.maxReadLength, budget.capacity, limiter?.maxBlockLength ?? .max))
     }
     /// `-B`: nil takes the server's limits (known once `limitsResolved()`).
     public let requestedBlockLength: Int?
@@ -36,6 +36,9 @@ public struct ReadPipeline: Sendable {
     /// Caps the bytes requested and not yet handed to the sink, shared
     /// with the other pipelines of a transfer.
     public let budget: PipelineBudget
+    /// Paces the issue of requests to a bandwidth limit shared with the
+    /// other pipelines of a transfer; nil: no limit.
+    public let limiter: RateLimiter?
 
     /// Outstanding READs by default: enough to fill a long fat link (the
     /// budget caps the bytes; at 255 KiB a block that is 64 MiB).
@@ -47,8 +50,9 @@ public struct ReadPipeline: Sendable {
     public init(client: SFTPClient, handle: SFTPHandle, blockLength: Int? = nil,
                 maxOutstanding: Int = ReadPipeline.defaultMaxOutstanding,
                 startOffset: UInt64 = 0, endOffset: UInt64? = nil, expectedSize: UInt64? = nil,
-                budget: PipelineBudget? = nil) {
+                budget: PipelineBudget? = nil, limiter: RateLimiter? = nil) {
         self.client = client
+        self.limiter = limiter
         self.handle = handle
         self.budget = budget ?? PipelineBudget()
         self.requestedBlockLength = blockLength
@@ -118,6 +122,15 @@ public struct ReadPipeline: Sendable {
                     await budget.acquire(count)
                 }
                 reserved += count
+                if let limiter {
+                    // Paced here, where the request is issued: the server
+                    // sends as fast as we ask. Cancelled (Ctrl-C) while
+                    // waiting: stop asking; the replies due are collected.
+                    do { try await limiter.acquire(count) } catch {
+                        failure = error
+                        break
+                    }
+                }
                 send(PipelineRange(offset: nextOffset, length: count))
                 nextOffset += UInt64(count)
             }
@@ -149,6 +162,8 @@ public struct ReadPipeline: Sendable {
                         send(PipelineRange(offset: range.offset + UInt64(count), length: range.length - count))
                     }
                 case .status(let status) where status.code == .eof:
+                    // Nothing came: the bytes asked for do not count against a limit.
+                    limiter?.giveBack(range.length)
                     budget.release(range.length)
                     reserved -= range.length
                     if range.offset < (endOfFile ?? .max) {

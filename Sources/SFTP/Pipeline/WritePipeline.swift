@@ -20,7 +20,7 @@ public struct WritePipeline: Sendable {
     public let handle: SFTPHandle
     /// Bytes per WRITE (limits@openssh.com's write length, else 32 KiB).
     public var blockLength: Int {
-        max(1, min(requestedBlockLength ?? client.writeBlockLength, SFTPProtocol.maxReadLength, budget.capacity))
+        max(1, min(requestedBlockLength ?? client.writeBlockLength, SFTPProtocol.maxReadLength, budget.capacity, limiter?.maxBlockLength ?? .max))
     }
     /// `-B`: nil takes the server's limits (known once `limitsResolved()`).
     public let requestedBlockLength: Int?
@@ -35,12 +35,16 @@ public struct WritePipeline: Sendable {
     public let expectedSize: UInt64?
     /// Caps the bytes outstanding across all pipelines of a transfer.
     public let budget: PipelineBudget
+    /// Paces the issue of requests to a bandwidth limit shared with the
+    /// other pipelines of a transfer; nil: no limit.
+    public let limiter: RateLimiter?
 
     public init(client: SFTPClient, handle: SFTPHandle, blockLength: Int? = nil,
                 maxOutstanding: Int = ReadPipeline.defaultMaxOutstanding,
                 memoryBudget: Int = 16 << 20, startOffset: UInt64 = 0, expectedSize: UInt64? = nil,
-                budget: PipelineBudget? = nil) {
+                budget: PipelineBudget? = nil, limiter: RateLimiter? = nil) {
         self.client = client
+        self.limiter = limiter
         self.handle = handle
         self.budget = budget ?? PipelineBudget()
         self.requestedBlockLength = blockLength
@@ -106,6 +110,14 @@ public struct WritePipeline: Sendable {
                 }
                 let range = PipelineRange(offset: nextOffset, length: data.readableBytes)
                 budget.release(blockLength - range.length)
+                if let limiter {
+                    // Paced where the WRITE is sent (see RateLimiter).
+                    do { try await limiter.acquire(range.length) } catch {
+                        budget.release(range.length)
+                        failure = error
+                        break
+                    }
+                }
                 outstanding += 1
                 outstandingBytes += range.length
                 nextOffset += UInt64(range.length)

@@ -129,6 +129,9 @@ final class TransferDisplay: Sendable {
             case .notice(let path, let message):
                 if mode.problemLines && !mode.quiet { line("ferry: \(printable(path)): \(printable(message))", &state) }
                 json(JSONEvents.notice(path: path, message: message), &state)
+            case .resumed, .partialKept:
+                // The "Resuming …" line and the -a hint are the run's (TransferRun).
+                break
             }
         }
     }

@@ -1,0 +1,75 @@
+import Foundation
+import Synchronization
+import Transfer
+
+/// TransferInterruption is what get, put and cp need to end well on
+/// Ctrl-C and to say what a failed run left behind.
+///
+/// The first SIGINT cancels the transfer: every pipeline stops asking,
+/// no file is renamed into place unless complete, and partial files stay
+/// under their temporary names (a second SIGINT ends the process as
+/// usual). The exit status is then 130, as a shell reports a process
+/// ended by SIGINT and ssh tools exit. Whatever ended the run, when it
+/// kept partial files, one line says that `-a` continues them.
+final class TransferInterruption: Sendable {
+    private struct State {
+        var interrupted = false
+        var partialFiles = 0
+    }
+
+    private let state = Mutex(State())
+    /// Yields once per SIGINT.
+    let signals: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    /// As bash and ssh: 128 + SIGINT.
+    static let exitStatus: Int32 = 130
+
+    init() {
+        (signals, continuation) = AsyncStream.makeStream(of: Void.self)
+    }
+
+    /// Watches for SIGINT until `stop()`.
+    func start() -> InterruptSignal {
+        InterruptSignal { [self] in
+            state.withLock { $0.interrupted = true }
+            continuation.yield()
+        }
+    }
+
+    var interrupted: Bool { state.withLock { $0.interrupted } }
+    var partialFiles: Int { state.withLock { $0.partialFiles } }
+
+    /// Counts the partial files the transfer reports keeping.
+    func note(_ event: TransferEvent) {
+        if case .partialKept = event { state.withLock { $0.partialFiles += 1 } }
+    }
+
+    /// Waits for a SIGINT; returns early when the task is cancelled.
+    func waitForSignal() async {
+        for await _ in signals { return }
+    }
+
+    /// The one line that tells the user how to continue, or nil when
+    /// nothing was kept.
+    static func hint(partialFiles count: Int) -> String? {
+        guard count > 0 else { return nil }
+        let files = count == 1 ? "1 partial file kept" : "\(count) partial files kept"
+        return "ferry: \(files); run the same command with -a to continue"
+    }
+
+    /// sftp's line for a resumed file ("Resuming upload of %s to %s"),
+    /// with where it continues.
+    static func resumingLine(source: String, destination: String, offset: UInt64, upload: Bool) -> String {
+        "Resuming \(upload ? "upload" : "download") of \(printable(source)) to \(printable(destination)) at \(offset) bytes"
+    }
+}
+
+/// StructuredOnly hands a value that is not Sendable (the bodies of get
+/// and put, closures over the command's arguments) to one child task of a
+/// task group while its parent only waits for that group: the value is
+/// used by one task at a time, which the compiler cannot see.
+struct StructuredOnly<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
