@@ -36,7 +36,7 @@ import Testing
                     c.progressEvents += 1
                 case .finished(let path, let bytes): c.finished[path] = bytes
                 case .failed(let error): c.failed.append(error)
-                case .skipped, .notice: break
+                case .skipped, .notice, .resumed, .partialKept: break
                 }
             }
         }
