@@ -31,7 +31,7 @@ def sealed(payload, padding_byte=None, kind=0):
     """A PacketScript record the target seals (kind even) or splices raw (odd)."""
     if kind & 1:
         return bytes([kind]) + u16(len(payload)) + payload
-    body = bytes([padding_byte if padding_byte is not None else 4, 0]) + payload
+    body = bytes([padding_byte or 0, 0]) + payload
     return bytes([kind]) + u16(len(body)) + body
 
 

@@ -15,8 +15,9 @@ import SSHCrypto
 /// Layout: `flags` (bit 0: zlib inbound; bits 1-3: variant, e.g. which MAC;
 /// bits 4-7: chunk size for feeding), then records `kind` (even: sealed,
 /// odd: raw), `uint16 length`, `length` bytes. A sealed record's first byte
-/// is the padding_length byte, its second the count of padding-alignment
-/// tweaks (to make lengths the cipher then refuses), the rest the payload.
+/// is added to the true padding_length (0: a well-formed packet), its second
+/// picks a deliberately short or misaligned packet_length (low 2 bits), the
+/// rest is the payload.
 public enum PacketScript {
     public static let key = [UInt8](repeating: 0x4b, count: 64)
     public static let iv = [UInt8](repeating: 0x1f, count: 16)
@@ -88,8 +89,11 @@ public enum PacketScript {
         packet[1] = UInt8(truncatingIfNeeded: length >> 16)
         packet[2] = UInt8(truncatingIfNeeded: length >> 8)
         packet[3] = UInt8(truncatingIfNeeded: length)
-        if length > 0 { packet[4] = paddingByte }
-        for (i, byte) in payload.prefix(max(0, length - 1)).enumerated() { packet[5 + i] = byte }
+        let copied = payload.prefix(max(0, length - 1))
+        // The padding byte is an offset from the true padding length, so 0
+        // makes a well-formed packet and anything else a lying one.
+        if length > 0 { packet[4] = UInt8(truncatingIfNeeded: length - 1 - copied.count + Int(paddingByte)) }
+        for (i, byte) in copied.enumerated() { packet[5 + i] = byte }
         do {
             try packet.withUnsafeMutableBytes { try protection.seal($0, sequenceNumber: sequence) }
         } catch {
