@@ -17,7 +17,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     for part in [bytes[..<cut], bytes[cut...]] {
         decoder.append(ByteBuffer(bytes: part))
         while true {
-            guard let frame = try? decoder.next() else { return 0 }
+            let next: ByteBuffer?
+            do { next = try decoder.next() } catch { return 0 }
+            guard let frame = next else { break }
             _ = try? SFTPMessage.decode(frame)
             if frame.readableBytes > 5, let body = frame.getSlice(at: frame.readerIndex + 5, length: frame.readableBytes - 5) {
                 SFTPFuzzing.decodeExtensionReplies(body, userCount: split & 3, groupCount: split >> 6)
