@@ -101,12 +101,9 @@ struct SSHConfigReader {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return false }
         // fopen(3) opens a directory and getline(3) then reads nothing: an empty file to OpenSSH.
         if isDirectory.boolValue { return true }
-        guard let data = FileManager.default.contents(atPath: path) else { return false }
-        guard data.count <= SSHConfigFile.maxFileSize else {
-            throw SSHError(.invalidConfiguration, "\(path): configuration file larger than \(SSHConfigFile.maxFileSize) bytes")
-        }
+        guard let data = try SSHConfigFile.readBytes(path: path) else { return false }
         if !finalPass { filesRead.append(path) }
-        for (index, line) in SSHConfigParser.lines(Array(data)).enumerated() {
+        for (index, line) in SSHConfigParser.lines(data).enumerated() {
             try process(line, file: path, lineNumber: index + 1, userConfig: userConfig,
                         neverMatch: neverMatch, active: &active, depth: depth)
         }

@@ -447,6 +447,12 @@ public struct SSHTransport {
     }
 
     private mutating func handleExtInfo(_ payload: [UInt8]) throws -> TransportEvent? {
+        .extensionInfo(try Self.decodeExtInfo(payload))
+    }
+
+    /// Decodes SSH_MSG_EXT_INFO (RFC 8308 §2.3) into extension name → value;
+    /// static so the fuzz entry point reaches it without a transport.
+    static func decodeExtInfo(_ payload: [UInt8]) throws -> [String: [UInt8]] {
         var r = WireReader(payload)
         var extensions: [String: [UInt8]] = [:]
         do {
@@ -460,7 +466,7 @@ public struct SSHTransport {
         } catch let error as WireError {
             throw SSHError(.protocolError, "malformed EXT_INFO: \(error.message)")
         }
-        return .extensionInfo(extensions)
+        return extensions
     }
 }
 
