@@ -95,11 +95,23 @@ extension FileTransfer {
         }
         let file = partial.file
         do {
-            let start = partial.existingLength > 0
-                ? try await resumeOffset(of: file, have: partial.existingLength, source: source) : 0
+            var have = partial.existingLength
+            if have > 0, let recorded = LocalRangeRecord.recorded(for: path) {
+                // A ranged copy was here: only its complete prefix counts.
+                have = min(have, recorded)
+                try file.truncate(to: have)
+                LocalFileSystem.remove(LocalRangeRecord.path(for: path))
+            }
+            let start = have > 0 ? try await resumeOffset(of: file, have: have, source: source) : 0
             if options.resume, start == 0, partial.existingLength > 0 { try file.truncate(to: 0) }
-            let end = try await receive(source, from: start) { offset, data in
-                try await DiskIO.run { try file.write(data, at: offset) }
+            let end: UInt64
+            if let spread = try await receiveSpread(source.remote, handle: source.handle, attributes: source.attributes,
+                                                    from: start, into: file, destination: path, resumable: partial.resumable) {
+                end = spread
+            } else {
+                end = try await receive(source, from: start) { offset, data in
+                    try await DiskIO.run { try file.write(data, at: offset) }
+                }
             }
             try file.truncate(to: end)
             if let existing {
@@ -174,6 +186,7 @@ extension FileTransfer {
                     throw TransferError(.tooLarge, "\(source.remote): larger than --max-size (\(maxSize) bytes); stopped there")
                 }
                 try await write(offset, data)
+                pool?.moved(data.readableBytes)
             }
         if let listed = source.attributes.size, end > listed {
             onEvent(.notice(path: "\(source.remote)",

@@ -8,14 +8,6 @@ import SFTP
 extension FileTransfer {
     public func sharing(options: TransferOptions,
                         onEvent: @escaping @Sendable (TransferEvent) -> Void) -> FileTransfer {
-        FileTransfer(client: client, options: options, onEvent: onEvent, budget: budget)
-    }
-
-    private init(client: SFTPClient, options: TransferOptions,
-                 onEvent: @escaping @Sendable (TransferEvent) -> Void, budget: PipelineBudget) {
-        self.client = client
-        self.options = options
-        self.onEvent = onEvent
-        self.budget = budget
+        FileTransfer(client: client, options: options, onEvent: onEvent, budget: budget, pool: pool)
     }
 }

@@ -15,13 +15,22 @@ public struct FileTransfer: Sendable {
     /// Shared by every file's pipeline: the transfer's buffers stay under
     /// `options.memoryBudget` however many files are in flight.
     let budget: PipelineBudget
+    /// The sessions files and ranges are spread over (nil: `client` alone).
+    public let pool: SFTPSessionPool?
 
     public init(client: SFTPClient, options: TransferOptions = TransferOptions(),
                 onEvent: @escaping @Sendable (TransferEvent) -> Void = { _ in }) {
+        self.init(client: client, options: options, onEvent: onEvent,
+                  budget: PipelineBudget(bytes: options.memoryBudget), pool: nil)
+    }
+
+    init(client: SFTPClient, options: TransferOptions, onEvent: @escaping @Sendable (TransferEvent) -> Void,
+         budget: PipelineBudget, pool: SFTPSessionPool?) {
         self.client = client
         self.options = options
         self.onEvent = onEvent
-        self.budget = PipelineBudget(bytes: options.memoryBudget)
+        self.budget = budget
+        self.pool = pool
     }
 
     /// How many files may be open on the server at once: the option,

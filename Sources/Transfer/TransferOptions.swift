@@ -34,6 +34,11 @@ public struct TransferOptions: Sendable {
     /// an error (a server may send more than the size it listed).
     public var maxSize: UInt64?
 
+    /// The shortest range a big file is split into when several SFTP
+    /// sessions copy it at once (see `RangePlan`): a file is split only
+    /// when at least two such ranges remain.
+    public var rangeLength: UInt64 = 32 << 20
+
     /// True when copies get the source's times (`preserve` or `keepTimes`).
     var setsTimes: Bool { preserve || keepTimes }
 

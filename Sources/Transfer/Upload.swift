@@ -113,7 +113,14 @@ extension FileTransfer {
         let end: UInt64
         do {
             if partial.existingLength > 0 {
-                start = try await resumeOffset(partial.handle, have: partial.existingLength, local: source)
+                var have = partial.existingLength
+                if let recorded = await RemoteRangeRecord.recorded(client, for: path) {
+                    // A ranged copy was here: only its complete prefix counts.
+                    have = min(have, recorded)
+                    try await client.fsetstat(partial.handle, SFTPAttributes(size: have))
+                    try? await client.remove(RemoteRangeRecord.path(for: path))
+                }
+                start = try await resumeOffset(partial.handle, have: have, local: source)
                 if start == 0 {
                     // Not what we would have written. SFTP cannot show its
                     // link count, so it is never emptied (it might be a
@@ -125,7 +132,12 @@ extension FileTransfer {
                     partial = try await RemotePartialFile.claim(client, for: path, permissions: source.mode | 0o600, resume: false)
                 }
             }
-            end = try await send(source, to: partial.handle, from: start)
+            if let spread = try await sendSpread(source.file, size: source.size, to: partial.path, handle: partial.handle,
+                                                 from: start, destination: path, resumable: partial.resumable) {
+                end = spread
+            } else {
+                end = try await send(source, to: partial.handle, from: start)
+            }
         } catch {
             try? await client.close(partial.handle)
             await partial.abandon(client)
@@ -204,6 +216,7 @@ extension FileTransfer {
             .run { offset, length in
                 guard offset < size else { return nil }
                 let count = Int(min(UInt64(length), size - offset))
+                pool?.moved(count)
                 return try await DiskIO.run { try file.read(at: offset, length: count) }
             }
     }

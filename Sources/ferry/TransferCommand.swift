@@ -26,6 +26,8 @@ struct TransferFlags: ParsableArguments {
 
     @OptionGroup var protocolFlags: ProtocolFlags
 
+    @OptionGroup var sessions: SessionFlags
+
     @Option(help: ArgumentHelp("Fail the transfer when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever); also bounds connecting unless ConnectTimeout is set.", valueName: "seconds"))
     var timeout: Double?
 
@@ -143,7 +145,7 @@ struct PutCommand: AsyncParsableCommand {
         let locals = sources.map { LocalPath(bytes: RawArguments.bytes(of: $0)) }
         let remote = RawArguments.remotePath(destination, in: last)
         try await TransferRun.run(connection: connection, flags: transfer, options: transfer.options, remotes: [destination],
-                                  scp: { scp in await scp.put(locals, to: remote, recursive: transfer.recursive) }) { files, _ in
+                                  direction: .upload, scp: { scp in await scp.put(locals, to: remote, recursive: transfer.recursive) }) { files, _ in
             await files.put(locals, to: SFTPPath(bytes: remote.isEmpty ? Array(".".utf8) : remote), recursive: transfer.recursive)
         }
     }
@@ -163,7 +165,7 @@ enum TransferRun {
 
     static func run(connection flags: ConnectionOptions, flags transfer: TransferFlags, options: TransferOptions,
                     remotes: [RemoteLocation], summaryToStandardError: Bool = false,
-                    protocol selected: TransferProtocol? = nil,
+                    protocol selected: TransferProtocol? = nil, direction: TransferSessions.Direction = .download,
                     scp scpBody: (SCPTransfer) async -> TransferReport,
                     _ body: (FileTransfer, Expand) async -> TransferReport) async throws {
         let selected = selected ?? transfer.protocolFlags.selected
@@ -179,9 +181,11 @@ enum TransferRun {
         let client: SSHClient
         let sftp: SFTPClient?
         let channel: SSHChannelStream?
+        let configuration: SSHClient.Configuration
         do {
-            client = try await SSHSession.connect(try RemoteTarget(first.destination), flags,
-                                                  connectTimeout: transfer.connectTimeout)
+            configuration = try await SSHSession.configuration(try RemoteTarget(first.destination), flags,
+                                                               connectTimeout: transfer.connectTimeout)
+            client = try await SSHSession.connect(configuration, flags)
             do {
                 let session = try await openSFTP(client, selected, transfer, quiet: quiet)
                 (sftp, channel) = (session?.0, session?.1)
@@ -214,9 +218,13 @@ enum TransferRun {
             guard let sftp, let channel else {
                 return await scpBody(SCPTransfer(client: client, options: options, onEvent: onEvent))
             }
-            let files = FileTransfer(client: sftp, options: options, onEvent: onEvent)
+            let pool = TransferSessions.pool(client: client, sftp: sftp, configuration: configuration, flags: transfer.sessions,
+                                             direction: direction, requestTimeout: transfer.requestTimeout, connection: flags)
+            let files = FileTransfer(pool: pool, options: options, onEvent: onEvent)
             let expand: Expand = { path in try await files.expandGlob(path.bytes.isEmpty ? "." : path) }
             let report = await body(files, expand)
+            await pool.close()
+            for failure in pool.openFailures { flags.log(1, "could not open another SFTP session: \(failure)") }
             sftp.close()
             await channel.close()
             return report

@@ -121,6 +121,8 @@ public struct Scenario: Sendable, Codable, Equatable {
     /// For a sync scenario: which way, from what state (nil: the legacy
     /// unchanged upload).
     public var sync: SyncCase?
+    /// The delay proxy's rate cap, megabits per second (nil: none).
+    public var rateMegabits: Double?
 
     public init(
         workload: Workload, direction: Direction, rttMilliseconds: Int, cipher: CipherSuite,
@@ -138,7 +140,8 @@ public struct Scenario: Sendable, Codable, Equatable {
     /// "get 1 GiB file, 0 ms, aes128-gcm".
     public var name: String {
         let verb = direction == .sync ? "sync \(sync?.label ?? "(unchanged)")" : direction.rawValue
-        return "\(verb) \(workload.label), \(rttMilliseconds) ms, \(cipher.label)"
+        let cap = rateMegabits.map { String(format: " at %g Mbit/s", $0) } ?? ""
+        return "\(verb) \(workload.label), \(rttMilliseconds) ms\(cap), \(cipher.label)"
     }
 
     /// True when the local tree is the source: put, and syncs up.
