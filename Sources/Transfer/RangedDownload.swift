@@ -24,7 +24,8 @@ extension FileTransfer {
     /// the file is not split).
     func receiveSpread(_ remote: SFTPPath, handle: SFTPHandle, attributes: SFTPAttributes, from start: UInt64,
                        into file: LocalFile, destination: LocalPath, resumable: Bool) async throws -> UInt64? {
-        guard let size = attributes.size, let (ranges, sessions) = await spread(from: start, to: size) else { return nil }
+        guard let size = attributes.size, let plan = await spread(from: start, to: size) else { return nil }
+        let (ranges, sessions) = (plan.ranges, plan.sessions)
         var record: LocalRangeRecord?
         if resumable {
             guard let created = LocalRangeRecord.create(for: destination, prefix: start) else { return nil }

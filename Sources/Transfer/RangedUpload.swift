@@ -20,7 +20,8 @@ extension FileTransfer {
     /// (see `receiveSpread`).
     func sendSpread(_ file: LocalFile, size: UInt64, to path: SFTPPath, handle: SFTPHandle,
                     from start: UInt64, destination: SFTPPath, resumable: Bool) async throws -> UInt64? {
-        guard let (ranges, sessions) = await spread(from: start, to: size) else { return nil }
+        guard let plan = await spread(from: start, to: size) else { return nil }
+        let (ranges, sessions) = (plan.ranges, plan.sessions)
         var record: RemoteRangeRecord?
         if resumable {
             guard let created = await RemoteRangeRecord.create(client, for: destination, prefix: start) else { return nil }

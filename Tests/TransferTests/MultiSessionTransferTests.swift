@@ -95,7 +95,7 @@ func withSessions<T>(_ count: Int, _ body: (SessionSet) async throws -> T) async
         try dir.create("source", Data(contents))
         try Disk.mkdir(dir.file("up"))
         try Disk.mkdir(dir.file("down"))
-        try await withSessions(3) { sessions in
+        try await withSessions(3) { sessions async throws in
             let transfer = FileTransfer(pool: sessions.pool, options: Self.options())
             let before = sessions.streams.map(\.carried)
             #expect(try await transfer.upload(dir.file("source"), to: dir.sftp("up/big")) == UInt64(Self.size))
@@ -125,7 +125,7 @@ func withSessions<T>(_ count: Int, _ body: (SessionSet) async throws -> T) async
             files[name] = Self.bytes(index * 997, seed: UInt32(index))
             try dir.create("tree/\(name)", Data(files[name]!))
         }
-        try await withSessions(3) { sessions in
+        try await withSessions(3) { sessions async throws in
             let transfer = FileTransfer(pool: sessions.pool, options: Self.options())
             let before = sessions.streams.map(\.carried)
             let up = await transfer.put([dir.file("tree")], to: dir.sftp("treeUp"), recursive: true)
@@ -147,7 +147,7 @@ func withSessions<T>(_ count: Int, _ body: (SessionSet) async throws -> T) async
         defer { dir.remove() }
         let contents = Self.bytes(Self.size, seed: 5)
         try dir.create("source", Data(contents))
-        try await withSessions(3) { sessions in
+        try await withSessions(3) { sessions async throws in
             let transfer = FileTransfer(pool: sessions.pool, options: Self.options())
             sessions.streams[1].cut(after: 150_000)
             if upload {
@@ -168,7 +168,7 @@ func withSessions<T>(_ count: Int, _ body: (SessionSet) async throws -> T) async
         defer { dir.remove() }
         let contents = Self.bytes(Self.size, seed: 9)
         try dir.create("source", Data(contents))
-        try await withSessions(3) { sessions in
+        try await withSessions(3) { sessions async throws in
             let transfer = FileTransfer(pool: sessions.pool, options: Self.options())
             for stream in sessions.streams { stream.cut(after: 700_000) }
             await #expect(throws: (any Error).self) {
@@ -188,7 +188,7 @@ func withSessions<T>(_ count: Int, _ body: (SessionSet) async throws -> T) async
             // A download is cut to the complete prefix, which the record says.
             #expect(Disk.lstatus(dir.file(".copy.ferry-part")).map { UInt64($0.st_size) } == record)
         }
-        let moved = try await withSessions(3) { sessions in
+        let moved = try await withSessions(3) { sessions async throws in
             let transfer = FileTransfer(pool: sessions.pool, options: Self.options(resume: true))
             if upload {
                 return try await transfer.upload(dir.file("source"), to: dir.sftp("copy"))
@@ -215,7 +215,7 @@ func withSessions<T>(_ count: Int, _ body: (SessionSet) async throws -> T) async
         planted.replaceSubrange((size - 100_000)..., with: contents.suffix(100_000))
         try dir.create(".copy.ferry-part", Data(planted))
         try dir.create(".copy.ferry-ranges", Data(RangeRecord.encode(300_000)))
-        try await withSFTPServer { client, _ in
+        try await withSFTPServer { client, _ async throws in
             let transfer = FileTransfer(client: client, options: Self.options(resume: true))
             let moved = upload
                 ? try await transfer.upload(dir.file("source"), to: dir.sftp("copy"))
