@@ -104,12 +104,24 @@ extension FileTransfer {
         }
         let file = partial.file
         do {
-            let start = partial.existingLength > 0
-                ? try await resumeOffset(of: file, have: partial.existingLength, source: source) : 0
+            var have = partial.existingLength
+            if have > 0, let recorded = LocalRangeRecord.recorded(for: path) {
+                // A ranged copy was here: only its complete prefix counts.
+                have = min(have, recorded)
+                try file.truncate(to: have)
+                LocalFileSystem.remove(LocalRangeRecord.path(for: path))
+            }
+            let start = have > 0 ? try await resumeOffset(of: file, have: have, source: source) : 0
             if options.resume, start == 0, partial.existingLength > 0 { try file.truncate(to: 0) }
             if start > 0 { onEvent(.resumed(source: "\(source.remote)", destination: "\(path)", offset: start, upload: false)) }
-            let end = try await receive(source, from: start) { offset, data in
-                try await DiskIO.run { try file.write(data, at: offset) }
+            let end: UInt64
+            if let spread = try await receiveSpread(source.remote, handle: source.handle, attributes: source.attributes,
+                                                    from: start, into: file, destination: path, resumable: partial.resumable) {
+                end = spread
+            } else {
+                end = try await receive(source, from: start) { offset, data in
+                    try await DiskIO.run { try file.write(data, at: offset) }
+                }
             }
             try file.truncate(to: end)
             if let existing {
@@ -233,6 +245,7 @@ extension FileTransfer {
                 let count = UInt64(data.readableBytes)
                 try await write(offset, data)
                 onEvent(.progress(bytes: count))
+                pool?.moved(data.readableBytes)
             }
         if let listed = source.attributes.size, end > listed {
             onEvent(.notice(path: "\(source.remote)",

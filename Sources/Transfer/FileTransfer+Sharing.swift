@@ -9,16 +9,6 @@ import SFTP
 extension FileTransfer {
     public func sharing(options: TransferOptions,
                         onEvent: @escaping @Sendable (TransferEvent) -> Void) -> FileTransfer {
-        FileTransfer(client: client, options: options, onEvent: onEvent, budget: budget, limiter: limiter)
-    }
-
-    private init(client: SFTPClient, options: TransferOptions,
-                 onEvent: @escaping @Sendable (TransferEvent) -> Void, budget: PipelineBudget,
-                 limiter: RateLimiter?) {
-        self.client = client
-        self.options = options
-        self.onEvent = onEvent
-        self.budget = budget
-        self.limiter = limiter
+        FileTransfer(client: client, options: options, onEvent: onEvent, budget: budget, limiter: limiter, pool: pool)
     }
 }

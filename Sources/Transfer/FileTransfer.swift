@@ -21,14 +21,26 @@ public struct FileTransfer: Sendable {
     /// `options.bytesPerSecond` as one limit shared by every file's
     /// pipeline (nil: no limit).
     let limiter: RateLimiter?
+    /// The sessions files and ranges are spread over (nil: `client` alone).
+    public let pool: SFTPSessionPool?
 
     public init(client: SFTPClient, options: TransferOptions = TransferOptions(),
                 onEvent: @escaping @Sendable (TransferEvent) -> Void = { _ in }) {
+        self.init(client: client, options: options, onEvent: onEvent,
+                  budget: PipelineBudget(bytes: options.memoryBudget),
+                  limiter: options.bytesPerSecond.map { RateLimiter(bytesPerSecond: $0) }, pool: nil)
+    }
+
+    /// `budget` and `limiter` are shared with the transfers made from this
+    /// one (`sharing`, `using`): one memory budget, one bandwidth limit.
+    init(client: SFTPClient, options: TransferOptions, onEvent: @escaping @Sendable (TransferEvent) -> Void,
+         budget: PipelineBudget, limiter: RateLimiter?, pool: SFTPSessionPool?) {
         self.client = client
         self.options = options
         self.onEvent = onEvent
-        self.budget = PipelineBudget(bytes: options.memoryBudget)
-        self.limiter = options.bytesPerSecond.map { RateLimiter(bytesPerSecond: $0) }
+        self.budget = budget
+        self.limiter = limiter
+        self.pool = pool
     }
 
     /// How many files may be open on the server at once: the option,

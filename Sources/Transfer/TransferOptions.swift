@@ -43,6 +43,11 @@ public struct TransferOptions: Sendable {
     /// differs is not to be extended.
     public var resumesDestination = false
 
+    /// The shortest range a big file is split into when several SFTP
+    /// sessions copy it at once (see `RangePlan`): a file is split only
+    /// when at least two such ranges remain.
+    public var rangeLength: UInt64 = 32 << 20
+
     /// True when copies get the source's times (`preserve` or `keepTimes`).
     var setsTimes: Bool { preserve || keepTimes }
 

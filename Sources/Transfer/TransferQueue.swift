@@ -35,7 +35,7 @@ extension FileTransfer {
                 while running < width, let index = queue.next() {
                     running += 1
                     let job = jobs[index]
-                    group.addTask { (index, await self.perform(job)) }
+                    group.addTask { (index, await self.performOnSession(job)) }
                 }
             }
             startReady()

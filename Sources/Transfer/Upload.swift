@@ -194,7 +194,14 @@ extension FileTransfer {
         let end: UInt64
         do {
             if partial.existingLength > 0 {
-                start = try await resumeOffset(partial.handle, have: partial.existingLength, local: source)
+                var have = partial.existingLength
+                if let recorded = await RemoteRangeRecord.recorded(client, for: path) {
+                    // A ranged copy was here: only its complete prefix counts.
+                    have = min(have, recorded)
+                    try await client.fsetstat(partial.handle, SFTPAttributes(size: have))
+                    try? await client.remove(RemoteRangeRecord.path(for: path))
+                }
+                start = try await resumeOffset(partial.handle, have: have, local: source)
                 if start > 0 { onEvent(.resumed(source: "\(source.path)", destination: "\(path)", offset: start, upload: true)) }
                 if start == 0 {
                     // Not what we would have written. SFTP cannot show its
@@ -207,7 +214,12 @@ extension FileTransfer {
                     partial = try await RemotePartialFile.claim(client, for: path, permissions: source.mode | 0o600, resume: false)
                 }
             }
-            end = try await send(source, to: partial.handle, from: start)
+            if let spread = try await sendSpread(source.file, size: source.size, to: partial.path, handle: partial.handle,
+                                                 from: start, destination: path, resumable: partial.resumable) {
+                end = spread
+            } else {
+                end = try await send(source, to: partial.handle, from: start)
+            }
         } catch {
             let explained = await explainingFullDisk(error, partial.handle, path)
             try? await client.close(partial.handle)
@@ -291,6 +303,7 @@ extension FileTransfer {
                 // Counted when handed to the pipeline: at most its memory
                 // budget ahead of what the server acknowledged.
                 onEvent(.progress(bytes: UInt64(piece.readableBytes)))
+                pool?.moved(count)
                 return piece
             }
     }

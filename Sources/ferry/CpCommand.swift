@@ -57,7 +57,7 @@ struct CpCommand: AsyncParsableCommand {
             let locals = sources.map { LocalPath(bytes: RawArguments.bytes(of: $0.0)) }
             let remote = RawArguments.remotePath(target, in: last)
             try await TransferRun.run(connection: connection, flags: transfer, options: transfer.options, remotes: [target],
-                                      protocol: selected,
+                                      protocol: selected, direction: .upload,
                                       scp: { scp in await scp.put(locals, to: remote, recursive: transfer.recursive) }) { files, _ in
                 await files.putExpandingTilde(locals, to: remote, recursive: transfer.recursive)
             }

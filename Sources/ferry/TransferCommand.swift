@@ -30,6 +30,8 @@ struct TransferFlags: ParsableArguments {
 
     @OptionGroup var bandwidth: BandwidthFlags
 
+    @OptionGroup var sessions: SessionFlags
+
     @Option(help: ArgumentHelp("Fail the transfer when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever); also bounds connecting unless ConnectTimeout is set.", valueName: "seconds"))
     var timeout: Double?
 
@@ -162,7 +164,7 @@ struct PutCommand: AsyncParsableCommand {
         // Put stats its destination first (a directory to copy into?): sent with INIT.
         let target = SFTPPath(bytes: remote.isEmpty ? Array(".".utf8) : remote)
         try await TransferRun.run(connection: connection, flags: transfer, options: transfer.options, remotes: [destination],
-                                  statsAhead: target.bytes.first == UInt8(ascii: "~") ? [] : [target],
+                                  statsAhead: target.bytes.first == UInt8(ascii: "~") ? [] : [target], direction: .upload,
                                   scp: { scp in await scp.put(locals, to: remote, recursive: transfer.recursive) }) { files, _ in
             await files.putExpandingTilde(locals, to: remote, recursive: transfer.recursive)
         }
@@ -184,6 +186,7 @@ enum TransferRun {
     static func run(connection flags: ConnectionOptions, flags transfer: TransferFlags, options: TransferOptions,
                     remotes: [RemoteLocation], summaryToStandardError: Bool = false,
                     protocol selected: TransferProtocol? = nil, statsAhead: [SFTPPath] = [],
+                    direction: TransferSessions.Direction = .download,
                     scp scpBody: (SCPTransfer) async -> TransferReport,
                     _ body: (FileTransfer, Expand) async -> TransferReport) async throws {
         let selected = selected ?? transfer.protocolFlags.selected
@@ -199,9 +202,11 @@ enum TransferRun {
         let client: SSHClient
         let sftp: SFTPClient?
         let channel: SSHChannelStream?
+        let configuration: SSHClient.Configuration
         do {
-            client = try await SSHSession.connect(try RemoteTarget(first.destination), flags,
-                                                  connectTimeout: transfer.connectTimeout)
+            configuration = try await SSHSession.configuration(try RemoteTarget(first.destination), flags,
+                                                               connectTimeout: transfer.connectTimeout)
+            client = try await SSHSession.connect(configuration, flags)
             do {
                 let session = try await openSFTP(client, selected, transfer, quiet: quiet, statsAhead: statsAhead)
                 (sftp, channel) = (session?.0, session?.1)
@@ -241,6 +246,7 @@ enum TransferRun {
         // between a reply arriving and the task that waits for it. It is a
         // child task beside one that waits for Ctrl-C, so that SIGINT can
         // cancel it; both end before this returns.
+        let connectionFlags = flags
         let signal = interruption.start()
         let report = await withoutActuallyEscaping(body) { body in
             await withoutActuallyEscaping(scpBody) { scpBody in
@@ -253,9 +259,17 @@ enum TransferRun {
                         guard let sftp else {
                             return await scpBody(SCPTransfer(client: client, options: options, onEvent: onEvent))
                         }
-                        let files = FileTransfer(client: sftp, options: options, onEvent: onEvent)
+                        let pool = TransferSessions.pool(client: client, sftp: sftp, configuration: configuration,
+                                                         flags: transfer.sessions, direction: direction,
+                                                         requestTimeout: transfer.requestTimeout, connection: connectionFlags)
+                        let files = FileTransfer(pool: pool, options: options, onEvent: onEvent)
                         let expand: Expand = { path in try await files.expandSource(path) }
-                        return await body(files, expand)
+                        let report = await body(files, expand)
+                        await pool.close()
+                        for failure in pool.openFailures {
+                            connectionFlags.log(1, "could not open another SFTP session: \(failure)")
+                        }
+                        return report
                     }
                     group.addTask {
                         await interruption.waitForSignal()

@@ -87,6 +87,12 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("rate-limit-mib"), help: "Add the rate-limited rows: get and put of a 64 MiB file at 0 ms by ferry --bwlimit and sftp -l at this limit, MiB/s (e.g. 20), with the achieved rate as a share of the limit.")
     var rateLimitMiB: Int?
 
+    @Option(name: .customLong("rate-mbit"), help: "Cap the delay proxy at this many Mbit/s at RTTs above 0 (default: no cap).")
+    var rateMbit: Double?
+
+    @Flag(help: "Add sftp -B 261120 -R 256 and rclone (copyto --multi-thread-streams 8) to the big-file rows at RTTs above 0.")
+    var withLongLinkPeers = false
+
     @Option(help: "Seed of the generated data (default 1).")
     var seed: UInt64?
 
@@ -100,6 +106,7 @@ struct CompareCommand: ParsableCommand {
     func validate() throws {
         if let runs, runs < 1 { throw ValidationError("--runs must be at least 1") }
         if let warmup, warmup < 0 { throw ValidationError("--warmup must not be negative") }
+        if let rateMbit, !(rateMbit > 0 && rateMbit.isFinite) { throw ValidationError("--rate-mbit must be a positive number") }
     }
 
     func planOptions() throws -> PlanOptions {
@@ -115,6 +122,8 @@ struct CompareCommand: ParsableCommand {
         }
         if let fileMiB { options.fileBytes = Int64(fileMiB) << 20 }
         if let rttFileMiB { options.rttFileBytes = Int64(rttFileMiB) << 20 }
+        options.rateMegabits = rateMbit
+        options.withLongLinkPeers = withLongLinkPeers
         if let treeFiles { options.tree.files = treeFiles }
         if let rttTreeFiles { options.rttTreeFiles = rttTreeFiles }
         if let treeDirs { options.tree.directories = max(1, treeDirs) }

@@ -72,7 +72,7 @@ extension Runner {
         try writeText("x", to: remoteFile)
         var results: [LatencyResult] = []
         for rtt in rtts {
-            let port = try port(forRTT: rtt)
+            let port = try port(forRTT: rtt, rate: nil)
             let config = workDirectory + "/ssh_config"
             try server.writeClientConfig(to: config, port: port, cipher: CipherSuite.standard[0])
             let context = ToolContext(

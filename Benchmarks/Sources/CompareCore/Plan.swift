@@ -37,6 +37,12 @@ public struct PlanOptions: Sendable, Codable, Equatable {
     public var rateLimitFileBytes: Int64? = 64 << 20
     /// Add paramiko and asyncssh to the 0 ms scenarios.
     public var withPythonPeers = false
+    /// The delay proxy's rate cap at RTTs above 0, megabits per second
+    /// (nil: none).
+    public var rateMegabits: Double? = nil
+    /// Add `sftp -B 261120 -R 256` and rclone (copyto with
+    /// --multi-thread-streams 8) to the big-file rows at RTTs above 0.
+    public var withLongLinkPeers = false
     /// Restrict to these tools (nil = all that apply).
     public var onlyTools: [Tool]? = nil
     /// Uncounted rounds before the counted ones.
@@ -86,8 +92,10 @@ public enum Plan {
             var chosen = tools.filter { $0.handles(workload, direction) }
             if let only = options.onlyTools { chosen = chosen.filter(only.contains) }
             guard !chosen.isEmpty else { return }
-            result.append(Scenario(workload: workload, direction: direction, rttMilliseconds: rtt, cipher: cipher,
-                                   tools: chosen, notImplemented: notImplemented, sync: sync, rateLimit: rateLimit))
+            var scenario = Scenario(workload: workload, direction: direction, rttMilliseconds: rtt, cipher: cipher,
+                                    tools: chosen, notImplemented: notImplemented, sync: sync, rateLimit: rateLimit)
+            if rtt > 0 { scenario.rateMegabits = options.rateMegabits }
+            result.append(scenario)
         }
         let openSSH: [Tool] = [.sftp, .sftpTuned, .scp, .scpLegacy]
         for rtt in options.rtts {
@@ -105,8 +113,9 @@ public enum Plan {
                     add(tree, direction, rtt: 0, cipher: base, tools: [.ferry] + openSSH + [.rsync, .ferrySCP] + python)
                 }
             } else {
-                add(file, .get, rtt: rtt, cipher: base, tools: [.ferry, .sftp, .scpLegacy, .ferrySCP])
-                add(file, .put, rtt: rtt, cipher: base, tools: [.ferry, .sftp])
+                let longLink: [Tool] = options.withLongLinkPeers ? [.sftpTuned, .rclone] : []
+                add(file, .get, rtt: rtt, cipher: base, tools: [.ferry, .sftp, .scpLegacy, .ferrySCP] + longLink)
+                add(file, .put, rtt: rtt, cipher: base, tools: [.ferry, .sftp] + longLink)
                 for direction in [Direction.get, .put] {
                     add(tree, direction, rtt: rtt, cipher: base, tools: [.ferry, .sftp, .rsync])
                 }

@@ -15,7 +15,7 @@ public final class Runner {
     private let python: String?
     let peerScript: String
     let progress: (String) -> Void
-    private var proxyPorts: [Int: Int] = [:]
+    private var proxyPorts: [String: Int] = [:]
     private var group: MultiThreadedEventLoopGroup?
     private var prepared: [String: PreparedData] = [:]
     private var completedSeconds = 0.0
@@ -64,7 +64,7 @@ public final class Runner {
 
     private func run(_ scenario: Scenario) throws -> ScenarioResult {
         let data = try prepare(scenario)
-        let port = try port(forRTT: scenario.rttMilliseconds)
+        let port = try port(forRTT: scenario.rttMilliseconds, rate: scenario.rateMegabits)
         let config = workDirectory + "/ssh_config"
         try server.writeClientConfig(to: config, port: port, cipher: scenario.cipher)
         let context = ToolContext(
@@ -249,9 +249,10 @@ public final class Runner {
 
     /// The port tools connect to for this RTT: sshd's for 0, else a delay
     /// proxy's (started once, in-process, one-way delay = RTT / 2).
-    func port(forRTT rtt: Int) throws -> Int {
+    func port(forRTT rtt: Int, rate: Double?) throws -> Int {
         guard rtt > 0 else { return server.port }
-        if let port = proxyPorts[rtt] { return port }
+        let key = "\(rtt) \(rate ?? 0)"
+        if let port = proxyPorts[key] { return port }
         let group: MultiThreadedEventLoopGroup
         if let existing = self.group {
             group = existing
@@ -261,12 +262,13 @@ public final class Runner {
             ChildRegistry.shared.onCleanUp { try? group.syncShutdownGracefully() }
         }
         let configuration = DelayProxyConfiguration(
-            targetPort: server.port, delay: .microseconds(Int64(rtt) * 500))
+            targetPort: server.port, delay: .microseconds(Int64(rtt) * 500), rateMegabitsPerSecond: rate)
         let proxy = try DelayProxy.bind(configuration: configuration, group: group).wait()
         ChildRegistry.shared.onCleanUp { try? proxy.stop().wait() }
         try server.trust(port: proxy.localPort)
-        proxyPorts[rtt] = proxy.localPort
-        progress("    delay proxy 127.0.0.1:\(proxy.localPort) → sshd, \(rtt) ms round trip")
+        proxyPorts[key] = proxy.localPort
+        progress("    delay proxy 127.0.0.1:\(proxy.localPort) → sshd, \(rtt) ms round trip"
+            + (rate.map { String(format: ", capped at %g Mbit/s", $0) } ?? ""))
         return proxy.localPort
     }
 }

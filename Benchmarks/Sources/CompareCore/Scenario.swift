@@ -126,6 +126,9 @@ public struct Scenario: Sendable, Codable, Equatable {
     /// to it. Nil: no limit.
     public var rateLimit: Int64?
 
+    /// The delay proxy's rate cap, megabits per second (nil: none).
+    public var rateMegabits: Double?
+
     public init(
         workload: Workload, direction: Direction, rttMilliseconds: Int, cipher: CipherSuite,
         tools: [Tool], notImplemented: [Tool] = [], sync: SyncCase? = nil, rateLimit: Int64? = nil
@@ -144,7 +147,8 @@ public struct Scenario: Sendable, Codable, Equatable {
     public var name: String {
         let verb = direction == .sync ? "sync \(sync?.label ?? "(unchanged)")" : direction.rawValue
         let limit = rateLimit.map { ", limit \(formatBytes($0))/s" } ?? ""
-        return "\(verb) \(workload.label), \(rttMilliseconds) ms, \(cipher.label)\(limit)"
+        let cap = rateMegabits.map { String(format: " at %g Mbit/s", $0) } ?? ""
+        return "\(verb) \(workload.label), \(rttMilliseconds) ms\(cap), \(cipher.label)\(limit)"
     }
 
     /// The achieved rate as a share of `rateLimit`: `bytes` moved in

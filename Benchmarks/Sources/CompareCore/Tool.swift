@@ -53,7 +53,9 @@ public enum Tool: String, Sendable, Codable, CaseIterable {
         case (.ferrySFTPBatch, .sync), (.sftpBatch, .sync): false
         case (.ferrySFTPBatch, _), (.sftpBatch, _): workload.isTree
         case (.rsync, .sync), (.ferry, .sync), (.rclone, .sync): true
-        case (_, .sync), (.rclone, _): false
+        case (_, .sync): false
+        // rclone copyto with --multi-thread-streams, on the big file only.
+        case (.rclone, _): !workload.isTree
         case (.rsync, _): workload.isTree
         default: true
         }
@@ -139,7 +141,10 @@ extension Tool {
                     + ["-F", context.sshConfig, from, to],
                 stdin: nil)
         case .rclone:
-            throw HarnessError("rclone runs only in sync scenarios")
+            guard !recursive else { throw HarnessError("rclone runs only on the big file and in sync scenarios") }
+            let config = try Self.rcloneConfig(context)
+            return ToolCommand(arguments: ["rclone", "--config", config, "copyto", "--multi-thread-streams", "8",
+                                           "--multi-thread-cutoff", "16M", from, to], stdin: nil)
         case .rsync:
             // Trailing slashes: copy the contents of source into destination.
             let (f, t) = scenario.direction == .get
@@ -179,14 +184,21 @@ extension Tool {
             return ToolCommand(arguments: ["rsync", "-a", "--delete", "-e", "ssh -F \(context.sshConfig)", from + "/", to + "/"],
                                stdin: nil)
         case .rclone:
-            // The same server, user, key and known_hosts as the others (rclone
-            // cannot read ssh_config); it picks its own cipher (Go's first
-            // choice, aes128-gcm@openssh.com, which sshd offers). Its check of
-            // each copy by md5sum over exec is turned off (disable_hashcheck):
-            // one exec per file took over 200 s for 2000 files, and neither
-            // ferry nor rsync pays for such a step.
-            let config = context.scratch + "/rclone.conf"
-            try writeText("""
+            return ToolCommand(arguments: ["rclone", "--config", try Self.rcloneConfig(context), "sync", from, to], stdin: nil)
+        default:
+            throw HarnessError("\(rawValue) does not sync")
+        }
+    }
+
+    /// rclone's config: the same server, user, key and known_hosts as the
+    /// others (rclone cannot read ssh_config); it picks its own cipher (Go's
+    /// first choice, aes128-gcm@openssh.com, which sshd offers). Its check
+    /// of each copy by md5sum over exec is turned off (disable_hashcheck):
+    /// one exec per file took over 200 s for 2000 files, and neither ferry
+    /// nor rsync pays for such a step.
+    static func rcloneConfig(_ context: ToolContext) throws -> String {
+        let config = context.scratch + "/rclone.conf"
+        try writeText("""
                 [\(Tool.hostAlias)]
                 type = sftp
                 host = 127.0.0.1
@@ -197,10 +209,7 @@ extension Tool {
                 disable_hashcheck = true
 
                 """, to: config)
-            return ToolCommand(arguments: ["rclone", "--config", config, "sync", from, to], stdin: nil)
-        default:
-            throw HarnessError("\(rawValue) does not sync")
-        }
+        return config
     }
 
     /// A batch that copies the tree at `source` to `destination` one file

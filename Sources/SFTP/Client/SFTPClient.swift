@@ -154,6 +154,11 @@ public final class SFTPClient: Sendable {
     /// server sees the end of its input.
     public func close() { connection.close() }
 
+    /// False once the session ended (closed, or the server or the channel
+    /// under it went away): a transfer over several sessions moves the
+    /// work of a session that ended to the others.
+    public var isOpen: Bool { connection.isOpen }
+
     /// Block length for READ (from limits@openssh.com, else 32 KiB).
     public var readBlockLength: Int { limits?.readBlockLength ?? SFTPProtocol.defaultBlockLength }
     /// Block length for WRITE (from limits@openssh.com, else 32 KiB).

@@ -193,6 +193,10 @@ final class SFTPConnection: Sendable {
         fail(SFTPError(.connectionClosed, "the SFTP session was closed"))
     }
 
+    /// False once the session ended (closed, the server went away, a
+    /// protocol error): every request from then on fails at once.
+    var isOpen: Bool { state.withLock { $0.failure == nil } }
+
     /// Number of requests waiting for replies (for tests and the pipelines).
     var outstanding: Int { state.withLock { $0.pending.count } }
 
