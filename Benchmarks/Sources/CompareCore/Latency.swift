@@ -118,37 +118,47 @@ public enum LatencyProbe {
         unlink(fifo)
         guard mkfifo(fifo, 0o600) == 0 else { return (nil, nil) }
         defer { unlink(fifo) }
-        let started = monotonicSeconds()
-        let child: ChildProcess
-        do {
-            child = try ChildProcess.spawn(arguments, stdout: fifo, stderr: scratch + "/latency.stderr")
-        } catch {
-            return (nil, nil)
-        }
-        // Opening the read end waits for the child's open of the write end
-        // (O_NONBLOCK would race it); a child that fails before opening its
-        // stdout never does, so after its exit the read end is released by
-        // opening the write end here.
+        // The reader opens its end first: posix_spawn waits (vfork) until the
+        // child has exec'd, and the child's open of the write end waits for
+        // a reader, so a reader started after spawn would never come.
         let firstByte = LockedValue<Double?>(nil)
+        let started = LockedValue<Double>(monotonicSeconds())
         let reader = Thread {
             let descriptor = open(fifo, O_RDONLY)
             guard descriptor >= 0 else { return }
             defer { close(descriptor) }
             var byte: UInt8 = 0
-            if read(descriptor, &byte, 1) == 1 { firstByte.withLock { $0 = monotonicSeconds() - started } }
+            if read(descriptor, &byte, 1) == 1 {
+                let now = monotonicSeconds()
+                firstByte.withLock { $0 = now - started.withLock { $0 } }
+            }
             var sink = [UInt8](repeating: 0, count: 4096)
             while read(descriptor, &sink, sink.count) > 0 {}
         }
         reader.start()
-        let outcome = child.wait(timeout: timeout)
-        while !reader.isFinished {
-            // Fails (ENXIO) until the reader is in its open(); so, retried.
-            let unblock = open(fifo, O_WRONLY | O_NONBLOCK)
-            if unblock >= 0 { close(unblock) }
-            usleep(1000)
+        started.withLock { $0 = monotonicSeconds() }
+        let child: ChildProcess
+        do {
+            child = try ChildProcess.spawn(arguments, stdout: fifo, stderr: scratch + "/latency.stderr")
+        } catch {
+            releaseReader(reader, fifo: fifo)
+            return (nil, nil)
         }
+        let outcome = child.wait(timeout: timeout)
+        releaseReader(reader, fifo: fifo)
         guard outcome.succeeded, let first = firstByte.withLock({ $0 }) else { return (nil, nil) }
         return (first, outcome.wallSeconds)
+    }
+}
+
+/// Waits for `reader` to finish; a reader still in its open() (the child
+/// never opened its stdout) is released by opening the write end here.
+private func releaseReader(_ reader: Thread, fifo: String) {
+    while !reader.isFinished {
+        // Fails (ENXIO) until the reader is in its open(); so, retried.
+        let unblock = open(fifo, O_WRONLY | O_NONBLOCK)
+        if unblock >= 0 { close(unblock) }
+        usleep(1000)
     }
 }
 
