@@ -11,6 +11,10 @@ public struct LatencyCase: Sendable, Equatable {
     /// "ferry", "sftp", "scp -O", "ssh".
     public var tool: String
     public var arguments: [String]
+    /// False for a tool that cannot write the file to a pipe (sftp and
+    /// scp truncate and seek their local file): it writes a scratch file,
+    /// and only its exit is timed.
+    public var writesToStdout = true
 
     /// The commands compared: a 1-byte get by ferry, sftp, scp -O and
     /// `ssh cat` (the floor: no SFTP at all), and a remote `echo` by
@@ -22,9 +26,11 @@ public struct LatencyCase: Sendable, Equatable {
             LatencyCase(what: "get 1 B", tool: "ferry",
                         arguments: [context.ferry, "get", "-q", "-F", config, "\(host):\(remoteFile)", "-"]),
             LatencyCase(what: "get 1 B", tool: "sftp",
-                        arguments: ["sftp", "-q", "-F", config, "\(host):\(remoteFile)", "/dev/stdout"]),
+                        arguments: ["sftp", "-q", "-F", config, "\(host):\(remoteFile)", context.scratch + "/latency-sftp"],
+                        writesToStdout: false),
             LatencyCase(what: "get 1 B", tool: "scp -O",
-                        arguments: ["scp", "-O", "-q", "-F", config, "\(host):\(remoteFile)", "/dev/stdout"]),
+                        arguments: ["scp", "-O", "-q", "-F", config, "\(host):\(remoteFile)", context.scratch + "/latency-scp"],
+                        writesToStdout: false),
             LatencyCase(what: "get 1 B", tool: "ssh cat",
                         arguments: ["ssh", "-F", config, host, "cat", remoteFile]),
             LatencyCase(what: "exec echo", tool: "ferry",
@@ -84,10 +90,11 @@ extension Runner {
             for round in 0..<(warmup + counted) {
                 for (index, latencyCase) in cases.enumerated() {
                     guard !ChildRegistry.shared.isStopping else { break }
-                    let sample = LatencyProbe.measure(latencyCase.arguments, scratch: workDirectory)
+                    let sample = LatencyProbe.measure(latencyCase.arguments, scratch: workDirectory,
+                                                      expectsOutput: latencyCase.writesToStdout)
                     guard round >= warmup else { continue }
-                    if let firstByte = sample.firstByte, let exit = sample.exit {
-                        samples[index].firstByte.append(firstByte)
+                    if let exit = sample.exit {
+                        if let firstByte = sample.firstByte { samples[index].firstByte.append(firstByte) }
                         samples[index].exit.append(exit)
                     } else {
                         samples[index].failures += 1
@@ -112,8 +119,10 @@ extension Runner {
 /// stdout, and to its exit.
 public enum LatencyProbe {
     /// One run: stdout is a FIFO the harness reads, so the first byte is
-    /// timed as it arrives. Nil times when the command failed.
-    public static func measure(_ arguments: [String], scratch: String, timeout: Double = 60) -> (firstByte: Double?, exit: Double?) {
+    /// timed as it arrives. Nil times when the command failed, or wrote
+    /// nothing though `expectsOutput`.
+    public static func measure(_ arguments: [String], scratch: String, timeout: Double = 60,
+                               expectsOutput: Bool = true) -> (firstByte: Double?, exit: Double?) {
         let fifo = scratch + "/latency-stdout"
         unlink(fifo)
         guard mkfifo(fifo, 0o600) == 0 else { return (nil, nil) }
@@ -146,7 +155,8 @@ public enum LatencyProbe {
         }
         let outcome = child.wait(timeout: timeout)
         releaseReader(reader, fifo: fifo)
-        guard outcome.succeeded, let first = firstByte.withLock({ $0 }) else { return (nil, nil) }
+        let first = firstByte.withLock { $0 }
+        guard outcome.succeeded, first != nil || !expectsOutput else { return (nil, nil) }
         return (first, outcome.wallSeconds)
     }
 }

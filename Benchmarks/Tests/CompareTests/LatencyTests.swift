@@ -20,6 +20,9 @@ import Testing
         defer { removeTree(directory) }
         #expect(LatencyProbe.measure(["sh", "-c", "echo x; exit 3"], scratch: directory).firstByte == nil)
         #expect(LatencyProbe.measure(["true"], scratch: directory).exit == nil)
+        // A tool that writes a file instead: only its exit is timed.
+        let quiet = LatencyProbe.measure(["true"], scratch: directory, expectsOutput: false)
+        #expect(quiet.exit != nil && quiet.firstByte == nil)
         #expect(LatencyProbe.measure(["/nonexistent/program"], scratch: directory).exit == nil)
     }
 
