@@ -34,6 +34,8 @@ extension FileTransfer {
         let progress = RangeProgress(ranges)
         let options = self.options
         let budget = self.budget
+        let limiter = self.limiter
+        let onEvent = self.onEvent
         let pool = self.pool
         let work = RangeWork(
             open: { session in
@@ -54,7 +56,7 @@ extension FileTransfer {
                 let end = try await ReadPipeline(client: session, handle: handle, blockLength: options.blockLength,
                                                  maxOutstanding: options.maxOutstanding, startOffset: from,
                                                  endOffset: isLast ? nil : range.upperBound,
-                                                 expectedSize: range.upperBound, budget: budget)
+                                                 expectedSize: range.upperBound, budget: budget, limiter: limiter)
                     .run { offset, data in
                         let count = data.readableBytes
                         if let maxSize = options.maxSize, offset + UInt64(count) > maxSize {
@@ -63,6 +65,7 @@ extension FileTransfer {
                         try await DiskIO.run { try file.write(data, at: offset) }
                         progress.advance(index, to: offset + UInt64(count))
                         pool?.moved(count)
+                        onEvent(.progress(bytes: UInt64(count)))
                     }
                 if !isLast, end < range.upperBound {
                     throw TransferError(.remote, "\(remote): ended at \(end) bytes while being copied, not at its listed \(size) (the file shrank)")

@@ -31,18 +31,22 @@ extension FileTransfer {
         let options = self.options
         let budget = self.budget
         let pool = self.pool
+        let limiter = self.limiter
+        let onEvent = self.onEvent
         let work = RangeWork(
             open: { session in try await session.open(path, flags: [.write]) },
             copy: { session, handle, index, from, range, _ in
                 let end = try await WritePipeline(client: session, handle: handle, blockLength: options.blockLength,
                                                   maxOutstanding: options.maxOutstanding,
                                                   memoryBudget: options.writeMemoryBudget, startOffset: from,
-                                                  expectedSize: range.upperBound - min(range.upperBound, from), budget: budget)
+                                                  expectedSize: range.upperBound - min(range.upperBound, from), budget: budget,
+                                                  limiter: limiter)
                     .run { offset, length in
                         guard offset < range.upperBound else { return nil }
                         let count = Int(min(UInt64(length), range.upperBound - offset))
                         let data = try await DiskIO.run { try file.read(at: offset, length: count) }
                         pool?.moved(data.readableBytes)
+                        onEvent(.progress(bytes: UInt64(data.readableBytes)))
                         return data
                     }
                 return end
