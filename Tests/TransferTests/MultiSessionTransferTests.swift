@@ -1,3 +1,4 @@
+import Synchronization
 import SFTPTestSupport
 import Foundation
 import Glibc
@@ -113,6 +114,39 @@ func withSessions<T>(_ count: Int, _ body: (SessionSet) async throws -> T) async
         // No partial file and no range record is left.
         #expect(Disk.names(dir.file("up")) == ["big"])
         #expect(Disk.names(dir.file("down")) == ["big"])
+    }
+
+    /// Ranges draw on the transfer's one rate limit and report their bytes:
+    /// both were missing once (a ranged put ran at 1.5x its --bwlimit). The
+    /// time is a lower bound only: pacing can make a copy slower, never faster.
+    @Test func rangesKeepTheRateLimitAndReportTheirBytes() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let contents = Self.bytes(Self.size)
+        try dir.create("source", Data(contents))
+        try Disk.mkdir(dir.file("up"))
+        try Disk.mkdir(dir.file("down"))
+        let progressed = Mutex<UInt64>(0)
+        var options = Self.options()
+        let rate: UInt64 = 6 << 20
+        options.bytesPerSecond = rate
+        try await withSessions(3) { sessions async throws in
+            let transfer = FileTransfer(pool: sessions.pool, options: options) { event in
+                if case .progress(let bytes) = event { progressed.withLock { $0 += bytes } }
+            }
+            // What the bucket lets through at once, then the rest at the rate.
+            let least = Double(UInt64(Self.size) - rate / 20) / Double(rate)
+            for (label, copy) in [("upload", { try await transfer.upload(dir.file("source"), to: dir.sftp("up/big")) }),
+                                  ("download", { try await transfer.download(dir.sftp("up/big"), to: dir.file("down/big")) })] {
+                progressed.withLock { $0 = 0 }
+                let started = ContinuousClock.now
+                #expect(try await copy() == UInt64(Self.size), "\(label)")
+                let elapsed = started.duration(to: .now)
+                #expect(elapsed >= .milliseconds(Int64(least * 1000 * 0.9)), "\(label) took \(elapsed), under the limit's \(least) s")
+                #expect(progressed.withLock { $0 } >= UInt64(Self.size), "\(label): progress events")
+            }
+        }
+        #expect(Disk.read(Array(dir.file("down/big").utf8)) == contents)
     }
 
     @Test func aTreeOfSmallFilesIsSpreadOverTheSessions() async throws {
