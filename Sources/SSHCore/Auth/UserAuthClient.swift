@@ -136,7 +136,7 @@ public struct UserAuthClient {
     /// EXT_INFO that comes right behind NEWKEYS has arrived.
     public mutating func pipelinedFirstRequest(sessionID: [UInt8]) throws -> Step? {
         guard case .awaitingServiceAccept = phase, pipelinedMethod == nil else { return nil }
-        if serverSignatureAlgorithms == nil, policy.preferredMethods.first(where: isEnabled) == "publickey",
+        if serverSignatureAlgorithms == nil, triesPublicKeyFirst,
            let next = untriedKeys.first(where: { signatureAlgorithm(for: $0.publicKey) != nil }), next.publicKey.type == .rsa {
             return nil
         }
@@ -146,12 +146,15 @@ public struct UserAuthClient {
         return step
     }
 
+    /// Whether the policy's first usable method is publickey: then the
+    /// first attempt is a key, not a `none` probe.
+    var triesPublicKeyFirst: Bool { policy.preferredMethods.first(where: isEnabled) == "publickey" }
+
     /// The first attempt: the first key's signed request when the policy
     /// tries publickey first and a key can sign, else `none`, whose FAILURE
     /// lists the methods that can continue.
     mutating func firstRequest(sessionID: [UInt8]) throws -> Step {
-        if policy.preferredMethods.first(where: isEnabled) == "publickey",
-           let step = try begin("publickey", sessionID: sessionID) {
+        if triesPublicKeyFirst, let step = try begin("publickey", sessionID: sessionID) {
             return step
         }
         phase = .awaitingReply(method: "none")
