@@ -115,8 +115,10 @@ extension FileTransfer {
                 try file.setMode(UInt32(existing.st_mode) & 0o7777)
             }
             try setTimesIfPreserving(file, source)
+            try await syncBeforeRename(file)
             try file.close()
             try LocalFileSystem.rename(partial.path, to: path)
+            try await syncDirectory(of: path)
             return end - start
         } catch {
             partial.abandon(after: error)
@@ -138,6 +140,7 @@ extension FileTransfer {
         try file.truncate(to: end)
         if options.preserve, let permissions = source.attributes.permissions { try file.setMode(permissions) }
         try setTimesIfPreserving(file, source)
+        try await syncBeforeRename(file)
         try file.close()
         return end - start
     }

@@ -26,6 +26,8 @@ struct TransferFlags: ParsableArguments {
 
     @OptionGroup var protocolFlags: ProtocolFlags
 
+    @OptionGroup var reliability: ReliabilityFlags
+
     @Option(help: ArgumentHelp("Fail the transfer when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever); also bounds connecting unless ConnectTimeout is set.", valueName: "seconds"))
     var timeout: Double?
 
@@ -176,52 +178,11 @@ enum TransferRun {
         if let port = first.port { flags.port = port }
         let quiet = flags.quiet
         let started = ContinuousClock.now
-        let client: SSHClient
-        let sftp: SFTPClient?
-        let channel: SSHChannelStream?
-        do {
-            client = try await SSHSession.connect(try RemoteTarget(first.destination), flags,
-                                                  connectTimeout: transfer.connectTimeout)
-            do {
-                let session = try await openSFTP(client, selected, transfer, quiet: quiet)
-                (sftp, channel) = (session?.0, session?.1)
-            } catch {
-                await client.close()
-                throw error
-            }
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            FileHandle.standardError.write(Data("ferry: \(printable("\(error)"))\n".utf8))
-            throw ExitCode(ExitCodes.sshFailure)
-        }
-        let onEvent: @Sendable (TransferEvent) -> Void = { event in
-            switch event {
-            case .failed(let error):
-                FileHandle.standardError.write(Data("ferry: \(printable(error.message))\n".utf8))
-            case .skipped(let path, let reason) where !quiet:
-                // As sftp -r: one line per symbolic link or special file left out.
-                FileHandle.standardError.write(Data("ferry: \(printable(path)): \(reason), skipped\n".utf8))
-            case .notice(let path, let message) where !quiet:
-                FileHandle.standardError.write(Data("ferry: \(printable(path)): \(printable(message))\n".utf8))
-            default:
-                break
-            }
-        }
-        // The transfer runs on the connection's event loop: no thread hop
-        // between a reply arriving and the task that waits for it.
-        let report = await withTaskExecutorPreference(client.taskExecutor) {
-            guard let sftp, let channel else {
-                return await scpBody(SCPTransfer(client: client, options: options, onEvent: onEvent))
-            }
-            let files = FileTransfer(client: sftp, options: options, onEvent: onEvent)
-            let expand: Expand = { path in try await files.expandGlob(path.bytes.isEmpty ? "." : path) }
-            let report = await body(files, expand)
-            sftp.close()
-            await channel.close()
-            return report
-        }
-        await client.close()
+        var options = options
+        options.fsync = transfer.reliability.fsync
+        let report = try await TransferAttempts(target: try RemoteTarget(first.destination), flags: flags, transfer: transfer,
+                                                selected: selected, policy: transfer.reliability.policy)
+            .run(options: options, scp: scpBody, body)
         if !quiet {
             let elapsed = started.duration(to: .now)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

@@ -165,6 +165,9 @@ final class SFTPConnection: Sendable {
         fail(SFTPError(.connectionClosed, "the SFTP session was closed"))
     }
 
+    /// Why the session ended, or nil while it lives.
+    var failure: SFTPError? { state.withLock { $0.failure } }
+
     /// Number of requests waiting for replies (for tests and the pipelines).
     var outstanding: Int { state.withLock { $0.pending.count } }
 
