@@ -65,6 +65,8 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(name: .customShort("R"), help: "Most requests outstanding per file.")
     var requests: Int = ReadPipeline.defaultMaxOutstanding
 
+    @OptionGroup var reliability: ReliabilityFlags
+
     @Option(help: ArgumentHelp("Fail when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever).", valueName: "seconds"))
     var timeout: Double?
 
@@ -151,16 +153,18 @@ struct SyncCommand: AsyncParsableCommand {
         let options = try syncOptions
         var transferOptions = TransferOptions(preserve: preserve, blockLength: blockSize, maxOutstanding: requests)
         transferOptions.keepTimes = true
-        try await SyncSession.run(connection: connection, remote: remote, timeout: timeout, dryRun: dryRun) { client, sftp in
+        transferOptions.fsync = reliability.fsync
+        try await SyncSession.run(connection: connection, remote: remote, timeout: timeout, dryRun: dryRun,
+                                  policy: reliability.policy) { client, sftp, held in
             let quiet = connection.quiet
             let files = FileTransfer(client: sftp, options: transferOptions) { event in
                 switch event {
                 case .failed(let error):
-                    Self.write(FileHandle.standardError, "ferry: \(printable(error.message))")
+                    held.write("ferry: \(printable(error.message))\n")
                 case .skipped(let path, let reason) where !quiet:
-                    Self.write(FileHandle.standardError, "ferry: \(printable(path)): \(reason), skipped")
+                    held.write("ferry: \(printable(path)): \(reason), skipped\n")
                 case .notice(let path, let message) where !quiet:
-                    Self.write(FileHandle.standardError, "ferry: \(printable(path)): \(printable(message))")
+                    held.write("ferry: \(printable(path)): \(printable(message))\n")
                 default:
                     break
                 }
@@ -191,39 +195,78 @@ struct SyncCommand: AsyncParsableCommand {
 
 /// The connection, summary and exit status of one sync.
 enum SyncSession {
+    /// Runs the sync over one connection, or with `--retries` over a new
+    /// one each time a connection is lost: the whole sync is planned again
+    /// (what was copied now compares equal; partial files resume, as sync
+    /// always resumes), and deletion waits for a run without failures.
     static func run(connection flags: ConnectionOptions, remote: RemoteLocation, timeout: Double?, dryRun: Bool,
-                    _ body: (SSHClient, SFTPClient) async -> SyncReport) async throws {
+                    policy: RetryPolicy = .none,
+                    _ body: (SSHClient, SFTPClient, HeldLines) async -> SyncReport) async throws {
         var flags = flags
         if let port = remote.port { flags.port = port }
         let requestTimeout: Duration? = timeout.map { $0 > 0 ? .nanoseconds(Int64($0 * 1e9)) : nil } ?? SFTPClient.defaultRequestTimeout
         let connectTimeout: Duration? = timeout.flatMap { $0 > 0 ? .nanoseconds(Int64($0 * 1e9)) : nil }
         let started = ContinuousClock.now
-        let client: SSHClient
-        let sftp: SFTPClient
-        let channel: SSHChannelStream
-        do {
-            client = try await SSHSession.connect(try RemoteTarget(remote.destination), flags, connectTimeout: connectTimeout)
+        let target = try RemoteTarget(remote.destination)
+        var total = SyncReport()
+        var retriesUsed = 0
+        func say(_ line: String) { SyncCommand.write(FileHandle.standardError, "ferry: \(printable(line))") }
+        while true {
+            let client: SSHClient
+            let sftp: SFTPClient
+            let channel: SSHChannelStream
             do {
-                (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
-            } catch {
-                await client.close()
+                client = try await SSHSession.connect(target, flags, connectTimeout: connectTimeout)
+                do {
+                    (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
+                } catch {
+                    await client.close()
+                    throw error
+                }
+            } catch let error as ValidationError {
                 throw error
+            } catch {
+                if retriesUsed < policy.retries, RetryPolicy.isConnectionLoss(error) {
+                    retriesUsed += 1
+                    say("\(error); reconnecting (\(retriesUsed)/\(policy.retries)) in \(policy.delayText)")
+                    try? await Task.sleep(for: policy.delay)
+                    continue
+                }
+                say("\(error)")
+                throw ExitCode(ExitCodes.sshFailure)
             }
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            SyncCommand.write(FileHandle.standardError, "ferry: \(printable("\(error)"))")
-            throw ExitCode(ExitCodes.sshFailure)
+            let held = HeldLines(holding: retriesUsed < policy.retries)
+            let (report, lost) = await withTaskExecutorPreference(client.taskExecutor) { () -> (SyncReport, Error?) in
+                let report = await body(client, sftp, held)
+                var lost: Error? = await client.connectionFailure
+                if lost == nil, let failure = sftp.sessionFailure { lost = failure }
+                sftp.close()
+                await channel.close()
+                return (report, lost)
+            }
+            await client.close()
+            total.transferred += report.transferred
+            total.bytes += report.bytes
+            total.deleted += report.deleted
+            total.directoriesCreated += report.directoriesCreated
+            total.attributesSet += report.attributesSet
+            if let lost, retriesUsed < policy.retries, RetryPolicy.isConnectionLoss(lost) {
+                retriesUsed += 1
+                say("connection lost after \(String(format: "%.1f", TransferAttempts.seconds(started.duration(to: .now)))) s "
+                    + "(\(total.transferred) transferred): \(lost); reconnecting (\(retriesUsed)/\(policy.retries)) in \(policy.delayText)")
+                try? await Task.sleep(for: policy.delay)
+                continue
+            }
+            held.release()
+            if let lost { say("connection lost: \(lost)") }
+            total.checked = report.checked
+            total.skipped = report.skipped
+            total.failures = report.failures
+            total.deletionSkipped = report.deletionSkipped
+            break
         }
-        let report = await withTaskExecutorPreference(client.taskExecutor) {
-            let report = await body(client, sftp)
-            sftp.close()
-            await channel.close()
-            return report
-        }
-        await client.close()
-        if !flags.quiet { print(summary(report, since: started, dryRun: dryRun)) }
-        if !report.succeeded { throw ExitCode(1) }
+        if !flags.quiet { print(summary(total, since: started, dryRun: dryRun)) }
+        if !total.succeeded { throw ExitCode(1) }
     }
 
     /// The summary line: files checked, transferred, deleted, bytes, seconds, rate.

@@ -50,7 +50,7 @@ struct TransferAttempts {
                 if error is ValidationError { throw error }
                 if retriesUsed < policy.retries, RetryPolicy.isConnectionLoss(error) {
                     retriesUsed += 1
-                    say("\(error); reconnecting (\(retriesUsed)/\(policy.retries)) in \(policy.delayText)")
+                    if !flags.quiet { say("\(error); reconnecting (\(retriesUsed)/\(policy.retries)) in \(policy.delayText)") }
                     try? await Task.sleep(for: policy.delay)
                     continue
                 }
@@ -64,8 +64,8 @@ struct TransferAttempts {
                     retriesUsed += 1
                     let elapsed = Self.seconds(started.duration(to: .now))
                     let done = options.completed?.count ?? total.files
-                    say(String(format: "connection lost after %.1f s (%d file%@ complete): %@; reconnecting (%d/%d) in %@",
-                               elapsed, done, done == 1 ? "" : "s", "\(lost)", retriesUsed, policy.retries, policy.delayText))
+                    if !flags.quiet { say(String(format: "connection lost after %.1f s (%d file%@ complete): %@; reconnecting (%d/%d) in %@",
+                               elapsed, done, done == 1 ? "" : "s", "\(lost)", retriesUsed, policy.retries, policy.delayText)) }
                     options.resume = true
                     try? await Task.sleep(for: policy.delay)
                     if !flags.quiet, done > 0 { say("resuming: \(done) complete file\(done == 1 ? "" : "s") will not be copied again") }
