@@ -111,11 +111,12 @@ final class FaultProxy: Sendable {
 
     private func acceptLoop() {
         while true {
-            let client = accept4(listener, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+            let client = accept(listener, nil, nil)
             if client < 0 {
                 if errno == EINTR { continue }
                 return
             }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
             let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             var address = loopbackAddress(port: upstreamPort)
             let connected = upstream >= 0 && withUnsafePointer(to: &address) {
