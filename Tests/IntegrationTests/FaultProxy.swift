@@ -229,7 +229,8 @@ final class FaultProxy: Sendable {
         private func writeAll(_ fd: Int32, _ buffer: [UInt8], _ count: Int) -> Bool {
             var done = 0
             while done < count {
-                let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + done, count - done) }
+                // MSG_NOSIGNAL: a peer gone is an error here, not SIGPIPE for the test process.
+                let n = buffer.withUnsafeBytes { send(fd, $0.baseAddress! + done, count - done, Int32(MSG_NOSIGNAL)) }
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else { return false }
                 done += n
