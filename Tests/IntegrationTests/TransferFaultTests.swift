@@ -190,6 +190,32 @@ struct TransferFaultTests {
         FaultCheck.expectNoPartials(under: home.file("down"), "get -r")
     }
 
+    @Test("sync --retries 5 of 200 files each way, cut mid-tree: both sides identical, no temporary file")
+    func cutSync() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let tree = FaultCheck.tree(files: 200)
+        let home = try FixtureDirectory.create(prefix: "ferry-cut-sync")
+        defer { home.remove() }
+        try tree.write(under: home.file("src"))
+        let bytes = tree.byteCount
+        let up = try FaultedServer(sshd, first: .cut(after: bytes / 2, .toServer))
+        let pushed = try await up.ferry("sync", Self.retry + [home.file("src"), Proof.remote(sshd, "\(sshd.scratchDirectory)/up")])
+        up.stop()
+        #expect(pushed.succeeded, "\(pushed.summary)")
+        #expect(pushed.stderr.contains("reconnecting (1/5)"), "\(pushed.stderr)")
+        #expect(up.proxy.connections == 2)
+        tree.expectCopy(at: "\(sshd.scratchDirectory)/up", preserved: false, "sync up after a cut")
+        FaultCheck.expectNoPartials(under: "\(sshd.scratchDirectory)/up", "sync up")
+        let down = try FaultedServer(sshd, first: .cut(after: bytes / 3, .toClient))
+        let pulled = try await down.ferry("sync", Self.retry + [Proof.remote(sshd, "\(sshd.scratchDirectory)/up"), home.file("down")])
+        down.stop()
+        #expect(pulled.succeeded, "\(pulled.summary)")
+        #expect(down.proxy.connections == 2)
+        tree.expectCopy(at: home.file("down"), preserved: false, "sync down after a cut")
+        FaultCheck.expectNoPartials(under: home.file("down"), "sync down")
+    }
+
     // MARK: Cuts without --retries
 
     @Test("get without --retries: a cut is a clean error (exit 1), partial data only under the temporary name, -a finishes")
