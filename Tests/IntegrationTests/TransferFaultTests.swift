@@ -94,6 +94,7 @@ struct TransferFaultTests {
         let stalledAt = await FaultCheck.waitForFault(server.proxy)
         let result = try await run
         let noticed = stalledAt.map { ContinuousClock.now - $0 }
+        print("stalled get: ferry ended \(noticed.map { "\($0)" } ?? "?") after the stall began")
         #expect(result.exit == Proof.someFailed, "\(result.summary)")
         #expect(result.stderr.contains("Timeout, server not responding (2 keepalives unanswered)"), "\(result.stderr)")
         // Ticks once a second: the silence is noticed 3 ticks after the
