@@ -137,8 +137,10 @@ extension FileTransfer {
                 try file.setMode(UInt32(existing.st_mode) & 0o7777)
             }
             try setTimesIfPreserving(file, source)
+            try await syncBeforeRename(file)
             try file.close()
             try LocalFileSystem.rename(partial.path, to: path)
+            try await syncDirectory(of: path)
             return end - start
         } catch {
             if let kept = partial.abandon(after: error) { onEvent(.partialKept(path: "\(path)", bytes: kept)) }
@@ -184,6 +186,7 @@ extension FileTransfer {
             }
             if options.preserve, let permissions = source.attributes.permissions { try file.setMode(permissions) }
             try setTimesIfPreserving(file, source)
+            try await syncBeforeRename(file)
             try file.close()
             return end - have
         } catch {
@@ -207,6 +210,7 @@ extension FileTransfer {
         try file.truncate(to: end)
         if options.preserve, let permissions = source.attributes.permissions { try file.setMode(permissions) }
         try setTimesIfPreserving(file, source)
+        try await syncBeforeRename(file)
         try file.close()
         return end - start
     }

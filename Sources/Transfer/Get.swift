@@ -20,7 +20,10 @@ extension FileTransfer {
         var report = TransferReport()
         var jobs: [TransferJob] = []
         var directories: [(LocalPath, SFTPAttributes)] = []
-        let intoDirectory = LocalFileSystem.isDirectory(destination)
+        // A rerun (--retries) plans as the first run did, though that run
+        // may have made the directory since.
+        let found = options.completed?.intoDirectory ?? LocalFileSystem.isDirectory(destination)
+        let intoDirectory = options.completed?.pinIntoDirectory(found) ?? found
         if sources.count > 1, !intoDirectory {
             fail(TransferError(.usage, "\(destination): is not a directory (several sources)"), &report)
             return report

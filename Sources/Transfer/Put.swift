@@ -15,7 +15,22 @@ extension FileTransfer {
         var report = TransferReport()
         var jobs: [TransferJob] = []
         var directories: [(SFTPPath, stat)] = []
-        let intoDirectory = (try? await client.stat(destination))?.isDirectory ?? false
+        // A rerun (--retries) plans as the first run did (see CompletedFiles).
+        // Pinned only when the server answered: a stat lost with the
+        // connection says nothing.
+        let intoDirectory: Bool
+        if let pinned = options.completed?.intoDirectory {
+            intoDirectory = pinned
+        } else {
+            do {
+                let isDirectory = try await client.stat(destination).isDirectory
+                intoDirectory = options.completed?.pinIntoDirectory(isDirectory) ?? isDirectory
+            } catch let error as SFTPError where error.status != nil {
+                intoDirectory = options.completed?.pinIntoDirectory(false) ?? false
+            } catch {
+                intoDirectory = false
+            }
+        }
         if sources.count > 1, !intoDirectory {
             fail(TransferError(.usage, "\(destination): is not a directory (several sources)"), &report)
             return report

@@ -47,6 +47,13 @@ public struct TransferOptions: Sendable {
     /// sessions copy it at once (see `RangePlan`): a file is split only
     /// when at least two such ranges remain.
     public var rangeLength: UInt64 = 32 << 20
+    /// Destinations landed by an earlier run of the same transfer (a
+    /// reconnect): their jobs are left out, and the files this run lands
+    /// are added. Nil: every planned file is copied.
+    public var completed: CompletedFiles?
+    /// `--fsync`: flush each file to stable storage before it is renamed
+    /// into place (fsync locally, fsync@openssh.com on an upload).
+    public var fsync = false
 
     /// True when copies get the source's times (`preserve` or `keepTimes`).
     var setsTimes: Bool { preserve || keepTimes }

@@ -16,7 +16,10 @@ import SFTP
 /// lands, a file that an earlier job of this transfer also landed on
 /// under another name (case folding, or links) is reported as a failure.
 extension FileTransfer {
-    func run(_ jobs: [TransferJob], into report: inout TransferReport) async {
+    func run(_ planned: [TransferJob], into report: inout TransferReport) async {
+        // A rerun after a lost connection copies only what is not yet done.
+        let completed = options.completed
+        let jobs = completed.map { done in planned.filter { !done.contains($0.destination) } } ?? planned
         // The width depends on the server's open-handle limit; a single job
         // needs none, so its OPEN goes out with the limits request rather
         // than a round trip after it.
@@ -65,6 +68,7 @@ extension FileTransfer {
                         }
                         landed[key, default: []].append(index)
                     }
+                    completed?.insert(jobs[index].destination)
                     report.files += 1
                     report.bytes += bytes
                     onEvent(.finished(path: path, bytes: bytes))

@@ -220,6 +220,7 @@ extension FileTransfer {
             } else {
                 end = try await send(source, to: partial.handle, from: start)
             }
+            try await syncRemote(partial.handle, path)
         } catch {
             let explained = await explainingFullDisk(error, partial.handle, path)
             try? await client.close(partial.handle)
@@ -272,6 +273,7 @@ extension FileTransfer {
             let have = existing.size ?? 0
             let start = options.resume && have > 0 ? try await resumeOffset(handle, have: have, local: source) : 0
             let end = try await send(source, to: handle, from: start)
+            try await syncRemote(handle, path)
             var settings = SFTPAttributes(size: end)
             if options.preserve { settings.permissions = UInt32(source.status.st_mode) & 0o7777 }
             if options.setsTimes {

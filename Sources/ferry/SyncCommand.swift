@@ -67,6 +67,8 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(name: [.customShort("R"), .customLong("requests")], help: ArgumentHelp("Most requests outstanding per file.", valueName: "count"))
     var requests: Int = ReadPipeline.defaultMaxOutstanding
 
+    @OptionGroup var reliability: ReliabilityFlags
+
     @Option(help: ArgumentHelp("Fail when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever).", valueName: "seconds"))
     var timeout: Double?
 
@@ -160,12 +162,14 @@ struct SyncCommand: AsyncParsableCommand {
         var transferOptions = TransferOptions(preserve: preserve, blockLength: blockSize, maxOutstanding: requests)
         transferOptions.keepTimes = true
         transferOptions.bytesPerSecond = bandwidthLimit.flatMap { BandwidthLimit.rsync($0) ?? nil }
+        transferOptions.fsync = reliability.fsync
         let display = TransferDisplay(mode: TransferDisplay.mode(output, verbosity: connection.verbose, quiet: connection.quiet))
         // With --json only JSON goes to stdout: the itemized lines go to stderr.
         let itemized = output.json ? STDERR_FILENO : STDOUT_FILENO
-        try await SyncSession.run(connection: connection, remote: remote, timeout: timeout, dryRun: dryRun, display: display) { client, sftp in
+        try await SyncSession.run(connection: connection, remote: remote, timeout: timeout, dryRun: dryRun, display: display,
+                                  policy: reliability.policy) { client, sftp, held in
             let quiet = connection.quiet
-            let files = FileTransfer(client: sftp, options: transferOptions, onEvent: display.handle)
+            let files = FileTransfer(client: sftp, options: transferOptions) { held.handle($0) }
             let hasher = options.comparison == .checksum ? SyncRemoteHasher(client: client) : nil
             let direction: SyncDirection
             do { direction = try await files.expandTilde(in: unexpanded) } catch {
@@ -200,45 +204,84 @@ struct SyncCommand: AsyncParsableCommand {
 
 /// The connection, summary and exit status of one sync.
 enum SyncSession {
+    /// Runs the sync over one connection, or with `--retries` over a new
+    /// one each time a connection is lost: the whole sync is planned again
+    /// (what was copied now compares equal; partial files resume, as sync
+    /// always resumes), and deletion waits for a run without failures.
     static func run(connection flags: ConnectionOptions, remote: RemoteLocation, timeout: Double?, dryRun: Bool,
-                    display: TransferDisplay,
-                    _ body: (SSHClient, SFTPClient) async -> SyncReport) async throws {
+                    display: TransferDisplay, policy: RetryPolicy = .none,
+                    _ body: (SSHClient, SFTPClient, HeldEvents) async -> SyncReport) async throws {
         var flags = flags
         if let port = remote.port { flags.port = port }
         let requestTimeout: Duration? = timeout.map { $0 > 0 ? .nanoseconds(Int64($0 * 1e9)) : nil } ?? SFTPClient.defaultRequestTimeout
         let connectTimeout: Duration? = timeout.flatMap { $0 > 0 ? .nanoseconds(Int64($0 * 1e9)) : nil }
         let started = ContinuousClock.now
-        let client: SSHClient
-        let sftp: SFTPClient
-        let channel: SSHChannelStream
-        do {
-            client = try await SSHSession.connect(try RemoteTarget(remote.destination), flags, connectTimeout: connectTimeout)
+        let target = try RemoteTarget(remote.destination)
+        var total = SyncReport()
+        var retriesUsed = 0
+        func say(_ line: String) { display.writeLine("ferry: \(printable(line))\n", to: STDERR_FILENO) }
+        while true {
+            let client: SSHClient
+            let sftp: SFTPClient
+            let channel: SSHChannelStream
             do {
-                (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
-            } catch {
-                await client.close()
+                client = try await SSHSession.connect(target, flags, connectTimeout: connectTimeout)
+                do {
+                    (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
+                } catch {
+                    await client.close()
+                    throw error
+                }
+            } catch let error as ValidationError {
                 throw error
+            } catch {
+                if retriesUsed < policy.retries, RetryPolicy.isConnectionLoss(error) {
+                    retriesUsed += 1
+                    say("\(error); reconnecting (\(retriesUsed)/\(policy.retries)) in \(policy.delayText)")
+                    try? await Task.sleep(for: policy.delay)
+                    continue
+                }
+                ErrorText.report(error)
+                throw ExitCode(ExitCodes.sshFailure)
             }
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            ErrorText.report(error)
-            throw ExitCode(ExitCodes.sshFailure)
+            if retriesUsed == 0 { await SFTPSessionLog.log(sftp, flags) }
+            display.start()
+            let held = HeldEvents(holding: retriesUsed < policy.retries, display: display)
+            let (report, lost) = await withTaskExecutorPreference(client.taskExecutor) { () -> (SyncReport, Error?) in
+                let report = await body(client, sftp, held)
+                var lost: Error? = await client.connectionFailure
+                if lost == nil, let failure = sftp.sessionFailure { lost = failure }
+                sftp.close()
+                await channel.close()
+                return (report, lost)
+            }
+            await client.close()
+            total.transferred += report.transferred
+            total.bytes += report.bytes
+            total.deleted += report.deleted
+            total.directoriesCreated += report.directoriesCreated
+            total.attributesSet += report.attributesSet
+            if let lost, retriesUsed < policy.retries, RetryPolicy.isConnectionLoss(lost) {
+                retriesUsed += 1
+                say("connection lost after \(String(format: "%.1f", TransferAttempts.seconds(started.duration(to: .now)))) s "
+                    + "(\(total.transferred) transferred): \(lost); reconnecting (\(retriesUsed)/\(policy.retries)) in \(policy.delayText)")
+                display.reconnected()
+                try? await Task.sleep(for: policy.delay)
+                continue
+            }
+            held.release()
+            if let lost { say("connection lost: \(lost)") }
+            total.checked = report.checked
+            total.skipped = report.skipped
+            total.failures = report.failures
+            total.deletionSkipped = report.deletionSkipped
+            break
         }
-        await SFTPSessionLog.log(sftp, flags)
-        display.start()
-        let report = await withTaskExecutorPreference(client.taskExecutor) {
-            let report = await body(client, sftp)
-            sftp.close()
-            await channel.close()
-            return report
-        }
-        await client.close()
         let elapsed = started.duration(to: .now).components
-        display.finish(files: report.transferred, bytes: report.bytes, failed: report.failures.count, skipped: report.skipped,
+        display.finish(files: total.transferred, bytes: total.bytes, failed: total.failures.count, skipped: total.skipped,
                        seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
-        if !flags.quiet && !display.mode.json { print(summary(report, since: started, dryRun: dryRun)) }
-        if !report.succeeded { throw ExitCode(1) }
+        if !flags.quiet && !display.mode.json { print(summary(total, since: started, dryRun: dryRun)) }
+        if !total.succeeded { throw ExitCode(1) }
     }
 
     /// The summary line: files checked, transferred, deleted, bytes, seconds, rate.

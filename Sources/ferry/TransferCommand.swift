@@ -32,6 +32,8 @@ struct TransferFlags: ParsableArguments {
 
     @OptionGroup var sessions: SessionFlags
 
+    @OptionGroup var reliability: ReliabilityFlags
+
     @Option(help: ArgumentHelp("Fail the transfer when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever); also bounds connecting unless ConnectTimeout is set.", valueName: "seconds"))
     var timeout: Double?
 
@@ -199,101 +201,15 @@ enum TransferRun {
         if let port = first.port { flags.port = port }
         let quiet = flags.quiet
         let started = ContinuousClock.now
-        let client: SSHClient
-        let sftp: SFTPClient?
-        let channel: SSHChannelStream?
-        let configuration: SSHClient.Configuration
-        do {
-            configuration = try await SSHSession.configuration(try RemoteTarget(first.destination), flags,
-                                                               connectTimeout: transfer.connectTimeout)
-            client = try await SSHSession.connect(configuration, flags)
-            do {
-                let session = try await openSFTP(client, selected, transfer, quiet: quiet, statsAhead: statsAhead)
-                (sftp, channel) = (session?.0, session?.1)
-            } catch {
-                await client.close()
-                throw error
-            }
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            ErrorText.report(error)
-            throw ExitCode(ExitCodes.sshFailure)
-        }
+        var options = options
+        options.fsync = transfer.reliability.fsync
         let display = TransferDisplay(mode: TransferDisplay.mode(transfer.output, verbosity: flags.verbose, quiet: quiet))
         let interruption = TransferInterruption()
-        let showsResuming = !quiet && !transfer.output.json
-        let onEvent: @Sendable (TransferEvent) -> Void = { event in
-            interruption.note(event)
-            switch event {
-            case .failed where interruption.interrupted:
-                // Every file in flight fails with the cancellation: one
-                // line after the run says what was left instead.
-                return
-            case .resumed(let source, let destination, let offset, let upload) where showsResuming:
-                // sftp's line, on stdout as sftp prints it (stderr when the
-                // file itself goes to stdout).
-                let line = TransferInterruption.resumingLine(source: source, destination: destination, offset: offset, upload: upload)
-                display.writeLine(line + "\n", to: summaryToStandardError ? STDERR_FILENO : STDOUT_FILENO)
-            default:
-                break
-            }
-            display.handle(event)
-        }
-        if let sftp { await SFTPSessionLog.log(sftp, flags) }
-        display.start()
-        // The transfer runs on the connection's event loop: no thread hop
-        // between a reply arriving and the task that waits for it. It is a
-        // child task beside one that waits for Ctrl-C, so that SIGINT can
-        // cancel it; both end before this returns.
-        let connectionFlags = flags
-        let signal = interruption.start()
-        let report = await withoutActuallyEscaping(body) { body in
-            await withoutActuallyEscaping(scpBody) { scpBody in
-                // Only the child task calls the bodies, while this task
-                // waits for it in the group: never two at once.
-                let bodies = StructuredOnly((body, scpBody))
-                return await withTaskGroup(of: TransferReport?.self) { group in
-                    group.addTask(executorPreference: client.taskExecutor) {
-                        let (body, scpBody) = bodies.value
-                        guard let sftp else {
-                            return await scpBody(SCPTransfer(client: client, options: options, onEvent: onEvent))
-                        }
-                        let pool = TransferSessions.pool(client: client, sftp: sftp, configuration: configuration,
-                                                         flags: transfer.sessions, direction: direction,
-                                                         requestTimeout: transfer.requestTimeout, connection: connectionFlags)
-                        let files = FileTransfer(pool: pool, options: options, onEvent: onEvent)
-                        let expand: Expand = { path in try await files.expandSource(path) }
-                        let report = await body(files, expand)
-                        await pool.close()
-                        for failure in pool.openFailures {
-                            connectionFlags.log(1, "could not open another SFTP session: \(failure)")
-                        }
-                        return report
-                    }
-                    group.addTask {
-                        await interruption.waitForSignal()
-                        return nil
-                    }
-                    var report = TransferReport()
-                    while let result = await group.next() {
-                        if let result {
-                            report = result
-                            group.cancelAll()
-                        } else if interruption.interrupted {
-                            group.cancelAll()
-                        }
-                    }
-                    return report
-                }
-            }
-        }
-        signal.cancel()
-        if let sftp, let channel {
-            sftp.close()
-            await channel.close()
-        }
-        await client.close()
+        let attempts = TransferAttempts(target: try RemoteTarget(first.destination), flags: flags, transfer: transfer,
+                                        selected: selected, policy: transfer.reliability.policy, statsAhead: statsAhead,
+                                        direction: direction, display: display, interruption: interruption,
+                                        summaryToStandardError: summaryToStandardError)
+        let report = try await attempts.run(options: options, scp: scpBody, body)
         let elapsed = started.duration(to: .now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         display.finish(report, seconds: seconds)

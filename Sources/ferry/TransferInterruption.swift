@@ -45,6 +45,12 @@ final class TransferInterruption: Sendable {
         if case .partialKept = event { state.withLock { $0.partialFiles += 1 } }
     }
 
+    /// Starts the count anew: a reconnect resumes the files an earlier
+    /// connection kept, and only what the last one keeps is left over.
+    func forgetPartialFiles() {
+        state.withLock { $0.partialFiles = 0 }
+    }
+
     /// Waits for a SIGINT; returns early when the task is cancelled.
     func waitForSignal() async {
         for await _ in signals { return }

@@ -197,6 +197,9 @@ final class SFTPConnection: Sendable {
     /// protocol error): every request from then on fails at once.
     var isOpen: Bool { state.withLock { $0.failure == nil } }
 
+    /// Why the session ended, or nil while it lives.
+    var failure: SFTPError? { state.withLock { $0.failure } }
+
     /// Number of requests waiting for replies (for tests and the pipelines).
     var outstanding: Int { state.withLock { $0.pending.count } }
 

@@ -20,7 +20,7 @@ final class SSHClientHandler: ChannelInboundHandler {
     /// the processing of received packets.
     private var output = ByteBuffer()
     private var sessions: [ChannelID: SessionChannel] = [:]
-    private var failure: Error?
+    private(set) var failure: Error?
     /// True while `dispatchEvents` runs: a callback that re-enters through
     /// `command` leaves the remaining events to the loop already running.
     private var dispatching = false

@@ -55,6 +55,10 @@ final class TransferDisplay: Sendable {
         var finished = false
         /// Bytes counted before the current command (perCommand).
         var bytesBase: UInt64 = 0
+        /// The meter thread runs.
+        var started = false
+        /// A reconnect plans again what the first plan already counted.
+        var replanning = false
     }
 
     init(mode: Mode) {
@@ -75,6 +79,7 @@ final class TransferDisplay: Sendable {
     /// Starts the thread that redraws the meter and writes JSON progress.
     func start() {
         guard mode.meter || mode.json else { return }
+        guard !state.withLock({ state in defer { state.started = true }; return state.started }) else { return }
         let thread = Thread { [self] in
             while !state.withLock({ $0.finished }) {
                 usleep(100_000)
@@ -175,6 +180,17 @@ final class TransferDisplay: Sendable {
         }
     }
 
+    /// A reconnect (`--retries`): the files in flight were dropped with
+    /// the connection and will start again, and the next plan covers
+    /// files the totals already hold, so it does not add to them.
+    func reconnected() {
+        state.withLock { state in
+            state.active = []
+            state.replanning = state.filesTotal != nil
+            clearMeter(&state)
+        }
+    }
+
     /// Writes `text` as a line on standard error, clearing the meter first
     /// (it is redrawn at the next tick): for other writers of the terminal.
     func writeLine(_ text: String, to fd: Int32) {
@@ -187,6 +203,9 @@ final class TransferDisplay: Sendable {
     // MARK: - Under the lock
 
     private func planned(_ files: Int, _ bytes: UInt64, _ state: inout State) {
+        // Undercounts only when a connection was lost before its planning
+        // ended; the meter then stops at the last plan's totals.
+        if state.replanning { return }
         if mode.perCommand, state.active.isEmpty,
            let total = state.filesTotal, state.filesDone + state.failed >= total {
             // The previous command's files are all done: a new meter.

@@ -1,0 +1,263 @@
+import ArgumentParser
+import Foundation
+import SFTP
+import SSHCore
+import Synchronization
+import Transfer
+
+/// The connections of one get, put or cp: the first, and with `--retries`
+/// a new one each time a connection is lost, until the transfer is done,
+/// the retries are spent or the user presses Ctrl-C.
+///
+/// A rerun plans the same request again with resume on (`-a`): each
+/// unfinished file continues from its partial file after the verified
+/// resume compares its last block; files that landed in an earlier
+/// connection are left out (`CompletedFiles`). While a retry remains, the
+/// per-file failures of a connection that was lost are held back: they
+/// all say the connection went, which one line says instead.
+struct TransferAttempts {
+    let target: RemoteTarget
+    let flags: ConnectionOptions
+    let transfer: TransferFlags
+    let selected: TransferProtocol
+    let policy: RetryPolicy
+    /// Paths STATed together with the SFTP INIT (see `SFTPClient.connect`).
+    let statsAhead: [SFTPPath]
+    let direction: TransferSessions.Direction
+    let display: TransferDisplay
+    let interruption: TransferInterruption
+    /// The "Resuming …" lines go to stderr when the file goes to stdout.
+    let summaryToStandardError: Bool
+
+    /// How one connection ended.
+    enum Outcome {
+        /// Connecting (or opening SFTP) failed.
+        case connectFailed(Error)
+        /// The transfer ran; `lost` says why the connection ended under it, if it did.
+        case ran(TransferReport, lost: Error?)
+    }
+
+    /// Runs the transfer over as many connections as it takes. Returns the
+    /// report summed over all of them (files and bytes of every connection,
+    /// the failures of the last); throws exit 255 when no connection could
+    /// be made.
+    func run(options: TransferOptions,
+             scp scpBody: (SCPTransfer) async -> TransferReport,
+             _ body: (FileTransfer, TransferRun.Expand) async -> TransferReport) async throws -> TransferReport {
+        var options = options
+        if policy.retries > 0 { options.completed = CompletedFiles() }
+        var total = TransferReport()
+        var retriesUsed = 0
+        let started = ContinuousClock.now
+        while true {
+            let held = HeldEvents(holding: retriesUsed < policy.retries, display: display)
+            interruption.forgetPartialFiles()
+            let outcome = await attempt(options: options, held: held, scp: scpBody, body)
+            switch outcome {
+            case .connectFailed(let error):
+                if error is ValidationError { throw error }
+                if retriesUsed < policy.retries, RetryPolicy.isConnectionLoss(error) {
+                    retriesUsed += 1
+                    if !flags.quiet { say("\(error); reconnecting (\(retriesUsed)/\(policy.retries)) in \(policy.delayText)") }
+                    if await interruptedWhileWaiting() { return total }
+                    continue
+                }
+                ErrorText.report(error)
+                throw ExitCode(ExitCodes.sshFailure)
+            case .ran(let report, let lost):
+                total.files += report.files
+                total.bytes += report.bytes
+                total.skipped = report.skipped
+                if let lost, !interruption.interrupted, retriesUsed < policy.retries, RetryPolicy.isConnectionLoss(lost) {
+                    retriesUsed += 1
+                    let elapsed = Self.seconds(started.duration(to: .now))
+                    let done = options.completed?.count ?? total.files
+                    if !flags.quiet { say(String(format: "connection lost after %.1f s (%d file%@ complete): %@; reconnecting (%d/%d) in %@",
+                                                 elapsed, done, done == 1 ? "" : "s", "\(lost)", retriesUsed, policy.retries, policy.delayText)) }
+                    options.resume = true
+                    display.reconnected()
+                    if await interruptedWhileWaiting() {
+                        total.failures = report.failures
+                        return total
+                    }
+                    if !flags.quiet, done > 0 { say("resuming: \(done) complete file\(done == 1 ? "" : "s") will not be copied again") }
+                    continue
+                }
+                held.release()
+                if let lost, !interruption.interrupted { say("connection lost: \(lost)") }
+                total.failures = report.failures
+                return total
+            }
+        }
+    }
+
+    /// One connection: connect, open the session, run the transfer beside
+    /// a task that waits for Ctrl-C, close.
+    private func attempt(options: TransferOptions, held: HeldEvents,
+                         scp scpBody: (SCPTransfer) async -> TransferReport,
+                         _ body: (FileTransfer, TransferRun.Expand) async -> TransferReport) async -> Outcome {
+        let quiet = flags.quiet
+        let client: SSHClient
+        let sftp: SFTPClient?
+        let channel: SSHChannelStream?
+        let configuration: SSHClient.Configuration
+        do {
+            configuration = try await SSHSession.configuration(target, flags, connectTimeout: transfer.connectTimeout)
+            client = try await SSHSession.connect(configuration, flags)
+            do {
+                let session = try await TransferRun.openSFTP(client, selected, transfer, quiet: quiet, statsAhead: statsAhead)
+                (sftp, channel) = (session?.0, session?.1)
+            } catch {
+                await client.close()
+                throw error
+            }
+        } catch {
+            return .connectFailed(error)
+        }
+        let interruption = interruption
+        let display = display
+        let showsResuming = !quiet && !transfer.output.json
+        let resumingTo = summaryToStandardError ? STDERR_FILENO : STDOUT_FILENO
+        let onEvent: @Sendable (TransferEvent) -> Void = { event in
+            interruption.note(event)
+            switch event {
+            case .failed where interruption.interrupted:
+                // Every file in flight fails with the cancellation: one
+                // line after the run says what was left instead.
+                return
+            case .resumed(let source, let destination, let offset, let upload) where showsResuming:
+                // sftp's line, on stdout as sftp prints it (stderr when the
+                // file itself goes to stdout).
+                let line = TransferInterruption.resumingLine(source: source, destination: destination, offset: offset, upload: upload)
+                display.writeLine(line + "\n", to: resumingTo)
+            default:
+                break
+            }
+            held.handle(event)
+        }
+        if let sftp { await SFTPSessionLog.log(sftp, flags) }
+        display.start()
+        // The transfer runs on the connection's event loop: no thread hop
+        // between a reply arriving and the task that waits for it. It is a
+        // child task beside one that waits for Ctrl-C, so that SIGINT can
+        // cancel it; both end before this returns.
+        let connectionFlags = flags
+        let sessions = transfer.sessions
+        let requestTimeout = transfer.requestTimeout
+        let direction = direction
+        let signal = interruption.start()
+        let (report, lost) = await withoutActuallyEscaping(body) { body in
+            await withoutActuallyEscaping(scpBody) { scpBody in
+                // Only the child task calls the bodies, while this task
+                // waits for it in the group: never two at once.
+                let bodies = StructuredOnly((body, scpBody))
+                return await withTaskGroup(of: StructuredOnly<(TransferReport, Error?)>?.self) { group in
+                    group.addTask(executorPreference: client.taskExecutor) {
+                        let (body, scpBody) = bodies.value
+                        guard let sftp else {
+                            // SCP has no resume: its connection is not retried.
+                            return StructuredOnly((await scpBody(SCPTransfer(client: client, options: options, onEvent: onEvent)), nil))
+                        }
+                        let pool = TransferSessions.pool(client: client, sftp: sftp, configuration: configuration,
+                                                         flags: sessions, direction: direction,
+                                                         requestTimeout: requestTimeout, connection: connectionFlags)
+                        let files = FileTransfer(pool: pool, options: options, onEvent: onEvent)
+                        let expand: TransferRun.Expand = { path in try await files.expandSource(path) }
+                        let report = await body(files, expand)
+                        // Asked before closing: closing ends the session on purpose.
+                        var lost: Error? = await client.connectionFailure
+                        if lost == nil, let failure = sftp.sessionFailure { lost = failure }
+                        await pool.close()
+                        for failure in pool.openFailures {
+                            connectionFlags.log(1, "could not open another SFTP session: \(failure)")
+                        }
+                        return StructuredOnly((report, lost))
+                    }
+                    group.addTask {
+                        await interruption.waitForSignal()
+                        return nil
+                    }
+                    var result: (TransferReport, Error?) = (TransferReport(), nil)
+                    while let next = await group.next() {
+                        if let next {
+                            result = next.value
+                            group.cancelAll()
+                        } else if interruption.interrupted {
+                            group.cancelAll()
+                        }
+                    }
+                    return result
+                }
+            }
+        }
+        signal.cancel()
+        if let sftp, let channel {
+            sftp.close()
+            await channel.close()
+        }
+        await client.close()
+        return .ran(report, lost: lost)
+    }
+
+    /// Sleeps `--retry-delay` before a reconnect; true when Ctrl-C ended
+    /// the wait (and with it the transfer).
+    private func interruptedWhileWaiting() async -> Bool {
+        let interruption = interruption
+        let delay = policy.delay
+        let signal = interruption.start()
+        defer { signal.cancel() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: delay) }
+            group.addTask { await interruption.waitForSignal() }
+            await group.next()
+            group.cancelAll()
+        }
+        return interruption.interrupted
+    }
+
+    private func say(_ line: String) {
+        display.writeLine("ferry: \(printable(line))\n", to: STDERR_FILENO)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// HeldEvents passes a connection's events to the display, except that
+/// while a retry remains it holds the lines about single files (failed,
+/// skipped, a notice) until the connection's fate is known: shown if it
+/// is the last, dropped if a reconnect redoes their files, which would
+/// otherwise be reported twice or reported failed and then copied.
+final class HeldEvents: Sendable {
+    private let held: Mutex<[TransferEvent]?>
+    let display: TransferDisplay
+
+    init(holding: Bool, display: TransferDisplay) {
+        held = Mutex(holding ? [] : nil)
+        self.display = display
+    }
+
+    func handle(_ event: TransferEvent) {
+        switch event {
+        case .failed, .skipped, .notice:
+            let now: Bool = held.withLock { held in
+                guard held != nil else { return true }
+                held?.append(event)
+                return false
+            }
+            if now { display.handle(event) }
+        default:
+            display.handle(event)
+        }
+    }
+
+    /// Shows what was held; later events go through at once.
+    func release() {
+        let events = held.withLock { held -> [TransferEvent] in
+            defer { held = nil }
+            return held ?? []
+        }
+        for event in events { display.handle(event) }
+    }
+}
