@@ -4,10 +4,10 @@ import ArgumentParser
 /// connection that fails under it, and about a machine that fails after it.
 /// Spelled as rclone (`--retries`) and sftp (`-f`, here `--fsync`) users know them.
 struct ReliabilityFlags: ParsableArguments {
-    @Option(help: ArgumentHelp("When the connection is lost (cut, stalled past ServerAliveInterval × ServerAliveCountMax or --timeout, or a packet failed its integrity check), reconnect up to this many times and resume every unfinished file with verified resume (as -a); files already complete are not copied again (default 0: fail).", valueName: "n"))
+    @Option(help: ArgumentHelp("When the connection is lost (cut, stalled past ServerAliveInterval × ServerAliveCountMax or --timeout, or a packet failed its integrity check), reconnect up to this many times and resume every unfinished file with verified resume (as -a); files already complete are not copied again; 0 fails at once.", valueName: "count"))
     var retries: Int = 0
 
-    @Option(name: .customLong("retry-delay"), help: ArgumentHelp("Seconds to wait before each reconnect (default 2).", valueName: "seconds"))
+    @Option(name: .customLong("retry-delay"), help: ArgumentHelp("Seconds to wait before each reconnect.", valueName: "seconds"))
     var retryDelay: Double = 2
 
     @Flag(help: "Flush each file to stable storage before it takes its final name, as sftp -f: fsync locally, fsync@openssh.com on uploads (when the server offers it).")

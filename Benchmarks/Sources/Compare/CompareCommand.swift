@@ -60,7 +60,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Cipher suites, comma-separated, cipher or cipher+mac; the first is used everywhere, the others on the 0 ms big-file get.")
     var ciphers: String?
 
-    @Option(help: "Only these tools, comma-separated (ferry, ferry-scp, sftp, sftp-tuned, scp, scp-O, rsync, rclone, paramiko, asyncssh, ferry-sftp-b, sftp-b-lines).")
+    @Option(help: "Only these tools, comma-separated (ferry, ferry-scp, sftp, sftp-tuned, scp, scp-O, rsync, rclone, paramiko, asyncssh, ferry-sftp-b, sftp-b-lines, ferry-get-each).")
     var tools: String?
 
     @Option(help: "Only scenarios whose name contains this text, e.g. \"get 1 GiB file, 0 ms\" (repeatable).")
@@ -69,11 +69,17 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Add paramiko and asyncssh (pip-installed into Benchmarks/.build-peers/venv) to the 0 ms scenarios.")
     var withPythonPeers = false
 
-    @Flag(help: "Add the sftp batch rows at each RTT above 0: a batch of one get (and put) line per file, ferry sftp -b vs sftp -b.")
+    @Flag(help: "Add the sftp batch rows: at each RTT above 0 a batch of one get (and put) line per file, ferry sftp -b vs sftp -b; at 0 ms a batch of 4 get lines of 256 MiB files vs 4 single ferry get runs.")
     var withBatch = false
 
     @Option(help: "Lines (files of 1-64 KiB) of the batch rows (default 200).")
     var batchFiles: Int?
+
+    @Option(help: "Files of the 0 ms big-file batch row (default 4; 0 leaves the row out).")
+    var bigBatchFiles: Int?
+
+    @Option(help: "MiB per file of the 0 ms big-file batch row (default 256).")
+    var bigBatchMib: Int?
 
     @Flag(help: "Add the sync scenarios: ferry sync, rsync -a --delete and rclone sync on the small-file tree (first, no-change, 10% changed; up and down; every RTT), and a no-change resync of a large tree of 0-4 KiB files (ferry and rsync: time and peak RSS).")
     var withSync = false
@@ -144,6 +150,8 @@ struct CompareCommand: ParsableCommand {
         options.withSync = withSync
         options.withBatch = withBatch
         if let batchFiles { options.batchFiles = max(1, batchFiles) }
+        if let bigBatchFiles { options.bigBatchFiles = max(0, bigBatchFiles) }
+        if let bigBatchMib { options.bigBatchFileBytes = max(1, min(bigBatchMib, 1 << 16)) << 20 }
         if let syncFiles { options.syncFiles = syncFiles }
         if let seed { options.seed = seed }
         if let rateLimitMiB { options.rateLimit = rateLimitMiB > 0 ? Int64(rateLimitMiB) << 20 : nil }

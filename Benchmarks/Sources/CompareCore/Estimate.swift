@@ -22,6 +22,7 @@ public enum Estimate {
         let perFile: Double
         switch tool {
         case .ferrySFTPBatch: rate = 200; windowed = get ? 85 : 32; perFile = 0.001 + 0.05 * rtt
+        case .ferryEach: rate = 200; windowed = 85; perFile = 0.15 + 9 * rtt
         case .sftpBatch: rate = 195; windowed = 31; perFile = 0.001 + (get ? 5.3 : 3.8) * rtt
         case .ferry: rate = 200; windowed = get ? 85 : 32; perFile = 0.0008 + (get ? 1.75 : 0.85) * rtt
         case .sftp: rate = 195; windowed = 31; perFile = 0.0008 + (get ? 5.3 : 3.8) * rtt

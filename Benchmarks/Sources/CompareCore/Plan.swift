@@ -27,6 +27,11 @@ public struct PlanOptions: Sendable, Codable, Equatable {
     public var withBatch = false
     /// Files (lines) of the batch rows.
     public var batchFiles = 200
+    /// The big-file batch row (0 ms, with `withBatch`): this many files of
+    /// `bigBatchFileBytes`, one get line each in a `ferry sftp -b` batch,
+    /// against one `ferry get` run per file (0: no such row).
+    public var bigBatchFiles = 4
+    public var bigBatchFileBytes = 256 << 20
     /// The rate-limited rows (0 ms): a file of `rateLimitFileBytes` got and
     /// put with this limit, bytes per second, by ferry (`--bwlimit`) and
     /// sftp (`-l`). Nil (the default, and `--quick`) leaves them out: they
@@ -111,6 +116,11 @@ public enum Plan {
                 }
                 for direction in [Direction.get, .put] {
                     add(tree, direction, rtt: 0, cipher: base, tools: [.ferry] + openSSH + [.rsync, .ferrySCP] + python)
+                }
+                if options.withBatch, options.bigBatchFiles > 0 {
+                    let shape = DataSet.TreeShape(files: options.bigBatchFiles, directories: 1,
+                                                  minBytes: options.bigBatchFileBytes, maxBytes: options.bigBatchFileBytes)
+                    add(.tree(shape), .get, rtt: 0, cipher: base, tools: [.ferrySFTPBatch, .ferryEach])
                 }
             } else {
                 let longLink: [Tool] = options.withLongLinkPeers ? [.sftpTuned, .rclone] : []

@@ -19,6 +19,7 @@ public enum SVGCharts {
         case .asyncssh: "#3d3d3d"
         case .ferrySFTPBatch: "#f28482"
         case .sftpBatch: "#84a59d"
+        case .ferryEach: "#b56576"
         }
     }
 

@@ -32,11 +32,16 @@ public enum Tool: String, Sendable, Codable, CaseIterable {
     case ferrySFTPBatch = "ferry-sftp-b"
     /// OpenSSH `sftp -b` running the same batch, one line after another.
     case sftpBatch = "sftp-b-lines"
+    /// One `ferry get` run per file of a tree, one after another (gets
+    /// only): what `ferry sftp -b` with one get line per file must not be
+    /// slower than.
+    case ferryEach = "ferry-get-each"
 
     /// The programs the tool needs on PATH, and the Debian package of each.
     public var requiredPrograms: [(program: String, package: String)] {
         switch self {
         case .ferry, .ferrySCP, .paramiko, .asyncssh, .ferrySFTPBatch: []
+        case .ferryEach: [("sh", "dash")]
         case .sftp, .sftpTuned, .sftpBatch: [("sftp", "openssh-client"), ("ssh", "openssh-client")]
         case .scp, .scpLegacy: [("scp", "openssh-client"), ("ssh", "openssh-client")]
         case .rsync: [("rsync", "rsync"), ("ssh", "openssh-client")]
@@ -51,6 +56,8 @@ public enum Tool: String, Sendable, Codable, CaseIterable {
     public func handles(_ workload: Workload, _ direction: Direction) -> Bool {
         switch (self, direction) {
         case (.ferrySFTPBatch, .sync), (.sftpBatch, .sync): false
+        case (.ferryEach, .get): workload.isTree
+        case (.ferryEach, _): false
         case (.ferrySFTPBatch, _), (.sftpBatch, _): workload.isTree
         case (.rsync, .sync), (.ferry, .sync), (.rclone, .sync): true
         case (_, .sync): false
@@ -158,6 +165,11 @@ extension Tool {
             }
             return ToolCommand(arguments: [context.ferry, "sftp", "-q", "-F", context.sshConfig, "-b", batch, Tool.hostAlias],
                                stdin: nil)
+        case .ferryEach:
+            guard scenario.direction == .get else { throw HarnessError("\(rawValue) runs only gets") }
+            return ToolCommand(arguments: ["sh", "-c", try Self.perFileGets(source: source, destination: destination,
+                                                                             ferry: context.ferry, sshConfig: context.sshConfig)],
+                               stdin: nil)
         case .paramiko, .asyncssh:
             guard let python = context.python else {
                 throw HarnessError("\(rawValue) needs --with-python-peers")
@@ -234,6 +246,35 @@ extension Tool {
         lines += files.map { "\(verb) \(quoteForSFTP(source + "/" + $0)) \(quoteForSFTP(destination + "/" + $0))" }
         return lines.joined(separator: "\n") + "\n"
     }
+}
+
+extension Tool {
+    /// A shell script that makes the destination's directories, then runs
+    /// one `ferry get` per file of the tree at `source` (listed directly:
+    /// both sides are on this machine), stopping at the first failure.
+    static func perFileGets(source: String, destination: String, ferry: String, sshConfig: String) throws -> String {
+        guard let names = FileManager.default.subpaths(atPath: source) else {
+            throw HarnessError("cannot list \(source)")
+        }
+        var directories = [destination]
+        var files: [String] = []
+        for name in names.sorted() {
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: source + "/" + name, isDirectory: &isDirectory)
+            if isDirectory.boolValue { directories.append(destination + "/" + name) } else { files.append(name) }
+        }
+        var commands = ["mkdir -p " + directories.map(quoteForShell).joined(separator: " ")]
+        commands += files.map { name in
+            [ferry, "get", "-q", "-F", sshConfig, Tool.hostAlias + ":" + source + "/" + name, destination + "/" + name]
+                .map(quoteForShell).joined(separator: " ")
+        }
+        return commands.joined(separator: " && ")
+    }
+}
+
+/// Quotes a word for sh: single quotes, each ' as '\''.
+func quoteForShell(_ word: String) -> String {
+    "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 /// Quotes a path for an sftp batch line.

@@ -45,6 +45,11 @@ final class SSHClientHandler: ChannelInboundHandler {
     private var connectDeadline: (at: NIODeadline, message: String)?
     private var connectDeadlineTask: Scheduled<Void>?
     private var suspendedRemaining: TimeAmount?
+    /// A person is being asked (host key, password, passphrase). Kept apart
+    /// from the deadline: the question can come before the deadline is
+    /// armed (the handshake runs while `connect` is still arming it), and
+    /// a deadline armed then starts suspended.
+    private var askingPerson = false
 
     init(machine: ClientConnectionStateMachine, eventLoop: EventLoop,
          verifyHostKey: @escaping @Sendable (SSHPublicKey) async throws -> Void,
@@ -165,7 +170,11 @@ final class SSHClientHandler: ChannelInboundHandler {
     /// Fails the connection at `deadline` unless authentication finished.
     func armConnectDeadline(_ deadline: NIODeadline, message: String) {
         connectDeadline = (deadline, message)
-        scheduleConnectDeadline()
+        if askingPerson {
+            suspendedRemaining = deadline - .now()
+        } else {
+            scheduleConnectDeadline()
+        }
     }
 
     private func scheduleConnectDeadline() {
@@ -180,6 +189,7 @@ final class SSHClientHandler: ChannelInboundHandler {
 
     /// Stops the connect clock while a person is asked something.
     private func suspendConnectDeadline() {
+        askingPerson = true
         guard let deadline = connectDeadline, suspendedRemaining == nil else { return }
         connectDeadlineTask?.cancel()
         suspendedRemaining = deadline.at - .now()
@@ -187,6 +197,7 @@ final class SSHClientHandler: ChannelInboundHandler {
 
     /// Restarts the connect clock with the time that was left.
     private func resumeConnectDeadline() {
+        askingPerson = false
         guard let remaining = suspendedRemaining, let deadline = connectDeadline else { return }
         suspendedRemaining = nil
         connectDeadline = (.now() + max(remaining, .milliseconds(1)), deadline.message)
