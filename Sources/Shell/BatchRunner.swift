@@ -23,8 +23,23 @@ import SFTP
 /// them. A file such a transfer replaced cannot be restored, and a
 /// recursive transfer is not rolled back; the runner says so, line by
 /// line (`laterStarted`).
+///
+/// **A lost connection is not a failure when `reconnect` is set**
+/// (`--retries`): a command or group that failed because the session
+/// ended runs again on a new session, its transfers as reget/reput (what
+/// landed is verified and skipped, partial files continue). The state
+/// (directories, umask, progress) carries over; a command that changes
+/// the server and was in flight when the connection went may have taken
+/// effect, and its rerun then fails as it would (`mkdir` of a directory
+/// that exists), which the runner says.
 public struct BatchRunner: Sendable {
-    public let session: ShellSession
+    /// The session commands run on; a reconnect replaces it.
+    public private(set) var session: ShellSession
+    /// Makes a new session when the current one's connection was lost
+    /// (`lost` says how), or returns nil when it will not: the retries are
+    /// spent, the user pressed Ctrl-C, connecting failed. It writes its own
+    /// lines. Nil: a lost connection fails the command as any error does.
+    public var reconnect: (@Sendable (_ lost: SFTPError) async -> ShellSession?)?
     /// The most commands of a group in flight at once.
     public var maxCommandsInFlight = 128
     /// The most files in flight over all running commands (capped by the
@@ -57,8 +72,32 @@ public struct BatchRunner: Sendable {
         var line: ShellLine
     }
 
+    /// When the session ended under a failed command, a new one to rerun
+    /// it on (nil: the failure stands).
+    private mutating func recovered() async -> Bool {
+        guard let reconnect, let lost = session.client.sessionFailure else { return false }
+        guard let fresh = await reconnect(lost) else { return false }
+        session = fresh
+        return true
+    }
+
+    /// A transfer command as its rerun after a reconnect runs it: resumed
+    /// (reget/reput), so what landed is skipped and partial files continue.
+    static func resumed(_ command: ShellCommand) -> ShellCommand {
+        switch command {
+        case .get(var flags, let source, let destination):
+            flags.resume = true
+            return .get(flags, source: source, destination: destination)
+        case .put(var flags, let source, let destination):
+            flags.resume = true
+            return .put(flags, source: source, destination: destination)
+        default:
+            return command
+        }
+    }
+
     /// Runs `lines` (without their newlines) from `state`.
-    public func run(_ lines: [[UInt8]], state initial: ShellState, echo: Bool = true) async -> Result {
+    public mutating func run(_ lines: [[UInt8]], state initial: ShellState, echo: Bool = true) async -> Result {
         var state = initial
         var index = 0
         var failedAny = false
@@ -86,7 +125,13 @@ public struct BatchRunner: Sendable {
             let item = Item(number: number, text: text, line: line)
             guard let direction = Self.direction(of: command) else {
                 echoLine(item)
-                let outcome = await session.execute(command, &state)
+                var outcome = await session.execute(command, &state)
+                while outcome == .failed, Self.usesServer(command), await recovered() {
+                    outcome = await session.execute(command, &state)
+                    if outcome == .failed, Self.changesServer(command) {
+                        output.error("the connection was lost while this command ran; it may have taken effect before")
+                    }
+                }
                 switch outcome {
                 case .quit: return Result(exitStatus: failedAny ? 1 : 0)
                 case .failed where !line.ignoreErrors:
@@ -110,14 +155,32 @@ public struct BatchRunner: Sendable {
             if transfers.count == 1 {
                 for item in group { echoLine(item) }
                 guard let command = item.line.command else { continue }
-                let outcome = await session.transfer(command, state, width: filesPerCommand(1))
+                var outcome = await session.transfer(command, state, width: filesPerCommand(1))
+                while !outcome.succeeded, await recovered() {
+                    outcome = await session.transfer(Self.resumed(command), state, width: filesPerCommand(1))
+                }
                 if !outcome.succeeded, !line.ignoreErrors {
                     if stopOnError { return Result(exitStatus: 1, failedLine: number) }
                     failedAny = true
                 }
                 continue
             }
-            if let failure = await runGroup(group, state, echo: echoLine) {
+            var end = await runGroup(group, state, echo: echoLine)
+            while case .lost(let results) = end {
+                guard await recovered() else {
+                    end = await settled(results)
+                    break
+                }
+                // Every line of the group again, resumed: what landed is
+                // skipped, the rest continues; the lines are not echoed twice.
+                let rerun = group.map { item in
+                    var item = item
+                    if let command = item.line.command { item.line.command = Self.resumed(command) }
+                    return item
+                }
+                end = await runGroup(rerun, state, echo: { _ in })
+            }
+            if case .failed(let failure) = end {
                 if stopOnError { return failure }
                 failedAny = true
             }
@@ -142,15 +205,27 @@ public struct BatchRunner: Sendable {
     /// The files in flight each command of a group of `count` gets.
     private func filesPerCommand(_ count: Int) -> Int { max(1, totalFiles / lanes(count)) }
 
-    /// Runs one group's commands together; the failure result if one
-    /// ended the batch.
-    private func runGroup(_ group: [Item], _ state: ShellState, echo: (Item) -> Void) async -> Result? {
+    /// How a group ended.
+    private enum GroupEnd {
+        case succeeded
+        /// A line failed: the result if it ends the batch.
+        case failed(Result)
+        /// A line failed because the session ended (nothing settled yet).
+        case lost([LineResult])
+    }
+
+    private typealias LineResult = (line: Int, ignoreErrors: Bool, outcome: ShellSession.TransferOutcome)
+
+    /// Runs one group's commands together. A failure while the session
+    /// lives is settled (later lines rolled back); with `reconnect` set,
+    /// one after the session ended is `.lost`, for a reconnect to rerun.
+    private func runGroup(_ group: [Item], _ state: ShellState, echo: (Item) -> Void) async -> GroupEnd {
         let commands = group.filter { $0.line.command != nil }
         let width = filesPerCommand(commands.count)
         let lanes = self.lanes(commands.count)
         let session = self.session
         let stopOnError = self.stopOnError
-        var results: [(line: Int, ignoreErrors: Bool, outcome: ShellSession.TransferOutcome)] = []
+        var results: [LineResult] = []
         var stopped = false
         await withTaskGroup(of: (Int, Bool, ShellSession.TransferOutcome).self) { tasks in
             var next = 0
@@ -177,12 +252,21 @@ public struct BatchRunner: Sendable {
                 startReady()
             }
         }
-        guard let failedLine = results.filter({ !$0.outcome.succeeded && !$0.ignoreErrors }).map(\.line).min() else { return nil }
+        if results.contains(where: { !$0.outcome.succeeded }), reconnect != nil, session.client.sessionFailure != nil {
+            return .lost(results)
+        }
+        return await settled(results)
+    }
+
+    /// The end of a group from its lines' results: the first unignored
+    /// failure, with the later lines that had started rolled back.
+    private func settled(_ results: [LineResult]) async -> GroupEnd {
+        guard let failedLine = results.filter({ !$0.outcome.succeeded && !$0.ignoreErrors }).map(\.line).min() else { return .succeeded }
         var later: [LaterLine] = []
         for result in results.sorted(by: { $0.line < $1.line }) where result.line > failedLine {
             later.append(await settle(result.line, result.outcome, after: failedLine))
         }
-        return Result(exitStatus: 1, failedLine: failedLine, laterStarted: later)
+        return .failed(Result(exitStatus: 1, failedLine: failedLine, laterStarted: later))
     }
 
     /// Undoes what a line that started before an earlier line failed
@@ -220,6 +304,22 @@ public struct BatchRunner: Sendable {
         public var line: Int
         public var state: State
         public var succeeded: Bool
+    }
+
+    /// Commands that talk to the server (a local one's failure is its own).
+    private static func usesServer(_ command: ShellCommand) -> Bool {
+        switch command {
+        case .lls, .lcd, .lpwd, .lmkdir, .lumask, .progress, .version, .help, .shell, .quit: false
+        default: true
+        }
+    }
+
+    /// Commands whose rerun can find their own earlier effect.
+    private static func changesServer(_ command: ShellCommand) -> Bool {
+        switch command {
+        case .mkdir, .rmdir, .rm, .rename, .link, .chmod, .chown, .chgrp: true
+        default: false
+        }
     }
 
     private static func direction(of command: ShellCommand) -> Direction? {

@@ -55,7 +55,7 @@ public enum ShellCommand: Equatable, Sendable {
     public struct TransferFlags: Equatable, Sendable {
         /// `-a` (or reget/reput): resume partial files.
         public var resume = false
-        /// `-f`: fsync after the transfer (accepted; the atomic rename is ferry's guarantee).
+        /// `-f`: flush the file to stable storage before its rename (see `Durability`).
         public var fsync = false
         /// `-p`/`-P`: preserve modes and times.
         public var preserve = false

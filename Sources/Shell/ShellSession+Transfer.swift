@@ -59,6 +59,8 @@ extension ShellSession {
             // reget/reput continue what sftp or scp left under the final name too.
             options.resumesDestination = flags.resume
             options.preserve = flags.preserve
+            // get -f / put -f, or the whole session's -f (sftp's meaning).
+            options.fsync = flags.fsync || files.options.fsync
             return files.sharing(options: options) { event in
                 switch event {
                 case .failed(let error): output.error(error.message)

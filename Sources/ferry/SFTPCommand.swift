@@ -3,6 +3,7 @@ import Foundation
 import SFTP
 import SSHCore
 import Shell
+import Synchronization
 import Transfer
 
 /// `ferry sftp [options] [user@]host[:path]`: OpenSSH's sftp command
@@ -38,6 +39,11 @@ struct SFTPCommand: AsyncParsableCommand {
     @Option(name: .customShort("l"), help: ArgumentHelp("Limit the bandwidth of get and put to this many Kbit/s (as sftp -l).", valueName: "limit"))
     var limit: UInt64?
 
+    @OptionGroup var reliability: ReliabilityFlags
+
+    @Flag(name: .customShort("f"), help: "The same as --fsync (sftp -f).")
+    var fsyncShort = false
+
     @Argument(help: ArgumentHelp("[user@]host[:path] or sftp://[user@]host[:port][/path]; the path is the starting remote directory.", valueName: "destination"))
     var destination: String
 
@@ -69,18 +75,24 @@ struct SFTPCommand: AsyncParsableCommand {
             lines = try BatchInput.read("-")
         }
         let requestTimeout: Duration? = timeout.map { $0 > 0 ? .nanoseconds(Int64($0 * 1e9)) : nil } ?? SFTPClient.defaultRequestTimeout
-        let client: SSHClient
-        let sftp: SFTPClient
-        let channel: SSHChannelStream
-        do {
-            client = try await SSHSession.connect(try RemoteTarget(location.destination), flags,
-                                                  connectTimeout: timeout.flatMap { $0 > 0 ? .nanoseconds(Int64($0 * 1e9)) : nil })
+        let target = try RemoteTarget(location.destination)
+        let connectTimeout: Duration? = timeout.flatMap { $0 > 0 ? .nanoseconds(Int64($0 * 1e9)) : nil }
+        let connections = ShellConnections()
+        let connect: @Sendable () async throws -> (SSHClient, SFTPClient) = { [flags] in
+            let client = try await SSHSession.connect(target, flags, connectTimeout: connectTimeout)
             do {
-                (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
+                let (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
+                connections.add(client, channel)
+                return (client, sftp)
             } catch {
                 await client.close()
                 throw error
             }
+        }
+        let client: SSHClient
+        let sftp: SFTPClient
+        do {
+            (client, sftp) = try await connect()
         } catch let error as ValidationError {
             throw error
         } catch {
@@ -90,6 +102,7 @@ struct SFTPCommand: AsyncParsableCommand {
         let interactive = lines == nil
         var options = TransferOptions(blockLength: blockSize, maxOutstanding: requests)
         options.concurrentFiles = 128
+        options.fsync = reliability.fsync || fsyncShort
         // The meter of `progress` (on by default in an interactive session,
         // as sftp's): drawn on standard error when it is a terminal; the
         // shell's own lines clear it first.
@@ -99,8 +112,41 @@ struct SFTPCommand: AsyncParsableCommand {
             standardOutput: { text in display.writeLine(printableLines(text), to: STDOUT_FILENO) },
             standardError: { text in display.writeLine(printableLines(text), to: STDERR_FILENO) })
         let files = FileTransfer(client: sftp, options: options, onEvent: display.handle)
-        let session = ShellSession(client: sftp, files: files, output: output,
-                                   verbose: interactive && !connection.quiet, terminalWidth: TerminalSize.columns())
+        let verbose = interactive && !connection.quiet
+        let session = ShellSession(client: sftp, files: files, output: output, verbose: verbose, terminalWidth: TerminalSize.columns())
+        let policy = reliability.policy
+        let quiet = connection.quiet
+        // --retries: a batch whose connection is lost goes on over a new one.
+        let retriesUsed = Mutex(0)
+        let say: @Sendable (String) -> Void = { line in display.writeLine("ferry: " + printableLines(line) + "\n", to: STDERR_FILENO) }
+        let reconnect: @Sendable (SFTPError) async -> ShellSession? = { [options] lost in
+            guard RetryPolicy.isConnectionLoss(lost) else { return nil }
+            var reason: Error = lost
+            while true {
+                let used: Int? = retriesUsed.withLock { used in
+                    guard used < policy.retries else { return nil }
+                    used += 1
+                    return used
+                }
+                guard let used else {
+                    say("connection lost: \(reason); no retries left")
+                    return nil
+                }
+                if !quiet { say("connection lost: \(reason); reconnecting (\(used)/\(policy.retries)) in \(policy.delayText)") }
+                try? await Task.sleep(for: policy.delay)
+                do {
+                    let (_, sftp) = try await connect()
+                    connections.closeLost()
+                    let files = FileTransfer(client: sftp, options: options, onEvent: display.handle)
+                    return ShellSession(client: sftp, files: files, output: output, verbose: verbose, terminalWidth: TerminalSize.columns())
+                } catch where RetryPolicy.isConnectionLoss(error) {
+                    reason = error
+                } catch {
+                    ErrorText.report(error)
+                    return nil
+                }
+            }
+        }
         let status: Int32 = await withTaskExecutorPreference(client.taskExecutor) {
             defer { sftp.close() }
             let state: ShellState
@@ -115,6 +161,7 @@ struct SFTPCommand: AsyncParsableCommand {
             if let lines {
                 var runner = BatchRunner(session: session)
                 runner.stopOnError = batchFile != nil
+                if policy.retries > 0 { runner.reconnect = reconnect }
                 return await runner.run(lines, state: state).exitStatus
             }
             if !connection.quiet { print("Connected to \(location.host).") }
@@ -123,9 +170,44 @@ struct SFTPCommand: AsyncParsableCommand {
             return await prompt.run()
         }
         display.commandEnded()
-        await channel.close()
-        await client.close()
+        await connections.closeAll()
         if status != 0 { throw ExitCode(status) }
+    }
+}
+
+/// ShellConnections holds every connection a `ferry sftp` session made
+/// (more than one after a reconnect), to close them all at the end.
+final class ShellConnections: Sendable {
+    private let open = Mutex<[(SSHClient, SSHChannelStream)]>([])
+
+    func add(_ client: SSHClient, _ channel: SSHChannelStream) {
+        open.withLock { $0.append((client, channel)) }
+    }
+
+    /// Closes, in the background, every connection but the newest: they
+    /// were lost.
+    func closeLost() {
+        let lost = open.withLock { open -> [(SSHClient, SSHChannelStream)] in
+            defer { open = Array(open.suffix(1)) }
+            return Array(open.dropLast())
+        }
+        for (client, channel) in lost {
+            Task {
+                await channel.close()
+                await client.close()
+            }
+        }
+    }
+
+    func closeAll() async {
+        let all = open.withLock { open -> [(SSHClient, SSHChannelStream)] in
+            defer { open = [] }
+            return open
+        }
+        for (client, channel) in all {
+            await channel.close()
+            await client.close()
+        }
     }
 }
 
