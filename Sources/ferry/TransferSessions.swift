@@ -21,8 +21,8 @@ struct SessionFlags: ParsableArguments {
 }
 
 /// TransferSessions sets up the `SFTPSessionPool` of one get or put: the
-/// first session's round trip is measured (the limits@openssh.com reply,
-/// which the transfer waits for anyway), the channel count chosen from it
+/// first session's round trip is measured (the limits@openssh.com
+/// request's, `SFTPClient.limitsRoundTrip`), the channel count chosen from it
 /// (`SessionCountPolicy`, or `--channels`), and the other channels and
 /// connections opened in the background while the transfer plans.
 enum TransferSessions {
@@ -47,7 +47,10 @@ enum TransferSessions {
         pool.prepare { pool in
             let started = ContinuousClock.now
             await sftp.limitsResolved()
-            let rtt = started.duration(to: .now)
+            // The limits request's own round trip; timing this wait instead
+            // gave microseconds whenever the reply was already in (the
+            // transfer had waited for it first), and one channel for a put.
+            let rtt = sftp.limitsRoundTrip ?? started.duration(to: .now)
             let policy = SessionCountPolicy()
             let window = direction == .upload ? SessionCountPolicy.openSSHChannelWindow : receiveWindow
             let total = channels.map { $0 * connections } ?? policy.initial(rtt: rtt, window: window)

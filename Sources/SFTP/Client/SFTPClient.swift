@@ -50,6 +50,15 @@ public final class SFTPClient: Sendable {
     }
 
     private let limitsState: Mutex<LimitsState>
+    /// How long the limits@openssh.com request took from send to reply.
+    private let limitsTime = Mutex<Duration?>(nil)
+
+    /// The round trip of the limits@openssh.com request, sent once the
+    /// server's version is in: a measure of the link's RTT that costs no
+    /// extra request (nil before the reply, or when limits are not
+    /// offered). Sessions-per-transfer policies use it; timing their own
+    /// wait for the limits measured nothing when the reply was already in.
+    public var limitsRoundTrip: Duration? { limitsTime.withLock { $0 } }
     /// Replies to the STATs sent with INIT, by path, each answering the
     /// first `stat` of its path (later ones ask the server again).
     private let aheadStats: Mutex<[[UInt8]: AheadReply]>
@@ -90,11 +99,14 @@ public final class SFTPClient: Sendable {
             return SFTPClient(connection: connection, limits: .resolved(nil), aheadStats: aheadStats)
         }
         let client = SFTPClient(connection: connection, limits: .pending([]), aheadStats: aheadStats)
+        let sent = ContinuousClock.now
         if awaitLimits {
             let reply = try await connection.request(.extended(name: SFTPExtension.limits.name, data: ByteBuffer()))
+            client.limitsTime.withLock { $0 = sent.duration(to: .now) }
             client.resolveLimits(try SFTPLimits.decode(try Self.extendedReply(reply, "limits@openssh.com")))
         } else {
             connection.send(.extended(name: SFTPExtension.limits.name, data: ByteBuffer())) { [weak client] result in
+                client?.limitsTime.withLock { $0 = sent.duration(to: .now) }
                 // A server that advertises limits and then fails to give them
                 // gets the protocol's defaults.
                 client?.resolveLimits(try? SFTPLimits.decode(try Self.extendedReply(result.get(), "limits@openssh.com")))
