@@ -12,7 +12,7 @@ struct SessionRoundTripTests {
     func roundTripUnderVerbose() async throws {
         let sshd = try await SSHDFixture.start()
         defer { sshd.stop() }
-        let server = try FaultedServer(sshd, first: .delay(.milliseconds(30)))
+        let server = try FaultedServer(sshd) { _ in .delay(.milliseconds(30)) }
         defer { server.stop() }
         let home = try FixtureDirectory.create(prefix: "ferry-rtt")
         defer { home.remove() }
