@@ -92,7 +92,10 @@ final class ChildProcess: Sendable {
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let environment = environment ?? ProcessInfo.processInfo.environment
+        var environment = environment ?? ProcessInfo.processInfo.environment
+        // scripts/sanitize: the children (a sanitized ferry among them) get
+        // their own sanitizer options (scripts/sanitize says why).
+        if let child = ProcessInfo.processInfo.environment["FERRY_CHILD_ASAN_OPTIONS"] { environment["ASAN_OPTIONS"] = child }
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for pointer in argv { free(pointer) }
