@@ -110,6 +110,8 @@ struct ClientBenchTests {
             + ["--size", "4096", "-R", "4", "--ciphers", "aes128-ctr", "--remote-dir", sshd.scratchDirectory, "\(sshd.user)@\(sshd.host)"]
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = home.path
+        // As ChildProcess.spawn: scripts/sanitize's options for children.
+        if let child = environment["FERRY_CHILD_ASAN_OPTIONS"] { environment["ASAN_OPTIONS"] = child }
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
