@@ -3,6 +3,11 @@
 // Module layout and dependency direction: see ARCHITECTURE.md (shared/) — arrows
 // point down only; SSHCrypto is the only module that imports C.
 import PackageDescription
+import class Foundation.ProcessInfo
+
+/// FERRY_TSAN=1 (scripts/sanitize thread): `Locked` becomes a lock
+/// ThreadSanitizer can see (Sources/Locking/Locked.swift).
+let lockSettings: [SwiftSetting] = ProcessInfo.processInfo.environment["FERRY_TSAN"] == nil ? [] : [.define("FERRY_TSAN")]
 
 let package = Package(
     name: "ferry",
@@ -31,6 +36,7 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(name: "SSHWire"),
+        .target(name: "Locking", swiftSettings: lockSettings),
         .target(name: "SSHCrypto", dependencies: ["CLibcrypto", "CZlib", "SSHWire"]),
         .target(
             name: "SSHCore",
@@ -48,21 +54,21 @@ let package = Package(
         .target(name: "ByteStreams", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "SFTP",
-            dependencies: ["SSHWire", "ByteStreams", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["SSHWire", "ByteStreams", "Locking", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // SCP, like SFTP, runs over any ByteStream and never imports SSHCore.
         .target(name: "SCP", dependencies: ["ByteStreams", .product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "Transfer", dependencies: [
-            "SFTP", "SCP", "SSHCore", "SSHCrypto",
+            "SFTP", "SCP", "SSHCore", "SSHCrypto", "Locking",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // The sftp command language: lexer, commands, batch runner.
-        .target(name: "Shell", dependencies: ["Transfer", "SFTP"]),
+        .target(name: "Shell", dependencies: ["Transfer", "SFTP", "Locking"]),
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "Transfer", "Shell", "SSHCore", "SSHCrypto",
+                "Transfer", "Shell", "SSHCore", "SSHCrypto", "Locking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

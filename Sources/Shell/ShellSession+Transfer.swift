@@ -1,5 +1,5 @@
 import SFTP
-import Synchronization
+import Locking
 import Transfer
 
 /// get, reget, put and reput: sftp's argument rules (globs, an optional
@@ -168,7 +168,7 @@ extension ShellSession {
 /// FinishedPaths collects the destinations the engine reports finished,
 /// from any task.
 final class FinishedPaths: Sendable {
-    private let paths = Mutex<Set<String>>([])
+    private let paths = Locked<Set<String>>([])
     func add(_ path: String) { paths.withLock { _ = $0.insert(path) } }
     var all: Set<String> { paths.withLock { $0 } }
 }

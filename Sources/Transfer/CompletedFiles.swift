@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// CompletedFiles carries what one run of a transfer learnt to the same
 /// transfer run again — a reconnect after a lost connection
@@ -19,7 +19,7 @@ public final class CompletedFiles: Sendable {
         var intoDirectory: Bool?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// RangePlan splits what is left of one big file into ranges that several
 /// SFTP sessions copy at once, each range front to back through its own
@@ -60,10 +60,10 @@ final class RangeProgress: Sendable {
         var ends: [UInt64?]
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(_ ranges: [Range<UInt64>]) {
-        state = Mutex(State(ranges: ranges, done: Array(repeating: 0, count: ranges.count),
+        state = Locked(State(ranges: ranges, done: Array(repeating: 0, count: ranges.count),
                             waiting: Array(ranges.indices), ends: Array(repeating: nil, count: ranges.count)))
     }
 

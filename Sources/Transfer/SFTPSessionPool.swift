@@ -1,5 +1,5 @@
 import SFTP
-import Synchronization
+import Locking
 
 /// SFTPSessionPool holds the SFTP sessions one transfer spreads its work
 /// over: several channels on one SSH connection (each with its own
@@ -69,13 +69,13 @@ public final class SFTPSessionPool: Sendable {
         var closed = false
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     /// The session the transfer plans on (stat, list, mkdir, rename).
     public let primary: SFTPClient
 
     public init(primary: SFTPClient) {
         self.primary = primary
-        state = Mutex(State(entries: [Entry(client: primary, close: nil)]))
+        state = Locked(State(entries: [Entry(client: primary, close: nil)]))
     }
 
     /// Sessions open now (the primary included).

@@ -1,5 +1,5 @@
 import SFTP
-import Synchronization
+import Locking
 
 /// `sync`: make a target directory identical to a source directory, one
 /// side local and the other remote, over nothing but SFTP.
@@ -293,9 +293,9 @@ struct SyncExtra: Sendable {
 
 /// A value that tasks share, behind a lock.
 final class SyncLocked<Value: Sendable>: Sendable {
-    private let state: Mutex<Value>
+    private let state: Locked<Value>
 
-    init(_ value: Value) { state = Mutex(value) }
+    init(_ value: Value) { state = Locked(value) }
 
     var value: Value { state.withLock { $0 } }
 

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
 import Shell
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,7 +27,7 @@ struct InteractiveSession {
     /// command failed, as sftp).
     mutating func run() async -> Int32 {
         let editor = LineEditor()
-        let running = Mutex<Task<(ShellSession.Outcome, ShellState), Never>?>(nil)
+        let running = Locked<Task<(ShellSession.Outcome, ShellState), Never>?>(nil)
         signal(SIGINT, SIG_IGN)
         let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         interrupts.setEventHandler { running.withLock { $0?.cancel() } }

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// LogLevel is ssh's `LogLevel` as ferry honours it: what the connection
 /// layer prints besides errors. -q sets QUIET and -v… DEBUG1–3 before
@@ -48,5 +48,5 @@ enum LogLevel: Int, Comparable {
         set { resolved.withLock { $0 = newValue } }
     }
 
-    private static let resolved = Mutex<LogLevel?>(nil)
+    private static let resolved = Locked<LogLevel?>(nil)
 }

@@ -3,7 +3,7 @@ import Foundation
 import SFTP
 import SSHCore
 import Shell
-import Synchronization
+import Locking
 import Transfer
 
 /// `ferry sftp [options] [user@]host[:path]`: OpenSSH's sftp command
@@ -117,7 +117,7 @@ struct SFTPCommand: AsyncParsableCommand {
         let policy = reliability.policy
         let quiet = connection.quiet
         // --retries: a batch whose connection is lost goes on over a new one.
-        let retriesUsed = Mutex(0)
+        let retriesUsed = Locked(0)
         let say: @Sendable (String) -> Void = { line in display.writeLine("ferry: " + printableLines(line) + "\n", to: STDERR_FILENO) }
         let reconnect: @Sendable (SFTPError) async -> ShellSession? = { [options] lost in
             guard RetryPolicy.isConnectionLoss(lost) else { return nil }
@@ -178,7 +178,7 @@ struct SFTPCommand: AsyncParsableCommand {
 /// ShellConnections holds every connection a `ferry sftp` session made
 /// (more than one after a reconnect), to close them all at the end.
 final class ShellConnections: Sendable {
-    private let open = Mutex<[(SSHClient, SSHChannelStream)]>([])
+    private let open = Locked<[(SSHClient, SSHChannelStream)]>([])
 
     func add(_ client: SSHClient, _ channel: SSHChannelStream) {
         open.withLock { $0.append((client, channel)) }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SFTP
 import SSHCore
-import Synchronization
+import Locking
 import Transfer
 
 /// The connections of one get, put or cp: the first, and with `--retries`
@@ -230,11 +230,11 @@ struct TransferAttempts {
 /// is the last, dropped if a reconnect redoes their files, which would
 /// otherwise be reported twice or reported failed and then copied.
 final class HeldEvents: Sendable {
-    private let held: Mutex<[TransferEvent]?>
+    private let held: Locked<[TransferEvent]?>
     let display: TransferDisplay
 
     init(holding: Bool, display: TransferDisplay) {
-        held = Mutex(holding ? [] : nil)
+        held = Locked(holding ? [] : nil)
         self.display = display
     }
 

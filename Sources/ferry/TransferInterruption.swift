@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 import Transfer
 
 /// TransferInterruption is what get, put and cp need to end well on
@@ -17,7 +17,7 @@ final class TransferInterruption: Sendable {
         var partialFiles = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Yields once per SIGINT.
     let signals: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SFTP
 import SSHCore
-import Synchronization
+import Locking
 import Transfer
 
 /// `--channels` and `--connections`: how many SFTP sessions a get or put
@@ -109,7 +109,7 @@ enum TransferSessions {
 /// sessions is closed.
 final class SharedConnection: Sendable {
     private let client: SSHClient
-    private let users = Mutex(0)
+    private let users = Locked(0)
 
     init(_ client: SSHClient) { self.client = client }
 

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// AheadReply holds the reply to a request sent before anyone asked for
 /// it (the STATs `SFTPClient.connect` sends behind INIT) until a caller
@@ -10,7 +10,7 @@ final class AheadReply: Sendable {
         case resolved(Result<SFTPReply, SFTPError>)
     }
 
-    private let state = Mutex(State.waiting([]))
+    private let state = Locked(State.waiting([]))
 
     /// Called once, by the session's reader, with the reply or the error
     /// that ended the session.

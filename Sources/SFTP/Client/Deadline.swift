@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Runs `operation` in a task of its own on `executor` and waits for it, for
 /// at most `timeout`: then throws `expired()` (and a cancelled caller gets
@@ -35,7 +35,7 @@ private final class DeadlineRace<T: Sendable>: Sendable {
         var decided = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func start(_ continuation: CheckedContinuation<T, Error>, timeout: Duration, executor: (any TaskExecutor)?,
                expired: @escaping @Sendable () -> SFTPError, _ operation: @escaping @Sendable () async throws -> T) {

@@ -1,6 +1,6 @@
 import ByteStreams
 import NIOCore
-import Synchronization
+import Locking
 
 /// SFTPClient is an SFTP v3 session over a `ByteStream`: one async method
 /// per request of draft-ietf-secsh-filexfer-02 and per OpenSSH extension.
@@ -49,9 +49,9 @@ public final class SFTPClient: Sendable {
         case resolved(SFTPLimits?)
     }
 
-    private let limitsState: Mutex<LimitsState>
+    private let limitsState: Locked<LimitsState>
     /// How long the limits@openssh.com request took from send to reply.
-    private let limitsTime = Mutex<Duration?>(nil)
+    private let limitsTime = Locked<Duration?>(nil)
 
     /// The round trip of the limits@openssh.com request, sent once the
     /// server's version is in: a measure of the link's RTT that costs no
@@ -61,7 +61,7 @@ public final class SFTPClient: Sendable {
     public var limitsRoundTrip: Duration? { limitsTime.withLock { $0 } }
     /// Replies to the STATs sent with INIT, by path, each answering the
     /// first `stat` of its path (later ones ask the server again).
-    private let aheadStats: Mutex<[[UInt8]: AheadReply]>
+    private let aheadStats: Locked<[[UInt8]: AheadReply]>
 
     /// SSH_FXP_INIT as `connect` sends it, for a caller that sends it
     /// itself together with the subsystem request (`initSent`), saving the
@@ -117,8 +117,8 @@ public final class SFTPClient: Sendable {
 
     private init(connection: SFTPConnection, limits: LimitsState, aheadStats: [[UInt8]: AheadReply] = [:]) {
         self.connection = connection
-        self.limitsState = Mutex(limits)
-        self.aheadStats = Mutex(aheadStats)
+        self.limitsState = Locked(limits)
+        self.aheadStats = Locked(aheadStats)
     }
 
     /// SSH_FXP_INIT followed by SSH_FXP_STAT of each of `statsAhead`, for

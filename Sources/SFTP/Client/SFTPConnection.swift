@@ -1,5 +1,6 @@
 import ByteStreams
 import NIOCore
+import Locking
 import Synchronization
 
 /// SFTPConnection matches requests and replies over one `ByteStream`: the
@@ -41,7 +42,7 @@ final class SFTPConnection: Sendable {
     }
 
     private let stream: any ByteStream
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let outbound: AsyncStream<ByteBuffer>.Continuation
     private let allocator = ByteBufferAllocator()
     /// How long the server may stay silent while requests are outstanding

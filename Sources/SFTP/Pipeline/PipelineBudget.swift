@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import Locking
 
 /// PipelineBudget caps the bytes that all pipelines of a transfer have
 /// asked for and not yet handed on: READ data requested but not yet given
@@ -26,14 +26,14 @@ public final class PipelineBudget: Sendable {
         var waiters = CircularBuffer<(Int, CheckedContinuation<Void, Never>)>()
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// 64 MiB: a 50 ms link at 1 GB/s needs 50 MB in flight.
     public static let defaultCapacity = 64 << 20
 
     public init(bytes: Int = PipelineBudget.defaultCapacity) {
         capacity = max(1, bytes)
-        state = Mutex(State(available: max(1, bytes)))
+        state = Locked(State(available: max(1, bytes)))
     }
 
     /// Bytes free now (for tests and reports).

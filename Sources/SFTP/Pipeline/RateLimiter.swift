@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// RateLimiter holds one bandwidth limit for a whole transfer: every
 /// pipeline of every file in flight asks it before it issues a READ or
@@ -14,7 +14,7 @@ import Synchronization
 public final class RateLimiter: Sendable {
     /// Bytes per second.
     public let bytesPerSecond: UInt64
-    private let bucket: Mutex<TokenBucket>
+    private let bucket: Locked<TokenBucket>
     private let now: @Sendable () -> Duration
     private let sleep: @Sendable (Duration) async throws -> Void
 
@@ -34,7 +34,7 @@ public final class RateLimiter: Sendable {
         self.bytesPerSecond = rate
         self.now = now
         self.sleep = sleep
-        bucket = Mutex(TokenBucket(bytesPerSecond: rate, capacity: Self.capacity(for: rate), now: now()))
+        bucket = Locked(TokenBucket(bytesPerSecond: rate, capacity: Self.capacity(for: rate), now: now()))
     }
 
     /// A twentieth of a second's worth (at least 16 KiB): enough that a

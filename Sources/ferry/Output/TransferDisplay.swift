@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import Synchronization
 import Transfer
 
@@ -33,7 +34,7 @@ final class TransferDisplay: Sendable {
 
     let mode: Mode
     private let bytesDone = Atomic<UInt64>(0)
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let origin = ContinuousClock.now
 
     private struct State {
