@@ -5,9 +5,18 @@ import Testing
 /// `ferry config -F file host` (the built executable) against the library
 /// rendering and against `ssh -G`, over the whole corpus.
 @Suite struct SSHConfigCLITests {
-    /// .build/debug/ferry, next to this package's test products.
+    /// `$FERRY_BINARY`, else the ferry beside this test process (the
+    /// same build directory: .build/, or a sanitizer's .build-thread/),
+    /// else .build/debug/ferry of this checkout.
     static var ferryBinary: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        if let explicit = ProcessInfo.processInfo.environment["FERRY_BINARY"] { return explicit }
+        if let me = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            var directory = URL(fileURLWithPath: me).deletingLastPathComponent()
+            if directory.lastPathComponent.hasSuffix(".xctest") { directory.deleteLastPathComponent() }
+            let beside = directory.appendingPathComponent("ferry").path
+            if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent(".build/debug/ferry").path
     }
 
