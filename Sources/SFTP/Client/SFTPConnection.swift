@@ -196,7 +196,7 @@ final class SFTPConnection: Sendable {
 
     /// False once the session ended (closed, the server went away, a
     /// protocol error): every request from then on fails at once.
-    var isOpen: Bool { state.withLock { $0.failure == nil } }
+    var isOpen: Bool { failure == nil }
 
     /// Why the session ended, or nil while it lives.
     var failure: SFTPError? { state.withLock { $0.failure } }
