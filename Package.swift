@@ -13,6 +13,9 @@ let package = Package(
     name: "ferry",
     products: [
         .executable(name: "ferry", targets: ["ferry"]),
+        // The library a Swift program imports: connect like `ssh host`,
+        // run commands, SFTP, get/put/sync/SCP with the CLI's engine.
+        .library(name: "FerryKit", targets: ["FerryKit"]),
         .library(name: "SSHCore", targets: ["SSHCore"]),
         .library(name: "SFTP", targets: ["SFTP"]),
         .library(name: "SCP", targets: ["SCP"]),
@@ -23,6 +26,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         .systemLibrary(
@@ -42,6 +47,7 @@ let package = Package(
             name: "SSHCore",
             dependencies: [
                 "SSHWire", "SSHCrypto",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -63,13 +69,23 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
+        // The high-level library: destinations resolved as ssh resolves them
+        // (ssh_config, known_hosts, agent, identity files, jump hosts in
+        // process), exec, SFTP, and the Transfer engine behind one front.
+        .target(name: "FerryKit", dependencies: [
+            "Transfer", "SFTP", "SCP", "SSHCore", "SSHCrypto", "Locking",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         // The sftp command language: lexer, commands, batch runner.
         .target(name: "Shell", dependencies: ["Transfer", "SFTP", "Locking"]),
         .executableTarget(
             name: "ferry",
             dependencies: [
-                "Transfer", "Shell", "SSHCore", "SSHCrypto", "Locking",
+                "FerryKit", "Transfer", "Shell", "SSHCore", "SSHCrypto", "Locking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "SSHWireTests", dependencies: ["SSHWire"]),
@@ -106,7 +122,11 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SSHCore", "SSHCrypto", "SSHWire", "Transfer", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "SSHCore", "SSHCrypto", "SSHWire", "Transfer", "FerryKit", "Locking",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

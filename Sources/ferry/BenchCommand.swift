@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryKit
 import Foundation
 import NIOCore
 import SFTP
@@ -80,10 +81,10 @@ struct BenchCommand: AsyncParsableCommand {
         var flags = connection
         if let port = location.port { flags.port = port }
         let quiet = flags.quiet
-        let base: SSHClient.Configuration
+        let base: SSHConnectionPlan
         let server: BenchServerCiphers
         do {
-            base = try await SSHSession.configuration(target, flags)
+            base = try await SSHSession.plan(target, flags)
             let client = try await SSHSession.connect(base, flags)
             let offer = await client.serverAlgorithmOffer
             await client.close()
@@ -96,7 +97,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ExitCode(ExitCodes.sshFailure)
         }
         let (selected, unavailable) = BenchStatistics.ciphers(
-            client: base.transport.algorithms.ciphers, server: server, restrict: try restrictedCiphers())
+            client: base.configuration.transport.algorithms.ciphers, server: server, restrict: try restrictedCiphers())
         if !quiet {
             for name in unavailable { Self.note("\(name): not offered by both sides, skipped") }
         }
@@ -145,7 +146,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         var report = BenchReport(
-            host: base.host, port: base.port, user: base.user,
+            host: base.configuration.host, port: base.configuration.port, user: base.configuration.user,
             remoteDirectory: directory ?? plan.remoteDirectory ?? ".",
             sizeBytes: plan.size, roundTrips: plan.roundTrips,
             serverCiphers: server.all, results: results)

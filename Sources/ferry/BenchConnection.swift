@@ -1,3 +1,4 @@
+import FerryKit
 import Foundation
 import NIOCore
 import SFTP
@@ -37,12 +38,12 @@ enum BenchConnection {
         var remoteDirectory: String
     }
 
-    static func measure(cipher: String, base: SSHClient.Configuration, flags: ConnectionOptions,
+    static func measure(cipher: String, base: SSHConnectionPlan, flags: ConnectionOptions,
                         plan: BenchPlan, payload: ByteBuffer) async throws -> Outcome {
-        var configuration = base
-        configuration.transport.algorithms.ciphers = [cipher]
+        var connectionPlan = base
+        connectionPlan.configuration.transport.algorithms.ciphers = [cipher]
         let started = ContinuousClock.now
-        let client = try await SSHSession.connect(configuration, flags)
+        let client = try await SSHSession.connect(connectionPlan, flags)
         var result = BenchResult(cipher: cipher)
         result.connectMs = BenchStatistics.milliseconds(started.duration(to: .now))
         let negotiated = await client.negotiatedAlgorithms

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryKit
 import Foundation
 import SSHCore
 
@@ -23,8 +24,9 @@ struct ConfigCommand: ParsableCommand {
             let target = try RemoteTarget(location.destination)
             var connection = connection
             if let port = location.port { connection.port = port }
-            let (options, context) = try connection.resolvedOptions(for: target)
-            print(try SSHConfigDump.render(options, context: context), terminator: "")
+            let resolved = try ResolvedDestination(SSHDestination(user: target.user, host: target.host),
+                                                   options: connection.sshOptions())
+            print(try SSHConfigDump.render(resolved.options, context: resolved.context), terminator: "")
         } catch let error as SSHError {
             FileHandle.standardError.write(Data("ferry: \(error.message)\n".utf8))
             throw ExitCode(ExitCodes.sshFailure)

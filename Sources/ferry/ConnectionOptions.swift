@@ -47,39 +47,6 @@ struct ConnectionOptions: ParsableArguments {
         if ipv4 && ipv6 { throw ValidationError("-4 and -6 exclude each other") }
     }
 
-    /// The options these flags select; flags come first, so they win.
-    func clientOptions() throws -> ClientOptions {
-        var o = ClientOptions()
-        if let port { try o.apply(keyword: "Port", value: String(port)) }
-        if let jump { try o.apply(keyword: "ProxyJump", value: jump) }
-        if let cipher { try o.apply(keyword: "Ciphers", value: cipher) }
-        if let mac { try o.apply(keyword: "MACs", value: mac) }
-        if compress { try o.apply(keyword: "Compression", value: "yes") }
-        if ipv4 { try o.apply(keyword: "AddressFamily", value: "inet") }
-        if ipv6 { try o.apply(keyword: "AddressFamily", value: "inet6") }
-        // -q and -v set the log level before -o and the files can (ssh.c).
-        if quiet { try o.apply(keyword: "LogLevel", value: "QUIET") }
-        if verbose > 0 { try o.apply(keyword: "LogLevel", value: ["DEBUG1", "DEBUG2", "DEBUG3"][min(verbose, 3) - 1]) }
-        for file in identity { try o.apply(keyword: "IdentityFile", value: file) }
-        for option in options { try o.apply(option: option) }
-        return o
-    }
-
-    /// The options for `target` as ssh resolves them: flags, then `-o`, then
-    /// `user@`, then the ssh_config files (first value wins); the host name
-    /// is the resolved HostName. Ignored keywords are reported at `-v`.
-    func resolvedOptions(for target: RemoteTarget) throws -> (options: ClientOptions, context: SSHConfigContext) {
-        var o = try clientOptions()
-        if let user = target.user { try o.apply(keyword: "User", value: user) }
-        let context = SSHConfigContext.current(host: target.host, configFile: configFile)
-        let report = try SSHConfigFile.resolve(into: &o, context: context)
-        LogLevel.current = LogLevel(o.logLevel)
-        for file in report.filesRead { log(1, "Reading configuration data \(file)") }
-        for note in report.ignored { log(1, note) }
-        for keyword in o.ignoredKeywords { log(1, "ignoring option \"\(keyword)\" (not used by ferry)") }
-        return (o, context)
-    }
-
     /// A `debugN:` line, shown when -v (or LogLevel DEBUGN) asks for that level.
     func log(_ level: Int, _ message: @autoclosure () -> String) {
         if LogLevel.current.debugLevel(flags: self) >= level { FileHandle.standardError.write(Data(("debug\(level): " + message() + "\n").utf8)) }

@@ -39,7 +39,12 @@ enum LogLevel: Int, Comparable {
     /// The debug level before the configuration is resolved (the flags
     /// alone), else the resolved one.
     func debugLevel(flags: ConnectionOptions) -> Int {
-        LogLevel.resolved.withLock { $0 } == nil ? (flags.quiet ? 0 : min(flags.verbose, 3)) : debugLevel
+        debugLevel(verbose: flags.verbose, quiet: flags.quiet)
+    }
+
+    /// As `debugLevel(flags:)`, from the flags' two values.
+    func debugLevel(verbose: Int, quiet: Bool) -> Int {
+        LogLevel.resolved.withLock { $0 } == nil ? (quiet ? 0 : min(verbose, 3)) : debugLevel
     }
 
     /// The level of this run, set once the configuration is resolved.

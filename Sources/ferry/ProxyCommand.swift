@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryKit
 import Foundation
 import NIOCore
 import SSHCore
@@ -21,9 +22,9 @@ struct ProxyCommand: AsyncParsableCommand {
     var destination: String
 
     func run() async throws {
-        let hop: ProxyJumpCommand.Hop
+        let hop: SSHDestination
         do {
-            hop = try ProxyJumpCommand.Hop(forward)
+            hop = try SSHDestination(parsing: forward)
         } catch {
             throw ValidationError("-W needs host:port, not \"\(forward)\"")
         }

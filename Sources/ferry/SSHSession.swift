@@ -1,189 +1,113 @@
-import ArgumentParser
+import FerryKit
 import Foundation
-import SSHCore
-import SSHCrypto
+import Logging
 
-/// Turns command-line options and a destination into a connected, verified
-/// and authenticated `SSHClient`: the part of every ferry command that is
-/// "ssh host".
+/// SSHSession is the CLI's side of "ssh host": it turns the command line's
+/// connection options into `SSHOptions`, with the terminal as the one who
+/// answers prompts and stderr as where messages and `-v` lines go, and
+/// hands the rest to FerryKit (`ResolvedDestination`, `SSHConnectionPlan`),
+/// the same code a Swift program uses.
 enum SSHSession {
     /// `connectTimeout`: the timeout when ConnectTimeout is not set (by
     /// `-o` or ssh_config), as `--timeout` gives it; else 30 s.
     static func connect(_ target: RemoteTarget, _ flags: ConnectionOptions,
                         connectTimeout: Duration? = nil) async throws -> SSHClient {
-        try await connect(try await configuration(target, flags, connectTimeout: connectTimeout), flags)
+        try await connect(try await plan(target, flags, connectTimeout: connectTimeout), flags)
     }
 
-    /// Connects with a configuration from `configuration(_:_:)` (which a
-    /// caller may adjust first, as `ferry bench` sets one cipher per connection).
-    static func connect(_ configuration: SSHClient.Configuration, _ flags: ConnectionOptions) async throws -> SSHClient {
-        flags.log(1, "connecting to \(configuration.host) port \(configuration.port) as \(configuration.user)")
-        let client = try await SSHClient.connect(configuration)
-        if let n = await client.negotiatedAlgorithms {
-            flags.log(1, "kex \(n.keyExchange.rawValue), host key \(n.hostKey.rawValue), cipher \(n.cipherServerToClient.rawValue)"
-                + (n.macServerToClient.map { " \($0.rawValue)" } ?? "") + ", compression \(n.compressionServerToClient.rawValue)")
-        }
-        return client
+    /// Connects with a plan from `plan(_:_:)` (which a caller may adjust
+    /// first, as `ferry bench` sets one cipher per connection).
+    static func connect(_ plan: SSHConnectionPlan, _ flags: ConnectionOptions) async throws -> SSHClient {
+        try await plan.connect()
     }
 
-    /// Everything `connect` needs, resolved from the options and ssh_config,
-    /// with the credentials loaded (passphrases asked here, once).
-    /// `connectTimeout` as in `connect`.
-    static func configuration(_ target: RemoteTarget, _ flags: ConnectionOptions,
-                              connectTimeout: Duration? = nil) async throws -> SSHClient.Configuration {
-        let (options, context) = try flags.resolvedOptions(for: target)
-        let host = options.hostName ?? target.host
-        let port = options.port ?? 22
-        let user = options.user ?? context.localUser
-        let tokens = ConfigTokens(host: host, originalHost: target.host, port: port, remoteUser: user,
-                                  localUser: context.localUser, homeDirectory: context.homeDirectory,
-                                  userID: context.userID, localHostName: context.localHostName,
-                                  hostKeyAlias: options.hostKeyAlias?.lowercased(), environment: context.environment)
-        // As ssh does when it loads them: ~ first, then %-tokens and ${VAR}.
-        func expandPath(_ path: String) throws -> String {
-            try tokens.expand(ConfigTokens.expandTilde(path, home: context.homeDirectory))
-        }
-        let identityPaths = try options.identityFiles.map(expandPath)
-        var userKnownHosts = options.userKnownHostsFiles ?? KnownHosts.defaultUserFiles
-        userKnownHosts = userKnownHosts.first?.lowercased() == "none" ? [] : try userKnownHosts.map(expandPath)
-        var globalKnownHosts = options.globalKnownHostsFiles ?? KnownHosts.defaultGlobalFiles
-        if globalKnownHosts.first?.lowercased() == "none" { globalKnownHosts = [] }
+    /// Resolves the destination through the options and ssh_config, sets
+    /// this run's LogLevel from it, and loads the credentials (passphrases
+    /// asked here, once).
+    static func plan(_ target: RemoteTarget, _ flags: ConnectionOptions,
+                     connectTimeout: Duration? = nil) async throws -> SSHConnectionPlan {
+        var options = try flags.sshOptions()
+        if let connectTimeout { options.connectTimeout = connectTimeout }
+        let resolved = try ResolvedDestination(SSHDestination(user: target.user, host: target.host), options: options)
+        LogLevel.current = LogLevel(resolved.options.logLevel)
+        // Name and instructions of keyboard-interactive prompts are not
+        // shown under -q or a LogLevel below INFO, as ssh logs them.
+        let quiet = flags.quiet || !LogLevel.current.showsWarnings
+        options.prompts = SSHPrompts(hostKey: TerminalPrompt.hostKeyPrompt(),
+                                     authentication: SecretPrompt.handler(quiet: quiet),
+                                     passphrase: SecretPrompt.passphraseProvider())
+        return try await SSHConnectionPlan.make(resolved, options: options)
+    }
+}
 
-        let credentials = try await loadCredentials(options: options, identityPaths: identityPaths,
-                                                    expandPath: expandPath, context: context, flags: flags)
-
-        var algorithms = try options.algorithmPreferences()
-        let policy = HostKeyPolicy(
-            strictHostKeyChecking: options.strictHostKeyChecking ?? .ask,
-            userKnownHostsFiles: userKnownHosts,
-            globalKnownHostsFiles: globalKnownHosts,
-            hashKnownHosts: options.hashKnownHosts ?? false,
-            hostKeyAlias: options.hostKeyAlias)
-        if options.hostKeyAlgorithms == nil {
-            // As ssh: ask first for the key types already on record.
-            algorithms.hostKey = policy.loadKnownHosts().preferringKnownKeyTypes(
-                algorithms.hostKey, host: host, port: port, hostKeyAlias: options.hostKeyAlias)
-        }
-        var transport = TransportConfiguration(role: .client, algorithms: algorithms)
-        if case .some(let limit) = options.rekeyLimitBytes { transport.rekeyLimitBytes = limit }
-        if case .some(let interval) = options.rekeyInterval { transport.rekeyInterval = interval }
-
-        let prompt = options.batchMode == true ? nil : TerminalPrompt.hostKeyPrompt()
-        let verifier = HostKeyVerifier(policy: policy, prompt: prompt)
-        // LogLevel (or -q) below INFO hides warnings and banners, as in ssh.
-        let level = LogLevel(options.logLevel)
-        let quiet = flags.quiet || !level.showsWarnings
-        let verbosity = level.debugLevel
-
-        var configuration = SSHClient.Configuration(
-            host: host, port: port, user: user,
-            credentials: credentials,
-            transport: transport,
-            connectTimeout: (options.connectTimeout ?? connectTimeout) ?? .seconds(30),
-            verifyHostKey: { key in
-                if verbosity > 0 { FileHandle.standardError.write(Data("debug1: Server host key: \(key.keyType) \(key.fingerprintSHA256)\n".utf8)) }
-                let verdict = try await verifier.verify(key, host: host, port: port)
-                if !quiet { for w in verdict.warnings { FileHandle.standardError.write(Data((w + "\n").utf8)) } }
-            },
-            onMessage: { text in
-                if !quiet { FileHandle.standardError.write(Data(text.utf8)) }
-            })
-        if let jump = options.proxyJump, jump.lowercased() != "none" {
-            let command = try ProxyJumpCommand.command(jump: jump, configFile: flags.configFile, verbosity: flags.verbose, quiet: flags.quiet)
-            configuration.proxyCommand = try tokens.expand(command, allowed: ["h", "p", "r", "n", "%"], environment: false)
-        } else if let command = options.proxyCommand, command.lowercased() != "none" {
-            configuration.proxyCommand = try tokens.expand(command, allowed: ["h", "p", "r", "n", "%"])
-        }
-        if let proxy = configuration.proxyCommand { flags.log(1, "using proxy command: \(proxy)") }
-        configuration.authentication = options.authenticationPolicy(host: host)
-        // BatchMode: nobody is asked, and password/keyboard-interactive are off.
-        if options.batchMode != true { configuration.answerPrompt = SecretPrompt.handler(quiet: quiet) }
-        configuration.serverAliveInterval = options.effectiveServerAliveInterval
-        configuration.addressFamily = options.effectiveAddressFamily
-        if let count = options.serverAliveCountMax { configuration.serverAliveCountMax = count }
-        return configuration
+extension ConnectionOptions {
+    /// The options these flags select, before ssh_config.
+    func clientOptions() throws -> ClientOptions {
+        try sshOptions().clientOptions()
     }
 
-    /// The keys to offer, in ssh's order (sshconnect2.c pubkey_prepare): the
-    /// agent's keys first, an identity file's key at its place in the agent
-    /// when the agent holds it (so its passphrase is never asked), then the
-    /// remaining identity files (named, else the defaults), each with its
-    /// certificate first. IdentitiesOnly keeps only the agent keys that are
-    /// also identity files. Encrypted files ask for their passphrase unless
-    /// BatchMode.
-    static func loadCredentials(options: ClientOptions, identityPaths: [String], expandPath: (String) throws -> String,
-                                context: SSHConfigContext, flags: ConnectionOptions) async throws -> [UserAuthClient.Credential] {
-        let identitiesOnly = options.identitiesOnly == true
-        let agent = try agentClient(options: options, expandPath: expandPath, context: context)
-        var agentIdentities: [SSHAgentClient.Identity] = []
-        if let agent {
-            do {
-                agentIdentities = try agent.identities()
-            } catch {
-                flags.log(1, "agent not used: \(ErrorText.message(error))")
-            }
+    /// The `SSHOptions` these flags give: the flags as ssh_config settings
+    /// (flags first, so they win; then `-o`), the config file, messages to
+    /// stderr and `debugN:` lines for `-v`.
+    func sshOptions() throws -> SSHOptions {
+        var o = SSHOptions()
+        if let port { o.set("Port", String(port)) }
+        if let jump { o.set("ProxyJump", jump) }
+        if let cipher { o.set("Ciphers", cipher) }
+        if let mac { o.set("MACs", mac) }
+        if compress { o.set("Compression", "yes") }
+        if ipv4 { o.set("AddressFamily", "inet") }
+        if ipv6 { o.set("AddressFamily", "inet6") }
+        // -q and -v set the log level before -o and the files can (ssh.c).
+        if quiet { o.set("LogLevel", "QUIET") }
+        if verbose > 0 { o.set("LogLevel", ["DEBUG1", "DEBUG2", "DEBUG3"][min(verbose, 3) - 1]) }
+        for file in identity { o.set("IdentityFile", file) }
+        for option in options { o.set(option) }
+        _ = try o.clientOptions()
+        o.configFile = configFile
+        let verbose = self.verbose, quiet = self.quiet
+        o.logger = Logger(label: "ferry") { _ in DebugLineLogHandler(verbose: verbose, quiet: quiet) }
+        o.onMessage = { message in
+            let text = message.kind == .banner || message.text.hasSuffix("\n") ? message.text : message.text + "\n"
+            FileHandle.standardError.write(Data(text.utf8))
         }
-        let agentKeys = Set(agentIdentities.map(\.publicKey))
+        return o
+    }
+}
 
-        // Identity files: named ones, else the defaults that exist.
-        let named = !identityPaths.isEmpty
-        let candidates = named ? identityPaths
-            : IdentityFiles.defaultNames.map { "\(context.homeDirectory)/.ssh/\($0)" }.filter { FileManager.default.fileExists(atPath: $0) }
-        var inAgent: Set<SSHPublicKey> = []
-        var toLoad: [String] = []
-        for path in candidates {
-            let hasCertificate = FileManager.default.fileExists(atPath: path + "-cert.pub")
-            if !hasCertificate, let text = try? String(contentsOfFile: path + ".pub", encoding: .utf8),
-               let key = try? SSHPublicKey(openSSHLine: text.trimmingCharacters(in: .whitespacesAndNewlines)),
-               agentKeys.contains(key) {
-                inAgent.insert(key)
-                flags.log(1, "\(path): the agent holds this key; using the agent")
-            } else {
-                toLoad.append(path)
-            }
-        }
+/// DebugLineLogHandler prints FerryKit's log lines as ssh prints its own
+/// `-v` lines: `debugN: message` on stderr, when -v (or LogLevel DEBUGN)
+/// asks for level N. Lines without an `ssh.debug` level (the protocol
+/// events of SSHCore) count as level 2 at `debug` and 3 at `trace`;
+/// warnings and errors show at every level but QUIET.
+struct DebugLineLogHandler: LogHandler {
+    let verbose: Int
+    let quiet: Bool
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
 
-        var credentials: [UserAuthClient.Credential] = []
-        if let agent {
-            for identity in agentIdentities where !identitiesOnly || inAgent.contains(identity.publicKey) {
-                flags.log(1, "offering agent key \(identity.publicKey.keyType) \(identity.publicKey.fingerprintSHA256) \(identity.comment)")
-                credentials.append(.agentKey(identity.publicKey, agent))
-            }
-        }
-        guard !toLoad.isEmpty else { return credentials }
-        let certificatePaths = try options.certificateFiles.map(expandPath)
-        let passphrase = options.batchMode == true ? nil : SecretPrompt.passphraseProvider()
-        let (identities, skipped) = await IdentityFiles.load(
-            explicit: toLoad, certificateFiles: certificatePaths, home: context.homeDirectory, passphrase: passphrase)
-        for s in skipped {
-            if s.refusedForPermissions {
-                // As ssh: this warning shows for default key files too, -q aside.
-                if LogLevel.current.showsWarnings { FileHandle.standardError.write(Data("\(s.reason)\n".utf8)) }
-            } else if named && LogLevel.current.showsWarnings {
-                FileHandle.standardError.write(Data("Warning: \(s.reason)\n".utf8))
-            } else {
-                flags.log(1, s.reason)
-            }
-        }
-        for identity in identities {
-            flags.log(1, "offering \(identity.certificate == nil ? "" : "certificate for ")\(identity.key.publicKey.keyType) key \(identity.key.publicKey.fingerprintSHA256) from \(identity.path)")
-        }
-        return credentials + identities.map(\.credential)
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
     }
 
-    /// The agent IdentityAgent names: SSH_AUTH_SOCK by default, none for no agent.
-    static func agentClient(options: ClientOptions, expandPath: (String) throws -> String,
-                            context: SSHConfigContext) throws -> SSHAgentClient? {
-        switch options.identityAgent {
-        case nil:
-            return SSHAgentClient.fromEnvironment(context.environment)
-        case let setting? where setting.lowercased() == "none":
-            return nil
-        case let setting? where setting == "SSH_AUTH_SOCK" || setting.hasPrefix("$"):
-            let name = setting.hasPrefix("$") ? String(setting.dropFirst()) : setting
-            return context.environment[name].flatMap { $0.isEmpty ? nil : SSHAgentClient(socketPath: $0) }
-        case let setting?:
-            return SSHAgentClient(socketPath: try expandPath(setting))
+    func log(event: LogEvent) {
+        let shown = LogLevel.current.debugLevel(verbose: verbose, quiet: quiet)
+        var fields = event.metadata ?? [:]
+        let level: Int
+        if let marked = fields.removeValue(forKey: "ssh.debug").flatMap({ Int("\($0)") }) {
+            level = marked
+        } else {
+            switch event.level {
+            case .trace: level = 3
+            case .debug: level = 2
+            default:
+                if LogLevel.current.showsWarnings && !quiet { FileHandle.standardError.write(Data("\(event.message)\n".utf8)) }
+                return
+            }
         }
+        guard level <= shown else { return }
+        let extra = fields.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
+        FileHandle.standardError.write(Data("debug\(level): \(event.message)\(extra)\n".utf8))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryKit
 import Foundation
 import SFTP
 import SSHCore
@@ -100,9 +101,9 @@ struct TransferAttempts {
         let client: SSHClient
         let sftp: SFTPClient?
         let channel: SSHChannelStream?
-        let configuration: SSHClient.Configuration
+        let configuration: SSHConnectionPlan
         do {
-            configuration = try await SSHSession.configuration(target, flags, connectTimeout: transfer.connectTimeout)
+            configuration = try await SSHSession.plan(target, flags, connectTimeout: transfer.connectTimeout)
             client = try await SSHSession.connect(configuration, flags)
             do {
                 let session = try await TransferRun.openSFTP(client, selected, transfer, quiet: quiet, statsAhead: statsAhead)

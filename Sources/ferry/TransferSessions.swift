@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryKit
 import Foundation
 import SFTP
 import SSHCore
@@ -36,7 +37,7 @@ enum TransferSessions {
     /// sessions being opened. `configuration` connects the other
     /// connections (the credentials already loaded: nothing is asked twice
     /// but a password).
-    static func pool(client: SSHClient, sftp: SFTPClient, configuration: SSHClient.Configuration,
+    static func pool(client: SSHClient, sftp: SFTPClient, configuration: SSHConnectionPlan,
                      flags: SessionFlags, direction: Direction, requestTimeout: Duration?,
                      connection: ConnectionOptions) -> SFTPSessionPool {
         let pool = SFTPSessionPool(primary: sftp)
@@ -89,7 +90,7 @@ enum TransferSessions {
     /// Connects another SSH connection and opens `channels` sessions on it
     /// (the first returned, the others added to `pool`); the connection
     /// closes with its last session.
-    private static func openConnection(_ configuration: SSHClient.Configuration, _ flags: ConnectionOptions,
+    private static func openConnection(_ configuration: SSHConnectionPlan, _ flags: ConnectionOptions,
                                        channels: Int, pool: SFTPSessionPool,
                                        requestTimeout: Duration?) async throws -> SFTPSessionPool.Session {
         let client = try await SSHSession.connect(configuration, flags)

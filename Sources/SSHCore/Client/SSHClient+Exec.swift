@@ -101,6 +101,18 @@ extension SSHClient {
             forwarder?.stop()
             pump?.cancel()
         }
-        return try await eventLoop.flatSubmit { session.value.finished.futureResult }.get()
+        // Cancelling the task ends the command as a timeout does: SIGTERM,
+        // the channel closed, and CancellationError thrown.
+        return try await withTaskCancellationHandler {
+            try await eventLoop.flatSubmit { session.value.finished.futureResult }.get()
+        } onCancel: {
+            eventLoop.execute {
+                _ = try? handler.value.command { mux in
+                    try? mux.sendRequest(.signal(name: "TERM"), wantReply: false, on: session.value.id)
+                    try mux.close(session.value.id)
+                }
+                session.value.fail(CancellationError())
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import NIOConcurrencyHelpers
 import NIOCore
+import Logging
 import NIOPosix
 import SSHCrypto
 
@@ -40,6 +41,19 @@ public final class SSHClient: Sendable {
         public var authentication = AuthenticationPolicy()
         /// Answers password and keyboard-interactive prompts; nil: nobody to ask.
         public var answerPrompt: AuthenticationPromptHandler?
+        /// A connected stream socket (or socketpair end) to run the
+        /// connection over instead of TCP to host:port; the connection owns
+        /// and closes it. An in-process jump host hands one end of a
+        /// socketpair relayed through its direct-tcpip channel here.
+        public var socketDescriptor: Int32?
+        /// Called once when the connection has ended, however it ended
+        /// (closed, failed, or never made): what the route holds open for
+        /// it (a jump host's connection) is released here.
+        public var onClosed: (@Sendable () async -> Void)?
+        /// Where protocol events go: the algorithms agreed, authentication,
+        /// keepalive failures, the reason a connection ended (swift-log;
+        /// `debug` for what `ssh -v` prints). Silent by default.
+        public var logger = Logger(label: "ferry.ssh", factory: { _ in SwiftLogNoOpLogHandler() })
 
         public init(host: String, port: Int = 22, user: String, credentials: [UserAuthClient.Credential],
                     transport: TransportConfiguration, connectTimeout: Duration = .seconds(30),
@@ -92,7 +106,8 @@ public final class SSHClient: Sendable {
                         let machine = ClientConnectionStateMachine(
                             transport: configuration.transport, user: configuration.user,
                             credentials: configuration.credentials, authentication: policy, allocator: channel.allocator)
-                        let handler = SSHClientHandler(machine: machine, eventLoop: channel.eventLoop, verifyHostKey: verify, onMessage: onMessage)
+                        let handler = SSHClientHandler(machine: machine, eventLoop: channel.eventLoop, verifyHostKey: verify,
+                                                       onMessage: onMessage, logger: configuration.logger)
                         handler.answerPrompt = configuration.answerPrompt
                         if let alive = configuration.serverAliveInterval {
                             handler.serverAliveInterval = max(.nanoseconds(1), Self.timeAmount(alive))
@@ -108,6 +123,19 @@ public final class SSHClient: Sendable {
                 connecting = NIOPipeBootstrap(group: eventLoop)
                     .channelInitializer(install)
                     .takingOwnershipOfDescriptors(input: process.readDescriptor, output: process.writeDescriptor)
+            } else if let descriptor = configuration.socketDescriptor {
+                // Two descriptors, reading and writing, as NIO's pipe channel
+                // wants; the dup is ours so that running out of descriptors
+                // is an error here, not a trap in NIO's own dup.
+                let output = dup(descriptor)
+                guard output >= 0 else {
+                    let reason = String(cString: strerror(errno))
+                    Glibc.close(descriptor)
+                    throw SSHError(.io, "connection socket: dup failed: \(reason)")
+                }
+                connecting = NIOPipeBootstrap(group: eventLoop)
+                    .channelInitializer(install)
+                    .takingOwnershipOfDescriptors(input: descriptor, output: output)
             } else {
                 let resolver = configuration.addressFamily == .any ? nil
                     : AddressFamilyResolver(family: configuration.addressFamily, eventLoop: eventLoop)
@@ -120,6 +148,14 @@ public final class SSHClient: Sendable {
                     .connect(host: configuration.host, port: configuration.port)
             }
             connecting.whenFailure { _ in proxy?.terminate() }
+            if let onClosed = configuration.onClosed {
+                connecting.whenComplete { result in
+                    switch result {
+                    case .success(let channel): channel.closeFuture.whenComplete { _ in Task { await onClosed() } }
+                    case .failure: Task { await onClosed() }
+                    }
+                }
+            }
             connecting.whenFailure { handlerPromise.fail($0) }
             let channel = try await connecting.get()
             if let proxy { channel.closeFuture.whenComplete { _ in proxy.terminate() } }
@@ -144,6 +180,10 @@ public final class SSHClient: Sendable {
             throw Self.translate(error, host: configuration.host, port: configuration.port)
         }
     }
+
+    /// The event loop this connection's protocol work runs on: a relay or
+    /// handler that works with its channels belongs there too.
+    public var eventLoop: EventLoop { channel.eventLoop }
 
     /// The algorithms in force.
     public var negotiatedAlgorithms: NegotiatedAlgorithms? {

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 #if canImport(Glibc)
 import Glibc
@@ -51,9 +52,14 @@ final class SSHClientHandler: ChannelInboundHandler {
     /// a deadline armed then starts suspended.
     private var askingPerson = false
 
+    /// Protocol events for the library user's logging backend.
+    let logger: Logger
+
     init(machine: ClientConnectionStateMachine, eventLoop: EventLoop,
          verifyHostKey: @escaping @Sendable (SSHPublicKey) async throws -> Void,
-         onMessage: @escaping @Sendable (String) -> Void) {
+         onMessage: @escaping @Sendable (String) -> Void,
+         logger: Logger = Logger(label: "ferry.ssh", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        self.logger = logger
         self.machine = machine
         self.authenticated = eventLoop.makePromise()
         self.verifyHostKey = verifyHostKey
@@ -151,12 +157,20 @@ final class SSHClientHandler: ChannelInboundHandler {
             case .hostKeyNeedsVerification(let key):
                 startHostKeyVerification(key)
             case .keysEstablished(let algorithms):
+                if negotiated == nil {
+                    logger.debug("keys established", metadata: ["kex": "\(algorithms.keyExchange.rawValue)",
+                                                                 "hostkey": "\(algorithms.hostKey.rawValue)",
+                                                                 "cipher": "\(algorithms.cipherServerToClient.rawValue)"])
+                } else {
+                    logger.debug("rekeyed", metadata: ["kex": "\(algorithms.keyExchange.rawValue)"])
+                }
                 negotiated = algorithms
             case .banner(let text), .debug(let text):
                 onMessage(text)
             case .authenticationPrompt(let prompt):
                 startAuthenticationPrompt(prompt)
             case .authenticated:
+                logger.debug("authenticated")
                 connectDeadlineTask?.cancel()
                 connectDeadline = nil
                 authenticated.succeed(())
@@ -374,7 +388,10 @@ final class SSHClientHandler: ChannelInboundHandler {
         connectDeadlineTask?.cancel()
         keepaliveTask?.cancel()
         keepaliveTask = nil
-        if failure == nil { failure = error }
+        if failure == nil {
+            failure = error
+            logger.debug("connection failed", metadata: ["error": "\(error)"])
+        }
         let reported = failure ?? error
         authenticated.fail(reported)
         for session in sessions.values { session.fail(reported) }
