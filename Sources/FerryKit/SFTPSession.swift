@@ -170,7 +170,7 @@ public final class SFTPSession: Sendable {
         await channel.close()
     }
 
-    private static func checked(_ report: TransferReport) throws -> TransferReport {
+    static func checked(_ report: TransferReport) throws -> TransferReport {
         try Task.checkCancellation()
         guard report.succeeded else { throw TransferFailure(report: report) }
         return report

@@ -90,6 +90,15 @@ public final class SSHConnection: Sendable {
         try await client.exec(command, timeout: timeout, stdout: standardOutput, stderr: standardError)
     }
 
+    /// Runs `command` with `stdin` forwarded and its output streamed to the
+    /// handlers as it arrives.
+    public func run<Input: AsyncSequence & Sendable>(_ command: String, stdin: Input, timeout: Duration? = nil,
+                                                       standardOutput: @escaping @Sendable (ByteBuffer) -> Void,
+                                                       standardError: @escaping @Sendable (ByteBuffer) -> Void) async throws -> RemoteExit
+    where Input.Element == ByteBuffer {
+        try await client.exec(command, stdin: stdin, timeout: timeout, stdout: standardOutput, stderr: standardError)
+    }
+
     /// Opens an SFTP session on a channel of this connection.
     /// `requestTimeout`: a server that leaves requests unanswered this long
     /// ends the session (nil: never).

@@ -96,6 +96,29 @@ struct FerryKitTests {
         await ssh.close()
     }
 
+    @Test func scpBothWays() async throws {
+        let server = try await SSHDFixture.start()
+        defer { server.stop() }
+        let files = try FixtureDirectory.create(prefix: "ferrykit-scp", traversable: true)
+        defer { files.remove() }
+        let config = try Self.writeConfig([("box", server, ["StrictHostKeyChecking yes"])], in: files)
+        let ssh = try await SSHConnection.connect(to: "box", options: Self.options(config))
+        defer { Task { await ssh.close() } }
+        let payload = (0..<(1 << 20) + 17).map { UInt8(truncatingIfNeeded: $0 &* 31 >> 3) }
+        let local = try files.write("name with spaces.bin", payload)
+        let remote = server.scratchDirectory + "/it's here.bin"
+        let up = try await ssh.scpUpload(local, to: remote)
+        #expect(up.files == 1)
+        let back = files.file("back.bin")
+        let down = try await ssh.scpDownload(remote, to: back)
+        #expect(down.files == 1 && FileManager.default.contents(atPath: back).map(Array.init) == payload)
+        var resume = TransferOptions()
+        resume.resume = true
+        await #expect(throws: SSHError.self) { try await ssh.scpDownload(remote, to: back, options: resume) }
+        await #expect(throws: TransferFailure.self) { try await ssh.scpDownload(remote + ".missing", to: files.file("none")) }
+        #expect(!FileManager.default.fileExists(atPath: files.file("none")))
+    }
+
     @Test func execTimeoutAndCancellation() async throws {
         let server = try await SSHDFixture.start()
         defer { server.stop() }

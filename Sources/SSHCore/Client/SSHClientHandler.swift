@@ -41,16 +41,11 @@ final class SSHClientHandler: ChannelInboundHandler {
     private var unansweredKeepalives = 0
     private var receivedSinceLastCheck = false
     private var keepaliveTask: RepeatedTask?
-    /// The connect deadline (TCP connect through authentication), suspended
-    /// while a person is being asked something.
-    private var connectDeadline: (at: NIODeadline, message: String)?
+    /// The connect deadline (TCP connect through authentication), stopped
+    /// while a person is asked something (see `ConnectDeadline`).
+    private var connectClock = ConnectDeadline()
+    private var connectDeadlineMessage = ""
     private var connectDeadlineTask: Scheduled<Void>?
-    private var suspendedRemaining: TimeAmount?
-    /// A person is being asked (host key, password, passphrase). Kept apart
-    /// from the deadline: the question can come before the deadline is
-    /// armed (the handshake runs while `connect` is still arming it), and
-    /// a deadline armed then starts suspended.
-    private var askingPerson = false
 
     /// Protocol events for the library user's logging backend.
     let logger: Logger
@@ -171,8 +166,7 @@ final class SSHClientHandler: ChannelInboundHandler {
                 startAuthenticationPrompt(prompt)
             case .authenticated:
                 logger.debug("authenticated")
-                connectDeadlineTask?.cancel()
-                connectDeadline = nil
+                apply(connectClock.authenticationFinished())
                 authenticated.succeed(())
                 startKeepalives()
             case .channel(let channelEvent):
@@ -181,41 +175,41 @@ final class SSHClientHandler: ChannelInboundHandler {
         }
     }
 
-    /// Fails the connection at `deadline` unless authentication finished.
+    /// Fails the connection at `deadline` unless authentication finished
+    /// first (see `ConnectDeadline` for the orders this can come in).
     func armConnectDeadline(_ deadline: NIODeadline, message: String) {
-        connectDeadline = (deadline, message)
-        if askingPerson {
-            suspendedRemaining = deadline - .now()
-        } else {
-            scheduleConnectDeadline()
-        }
+        connectDeadlineMessage = message
+        apply(connectClock.arm(deadline, now: .now()))
     }
 
-    private func scheduleConnectDeadline() {
-        guard let context, let deadline = connectDeadline else { return }
-        connectDeadlineTask?.cancel()
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        connectDeadlineTask = context.eventLoop.scheduleTask(deadline: deadline.at) {
-            guard let context = bound.value.context else { return }
-            bound.value.fail(SSHError(.timeout, deadline.message), context: context)
+    /// Does what the connect clock decided.
+    private func apply(_ action: ConnectDeadline.Action) {
+        switch action {
+        case .none:
+            return
+        case .cancel:
+            connectDeadlineTask?.cancel()
+            connectDeadlineTask = nil
+        case .schedule(let at):
+            guard let context else { return }
+            connectDeadlineTask?.cancel()
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let message = connectDeadlineMessage
+            connectDeadlineTask = context.eventLoop.scheduleTask(deadline: at) {
+                guard let context = bound.value.context else { return }
+                bound.value.fail(SSHError(.timeout, message), context: context)
+            }
         }
     }
 
     /// Stops the connect clock while a person is asked something.
     private func suspendConnectDeadline() {
-        askingPerson = true
-        guard let deadline = connectDeadline, suspendedRemaining == nil else { return }
-        connectDeadlineTask?.cancel()
-        suspendedRemaining = deadline.at - .now()
+        apply(connectClock.suspend(now: .now()))
     }
 
     /// Restarts the connect clock with the time that was left.
     private func resumeConnectDeadline() {
-        askingPerson = false
-        guard let remaining = suspendedRemaining, let deadline = connectDeadline else { return }
-        suspendedRemaining = nil
-        connectDeadline = (.now() + max(remaining, .milliseconds(1)), deadline.message)
-        scheduleConnectDeadline()
+        apply(connectClock.resume(now: .now()))
     }
 
     /// Sends keepalive@openssh.com when the server has been silent for an
