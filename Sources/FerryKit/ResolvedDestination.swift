@@ -37,7 +37,7 @@ public struct ResolvedDestination: Sendable {
     }
 
     /// Logs (at debug level 1) the files read and what was ignored.
-    func logReport(to logger: Logger) {
+    public func logReport(to logger: Logger) {
         for file in report.filesRead { logger.ssh(1, "Reading configuration data \(file)") }
         for note in report.ignored { logger.ssh(1, note) }
         for keyword in options.ignoredKeywords { logger.ssh(1, "ignoring option \"\(keyword)\" (not used by ferry)") }

@@ -24,8 +24,9 @@ struct ConfigCommand: ParsableCommand {
             let target = try RemoteTarget(location.destination)
             var connection = connection
             if let port = location.port { connection.port = port }
-            let resolved = try ResolvedDestination(SSHDestination(user: target.user, host: target.host),
-                                                   options: connection.sshOptions())
+            let options = try connection.sshOptions()
+            let resolved = try ResolvedDestination(SSHDestination(user: target.user, host: target.host), options: options)
+            resolved.logReport(to: options.logger)
             print(try SSHConfigDump.render(resolved.options, context: resolved.context), terminator: "")
         } catch let error as SSHError {
             FileHandle.standardError.write(Data("ferry: \(error.message)\n".utf8))

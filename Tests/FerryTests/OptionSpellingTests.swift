@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import NIOCore
-import SSHCore
+@_spi(Internals) import SSHCore
 import Testing
 @testable import ferry
 

@@ -1,5 +1,5 @@
 import Foundation
-import SSHCore
+@_spi(Internals) import SSHCore
 import SSHCrypto
 import Testing
 

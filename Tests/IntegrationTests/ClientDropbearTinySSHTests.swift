@@ -1,6 +1,6 @@
 import Foundation
 import NIOCore
-import SSHCore
+@_spi(Internals) import SSHCore
 import SSHCrypto
 import Testing
 

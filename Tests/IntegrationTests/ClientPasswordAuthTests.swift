@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import SSHCore
+@_spi(Internals) import SSHCore
 import SSHCrypto
 import Synchronization
 import Testing

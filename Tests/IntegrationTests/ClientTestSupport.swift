@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import NIOCore
-import SSHCore
+@_spi(Internals) import SSHCore
 import SSHCrypto
 import Synchronization
 import Testing

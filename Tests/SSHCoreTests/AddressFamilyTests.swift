@@ -3,7 +3,7 @@ import Glibc
 import NIOCore
 import NIOPosix
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// `AddressFamily` (`-4`, `-6`) and name lookups worded as ssh words them.
 @Suite struct AddressFamilyTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 @Suite struct AlgorithmListTests {
     let supported = ["a-ctr", "b-ctr", "c-gcm", "d-gcm", "e-old"]

@@ -5,7 +5,7 @@ import Darwin
 #endif
 import NIOCore
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// Pseudo-random bytes with a prime period (65 537), so a reordered or
 /// duplicated packet never lines up with the pattern by accident.

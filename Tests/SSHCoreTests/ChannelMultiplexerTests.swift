@@ -1,6 +1,6 @@
 import NIOCore
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 @Suite struct ChannelMultiplexerTests {
     @Test func sessionExecLifecycleBackToBack() throws {

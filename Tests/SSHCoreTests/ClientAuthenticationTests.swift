@@ -2,7 +2,7 @@ import NIOCore
 import SSHCrypto
 import SSHWire
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// Authentication prompts through the whole client machine, over an
 /// encrypted in-memory connection, and the options that set the policy.

@@ -1,6 +1,6 @@
 import NIOCore
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// The connect clock in every order its steps can arrive in: the
 /// connecting task arms it from another thread, so it may come before the

@@ -1,6 +1,6 @@
 import NIOCore
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// One value of every connection message and every typed variant inside it.
 let everyConnectionMessage: [ConnectionMessage] = {

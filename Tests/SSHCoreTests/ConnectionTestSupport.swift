@@ -1,5 +1,5 @@
 import NIOCore
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// MultiplexerPair runs a client-role and a server-role multiplexer back to
 /// back in memory: each one's outbound payloads are the other's input.

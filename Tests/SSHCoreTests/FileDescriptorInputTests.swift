@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import NIOCore
-import SSHCore
+@_spi(Internals) import SSHCore
 import Testing
 
 /// FileDescriptorInput: chunks in order then nil at EOF; a read only when

@@ -1,7 +1,7 @@
 import Foundation
 import SSHCrypto
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// The StrictHostKeyChecking matrix, recording of new keys, messages, and
 /// CheckHostIP, against real files in a temporary home directory.

@@ -1,6 +1,6 @@
 import NIOCore
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// A client multiplexer with one open session (our channel 0, the peer's
 /// channel 77), a 64 KiB receive window and 16 KiB maximum packet; tests then

@@ -2,7 +2,7 @@ import NIOCore
 import SSHCrypto
 import SSHWire
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// A hostile session against the whole client: transport, authentication
 /// and the channel multiplexer.

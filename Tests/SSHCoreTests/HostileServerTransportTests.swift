@@ -2,7 +2,7 @@ import NIOCore
 import SSHCrypto
 import SSHWire
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// The packet protection families, each selected by one cipher (and MAC).
 enum CipherFamily: String, CaseIterable, Sendable {

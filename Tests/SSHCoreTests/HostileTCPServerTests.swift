@@ -4,7 +4,7 @@ import NIOCore
 import SSHCrypto
 import SSHWire
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// The test's own bound on a connect attempt, far above every timeout the
 /// client is given: if it passes, the client hung, and the test fails instead

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import SSHCore
+@_spi(Internals) import SSHCore
 import Testing
 
 /// KeyFilePermissions: ssh's sshkey_perm_ok rule (refuse a key file the user

@@ -1,6 +1,6 @@
 import SSHCrypto
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// Parsing of single known_hosts files: every line form, markers, skipped
 /// lines, and hostile input.

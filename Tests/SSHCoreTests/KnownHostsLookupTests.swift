@@ -6,7 +6,7 @@ import Darwin
 #endif
 import SSHCrypto
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// Lookup over several files, as ssh's check_key_in_hostkeys decides.
 @Suite struct KnownHostsLookupTests {

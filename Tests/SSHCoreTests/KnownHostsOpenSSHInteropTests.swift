@@ -1,7 +1,7 @@
 import Foundation
 import SSHCrypto
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// Proof against the reference implementation: we read what OpenSSH writes
 /// (`ssh-keygen -H`), we agree with its lookup (`ssh-keygen -F`), and it

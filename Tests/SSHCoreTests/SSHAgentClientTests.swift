@@ -1,7 +1,7 @@
 import Foundation
 import SSHCrypto
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// ferry's agent client against OpenSSH's own ssh-agent, with keys loaded by
 /// ssh-add: listing, signing with every key type (RSA with each hash), and the

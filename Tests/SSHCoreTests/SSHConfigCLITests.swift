@@ -1,5 +1,5 @@
 import Foundation
-import SSHCore
+@_spi(Internals) import SSHCore
 import Testing
 
 /// `ferry config -F file host` (the built executable) against the library

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// Inputs the FuzzSSHConfig target (Fuzz/) turned up, kept as regressions.
 @Suite struct SSHConfigFuzzRegressionTests {

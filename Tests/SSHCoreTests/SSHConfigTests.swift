@@ -1,5 +1,5 @@
 import Foundation
-import SSHCore
+@_spi(Internals) import SSHCore
 import Testing
 
 /// One ssh_config case: the main file, extra files, the hosts to resolve and

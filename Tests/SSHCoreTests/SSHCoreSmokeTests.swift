@@ -1,5 +1,5 @@
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 @Test func softwareVersionIsAValidSSHIdentifier() {
     // RFC 4253 §4.2: printable US-ASCII, no spaces or minus signs.

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// A channel stream's receive buffer: packets that arrive in one turn of
 /// the event loop reach a waiting reader together, in order, and data that

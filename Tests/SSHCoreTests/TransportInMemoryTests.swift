@@ -1,7 +1,7 @@
 import NIOCore
 import SSHCrypto
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 @Suite struct TransportInMemoryTests {
     static let kexMethods = KeyExchangeAlgorithm.allCases

@@ -1,6 +1,6 @@
 import NIOCore
 import SSHCrypto
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// A client and a server transport wired back to back in memory: bytes one
 /// writes are fed to the other, with events collected per side.

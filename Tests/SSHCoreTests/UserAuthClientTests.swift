@@ -1,7 +1,7 @@
 import SSHCrypto
 import SSHWire
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// What one step of `UserAuthClient` amounts to, decoded for comparison.
 private enum Sent: Equatable {

@@ -1,6 +1,6 @@
 import FuzzSupport
 import NIOCore
-import SSHCore
+@_spi(Internals) import SSHCore
 
 // Connection-protocol messages (RFC 4254): each record (a kind byte, uint16
 // length, bytes) is either a payload decoded by ConnectionMessage and fed to

@@ -1,5 +1,5 @@
 import FuzzSupport
-import SSHCore
+@_spi(Internals) import SSHCore
 import SSHCrypto
 
 // A known_hosts file (plain, hashed, markers, patterns, ports), looked up

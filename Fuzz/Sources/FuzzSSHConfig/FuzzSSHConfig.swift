@@ -1,6 +1,6 @@
 import FuzzSupport
 import Glibc
-import SSHCore
+@_spi(Internals) import SSHCore
 
 // An ssh_config file: every line through SSHConfigParser, then the whole
 // file resolved for a host as `ssh -F file host` would (Host/Match, tokens,

@@ -1,6 +1,6 @@
 import FuzzSupport
 import NIOCore
-import SSHCore
+@_spi(Internals) import SSHCore
 import SSHCrypto
 
 // A client transport fed what a server sends: the identification line

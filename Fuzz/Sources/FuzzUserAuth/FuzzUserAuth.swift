@@ -1,5 +1,5 @@
 import FuzzSupport
-import SSHCore
+@_spi(Internals) import SSHCore
 import SSHCrypto
 
 // The user-auth client (RFC 4252, 4256; password change) fed server

@@ -5,7 +5,7 @@ import SSHCrypto
 /// user authentication and the channel multiplexer, into one sans-I/O
 /// machine: bytes in, bytes out, and events for the API above. The NIO
 /// handler that drives it only moves bytes and timers.
-public struct ClientConnectionStateMachine {
+@_spi(Internals) public struct ClientConnectionStateMachine {
     /// What the API layer learns from the connection.
     public enum Event {
         /// The server proved it holds this host key; call `hostKeyAccepted` once it is trusted.

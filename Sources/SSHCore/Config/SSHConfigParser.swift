@@ -3,7 +3,7 @@
 /// of the line, which most keywords read as arguments (`argv_split`: quotes,
 /// backslash escapes, `#` starts a comment) and a few (`ProxyCommand`,
 /// `Match`) read as text.
-public struct SSHConfigLine: Sendable, Equatable {
+@_spi(Internals) public struct SSHConfigLine: Sendable, Equatable {
     /// The keyword, lower-cased (keywords are case-insensitive).
     public let keyword: String
     /// The text after the keyword and its separator, trailing whitespace removed.
@@ -14,7 +14,7 @@ public struct SSHConfigLine: Sendable, Equatable {
 
 /// SSHConfigParser holds the byte-level splitting rules of ssh_config; it
 /// never traps, whatever bytes a file holds.
-public enum SSHConfigParser {
+@_spi(Internals) public enum SSHConfigParser {
     /// A line that cannot be split; `message` says why (without file and line).
     public struct Problem: Error, Sendable, CustomStringConvertible {
         public let message: String

@@ -5,7 +5,7 @@
 /// The peer's own number for the channel never leaves the multiplexer: the
 /// owner always speaks in local numbers, so a hostile peer cannot make the
 /// owner confuse two channels by reusing its numbers.
-public struct ChannelID: Hashable, Sendable, CustomStringConvertible {
+@_spi(Internals) public struct ChannelID: Hashable, Sendable, CustomStringConvertible {
     /// The local channel number as it appears on the wire.
     public let rawValue: UInt32
 

@@ -26,7 +26,7 @@ import NIOCore
 /// is held per channel never exceeds that window. Data the owner passes to
 /// `sendData` is queued without limit when the peer's window is closed —
 /// producers must watch `writableBytes(on:)` and `.windowAvailable`.
-public struct ChannelMultiplexer: Sendable {
+@_spi(Internals) public struct ChannelMultiplexer: Sendable {
     /// The limits and sizes in force.
     public let configuration: Configuration
     /// Live channels by our channel number.

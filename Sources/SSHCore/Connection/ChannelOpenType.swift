@@ -6,7 +6,7 @@ import NIOCore
 /// Types ferry does not interpret (e.g. "auth-agent@openssh.com", which has
 /// no extra fields) travel as `.other` with their bytes undecoded, so an
 /// unknown type is never a decoding error: it is rejected by policy instead.
-public enum ChannelOpenType: Sendable, Equatable {
+@_spi(Internals) public enum ChannelOpenType: Sendable, Equatable {
     /// "session": a remote command, shell or subsystem (RFC 4254 §6.1).
     case session
     /// "direct-tcpip": the server connects to host:port; the originator is who connected to us (RFC 4254 §7.2). Used for ProxyJump and -L.

@@ -6,7 +6,7 @@ import NIOCore
 /// Types ferry does not interpret (e.g. "keepalive@openssh.com",
 /// "eow@openssh.com", "break") travel as `.other` with their bytes undecoded;
 /// the multiplexer answers them with CHANNEL_FAILURE when a reply is wanted.
-public enum ChannelRequestType: Sendable, Equatable {
+@_spi(Internals) public enum ChannelRequestType: Sendable, Equatable {
     /// "pty-req": allocate a pseudo-terminal (RFC 4254 §6.2).
     case pseudoTerminal(PseudoTerminalRequest)
     /// "x11-req": forward X11 connections (RFC 4254 §6.3.1).
@@ -52,7 +52,7 @@ public enum ChannelRequestType: Sendable, Equatable {
 }
 
 /// PseudoTerminalRequest holds the fields of a "pty-req" request (RFC 4254 §6.2).
-public struct PseudoTerminalRequest: Sendable, Equatable {
+@_spi(Internals) public struct PseudoTerminalRequest: Sendable, Equatable {
     /// TERM environment variable value, e.g. "xterm-256color".
     public var terminalType: String
     /// Width in characters.
@@ -78,7 +78,7 @@ public struct PseudoTerminalRequest: Sendable, Equatable {
 
 /// ExitSignal holds the fields of an "exit-signal" request: the remote
 /// command died of a signal (RFC 4254 §6.10).
-public struct ExitSignal: Sendable, Equatable {
+@_spi(Internals) public struct ExitSignal: Sendable, Equatable {
     /// Signal name without the "SIG" prefix, e.g. "TERM", "KILL", "SEGV".
     public var signalName: String
     /// Whether the process dumped core.

@@ -8,7 +8,7 @@ import NIOCore
 /// slices of the payload they were decoded from: decoding CHANNEL_DATA copies
 /// nothing and allocates nothing. Channel numbers are raw wire values here;
 /// the multiplexer maps them to `ChannelID`s.
-public enum ConnectionMessage: Sendable, Equatable {
+@_spi(Internals) public enum ConnectionMessage: Sendable, Equatable {
     /// SSH_MSG_GLOBAL_REQUEST (80): a connection-wide request (RFC 4254 §4).
     case globalRequest(GlobalRequest)
     /// SSH_MSG_REQUEST_SUCCESS (81): yes to the oldest global request wanting a reply, with response-specific data (RFC 4254 §4).

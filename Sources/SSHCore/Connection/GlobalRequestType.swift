@@ -6,7 +6,7 @@ import NIOCore
 /// Names ferry does not interpret (e.g. "hostkeys-00@openssh.com",
 /// "no-more-sessions@openssh.com") travel as `.other` with their bytes
 /// undecoded.
-public enum GlobalRequestType: Sendable, Equatable {
+@_spi(Internals) public enum GlobalRequestType: Sendable, Equatable {
     /// "tcpip-forward": ask the peer to listen on address:port and open forwarded-tcpip channels (RFC 4254 §7.1).
     case tcpipForward(address: String, port: UInt32)
     /// "cancel-tcpip-forward": stop a tcpip-forward listener (RFC 4254 §7.1).

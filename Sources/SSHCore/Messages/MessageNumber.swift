@@ -13,7 +13,7 @@
 /// and the other meanings are `static let` aliases that compare equal to it.
 /// Decode with `MessageNumber(rawValue:)` and interpret 30–49 and 60–79 in the
 /// context of the negotiated method.
-public enum MessageNumber: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+@_spi(Internals) public enum MessageNumber: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     // MARK: Transport layer generic (1–19), RFC 4253 §11, RFC 8308
 
     /// 1: SSH_MSG_DISCONNECT — reason code, description, language tag; the connection ends (RFC 4253 §11.1).

@@ -10,7 +10,7 @@ import SSHWire
 ///
 /// The layers above send through `sendPayload`, which queues their messages
 /// while a key exchange is in progress, as RFC 4253 §7.1 requires.
-public struct SSHTransport {
+@_spi(Internals) public struct SSHTransport {
     public let configuration: TransportConfiguration
     private var framer: PacketFramer
     private var identification = IdentificationExchange()

@@ -56,7 +56,7 @@ public struct TransportConfiguration: Sendable {
 }
 
 /// What the transport reports to the layers above it.
-public enum TransportEvent {
+@_spi(Internals) public enum TransportEvent {
     /// The server proved it holds this host key; nothing proceeds until the
     /// owner calls `hostKeyAccepted` (or drops the connection).
     case hostKeyNeedsVerification(SSHPublicKey)

@@ -1,5 +1,5 @@
 import Testing
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// Runs `body` and checks that it throws an `SSHError` with `code`: not
 /// another error type (a `WireError` or `CryptoError` leaking out of a layer

@@ -1,7 +1,7 @@
 import NIOCore
 import SSHCrypto
 import SSHWire
-@testable import SSHCore
+@_spi(Internals) @testable import SSHCore
 
 /// ScriptedServer is the server half of the hostile-peer tests: an SSH server
 /// driven step by step by the test, built from the real internals
