@@ -12,11 +12,16 @@ public final class SFTPSession: Sendable {
     public let client: SFTPClient
     private let channel: SSHChannelStream
     private let connection: SSHClient
+    private let plan: SSHConnectionPlan
+    private let requestTimeout: Duration?
 
-    init(client: SFTPClient, channel: SSHChannelStream, connection: SSHClient) {
+    init(client: SFTPClient, channel: SSHChannelStream, connection: SSHClient, plan: SSHConnectionPlan,
+         requestTimeout: Duration?) {
         self.client = client
         self.channel = channel
         self.connection = connection
+        self.plan = plan
+        self.requestTimeout = requestTimeout
     }
 
     // MARK: Listing and attributes
@@ -104,7 +109,9 @@ public final class SFTPSession: Sendable {
 
     /// Downloads `remote` to `local` with the engine of `ferry get`: a
     /// directory needs `recursive`; `local` may name a directory to copy
-    /// into. The file lands by temporary name and rename, so an interrupted
+    /// into. `spread` opens more SFTP channels (and connections) for the
+    /// transfer, as `ferry get` does by default: on a long link one
+    /// channel's window caps the rate; `.single` keeps to this session. The file lands by temporary name and rename, so an interrupted
     /// or cancelled download leaves nothing under the final name
     /// (`options.resume` continues it later after checking what is there).
     ///
@@ -114,18 +121,19 @@ public final class SFTPSession: Sendable {
     /// was cancelled.
     @discardableResult
     public func download(_ remote: String, to local: String, recursive: Bool = false,
-                         options: TransferOptions = TransferOptions(),
+                         options: TransferOptions = TransferOptions(), spread: SessionSpread = SessionSpread(),
                          onEvent: @escaping @Sendable (TransferEvent) -> Void = { _ in }) async throws -> TransferReport {
-        try await download([remote], to: local, recursive: recursive, options: options, onEvent: onEvent)
+        try await download([remote], to: local, recursive: recursive, options: options, spread: spread, onEvent: onEvent)
     }
 
     /// Downloads several sources into directory `local`.
     @discardableResult
     public func download(_ sources: [String], to local: String, recursive: Bool = false,
-                         options: TransferOptions = TransferOptions(),
+                         options: TransferOptions = TransferOptions(), spread: SessionSpread = SessionSpread(),
                          onEvent: @escaping @Sendable (TransferEvent) -> Void = { _ in }) async throws -> TransferReport {
-        let transfer = FileTransfer(client: client, options: options, onEvent: onEvent)
-        let report = await transfer.get(sources.map { SFTPPath($0) }, to: LocalPath(local), recursive: recursive)
+        let report = await withTransfer(.download, options: options, spread: spread, onEvent: onEvent) { transfer in
+            await transfer.get(sources.map { SFTPPath($0) }, to: LocalPath(local), recursive: recursive)
+        }
         return try Self.checked(report)
     }
 
@@ -133,19 +141,35 @@ public final class SFTPSession: Sendable {
     /// `download`, the other way.
     @discardableResult
     public func upload(_ local: String, to remote: String, recursive: Bool = false,
-                       options: TransferOptions = TransferOptions(),
+                       options: TransferOptions = TransferOptions(), spread: SessionSpread = SessionSpread(),
                        onEvent: @escaping @Sendable (TransferEvent) -> Void = { _ in }) async throws -> TransferReport {
-        try await upload([local], to: remote, recursive: recursive, options: options, onEvent: onEvent)
+        try await upload([local], to: remote, recursive: recursive, options: options, spread: spread, onEvent: onEvent)
     }
 
     /// Uploads several sources into directory `remote`.
     @discardableResult
     public func upload(_ sources: [String], to remote: String, recursive: Bool = false,
-                       options: TransferOptions = TransferOptions(),
+                       options: TransferOptions = TransferOptions(), spread: SessionSpread = SessionSpread(),
                        onEvent: @escaping @Sendable (TransferEvent) -> Void = { _ in }) async throws -> TransferReport {
-        let transfer = FileTransfer(client: client, options: options, onEvent: onEvent)
-        let report = await transfer.put(sources.map { LocalPath($0) }, to: SFTPPath(remote), recursive: recursive)
+        let report = await withTransfer(.upload, options: options, spread: spread, onEvent: onEvent) { transfer in
+            await transfer.put(sources.map { LocalPath($0) }, to: SFTPPath(remote), recursive: recursive)
+        }
         return try Self.checked(report)
+    }
+
+    /// Runs `body` with a transfer over this session and the sessions
+    /// `spread` adds, on the connection's event loop (as `ferry get` runs
+    /// it: the pipelines then hop no thread per packet); the added
+    /// sessions are closed after.
+    private func withTransfer(_ direction: TransferDirection, options: TransferOptions, spread: SessionSpread,
+                              onEvent: @escaping @Sendable (TransferEvent) -> Void,
+                              _ body: @escaping @Sendable (FileTransfer) async -> TransferReport) async -> TransferReport {
+        let pool = SFTPSessionPool.spreading(spread, client: connection, sftp: client, plan: plan, direction: direction,
+                                             requestTimeout: requestTimeout, logger: plan.configuration.logger)
+        let transfer = FileTransfer(pool: pool, options: options, onEvent: onEvent)
+        let report = await withTaskExecutorPreference(connection.taskExecutor) { await body(transfer) }
+        await pool.close()
+        return report
     }
 
     /// Makes the target directory identical to the source directory, as

@@ -105,7 +105,7 @@ public final class SSHConnection: Sendable {
     public func openSFTP(requestTimeout: Duration? = SFTPClient.defaultRequestTimeout) async throws -> SFTPSession {
         let (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
         await sftp.limitsResolved()
-        return SFTPSession(client: sftp, channel: channel, connection: client)
+        return SFTPSession(client: sftp, channel: channel, connection: client, plan: plan, requestTimeout: requestTimeout)
     }
 
     /// Disconnects, and closes the jump hosts' connections it went through.

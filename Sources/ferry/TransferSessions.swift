@@ -21,106 +21,17 @@ struct SessionFlags: ParsableArguments {
     }
 }
 
-/// TransferSessions sets up the `SFTPSessionPool` of one get or put: the
-/// first session's round trip is measured (the limits@openssh.com
-/// request's, `SFTPClient.limitsRoundTrip`), the channel count chosen from it
-/// (`SessionCountPolicy`, or `--channels`), and the other channels and
-/// connections opened in the background while the transfer plans.
+/// TransferSessions sets up the `SFTPSessionPool` of one get or put from
+/// the command line's flags (FerryKit's `SFTPSessionPool.spreading` does
+/// the work, as it does for a library user).
 enum TransferSessions {
-    /// Which way the data goes: it decides which window limits a channel
-    /// (the server's for an upload, ours for a download).
-    enum Direction: Sendable {
-        case download, upload
-    }
+    typealias Direction = TransferDirection
 
-    /// The pool around `sftp` (open on `client`), with the rest of its
-    /// sessions being opened. `configuration` connects the other
-    /// connections (the credentials already loaded: nothing is asked twice
-    /// but a password).
     static func pool(client: SSHClient, sftp: SFTPClient, configuration: SSHConnectionPlan,
                      flags: SessionFlags, direction: Direction, requestTimeout: Duration?,
                      connection: ConnectionOptions) -> SFTPSessionPool {
-        let pool = SFTPSessionPool(primary: sftp)
-        let channels = flags.channels
-        let connections = flags.connections
-        if channels == 1 && connections == 1 { return pool }
-        let channelOpener = Self.channelOpener(client, requestTimeout: requestTimeout, closesConnection: nil)
-        pool.prepare { pool in
-            let started = ContinuousClock.now
-            await sftp.limitsResolved()
-            // The limits request's own round trip; timing this wait instead
-            // gave microseconds whenever the reply was already in (the
-            // transfer had waited for it first), and one channel for a put.
-            let rtt = sftp.limitsRoundTrip ?? started.duration(to: .now)
-            let policy = SessionCountPolicy()
-            let window = direction == .upload ? SessionCountPolicy.openSSHChannelWindow : receiveWindow
-            let total = channels.map { $0 * connections } ?? policy.initial(rtt: rtt, window: window)
-            let perConnection = channels ?? max(1, (total + connections - 1) / connections)
-            connection.log(1, "round trip \(rtt); \(perConnection) SFTP channel\(perConnection == 1 ? "" : "s") on each of \(connections) connection\(connections == 1 ? "" : "s")")
-            pool.open(perConnection - 1, with: channelOpener)
-            if connections > 1 {
-                pool.open(connections - 1) { _ in
-                    try await Self.openConnection(configuration, connection, channels: perConnection, pool: pool,
-                                                  requestTimeout: requestTimeout)
-                }
-            }
-            if channels == nil {
-                pool.setGrowth(.init(policy: policy, rtt: rtt, window: window, open: channelOpener))
-            }
-        }
-        return pool
-    }
-
-    /// The window `openSFTP` grants a download's channel.
-    static let receiveWindow = TransferOptions().memoryBudget + (1 << 20)
-
-    /// Opens one more SFTP channel on `client`.
-    static func channelOpener(_ client: SSHClient, requestTimeout: Duration?,
-                              closesConnection: SharedConnection?) -> SFTPSessionPool.Opener {
-        { _ in
-            let (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
-            closesConnection?.retain()
-            return SFTPSessionPool.Session(client: sftp) {
-                await channel.close()
-                await closesConnection?.release()
-            }
-        }
-    }
-
-    /// Connects another SSH connection and opens `channels` sessions on it
-    /// (the first returned, the others added to `pool`); the connection
-    /// closes with its last session.
-    private static func openConnection(_ configuration: SSHConnectionPlan, _ flags: ConnectionOptions,
-                                       channels: Int, pool: SFTPSessionPool,
-                                       requestTimeout: Duration?) async throws -> SFTPSessionPool.Session {
-        let client = try await SSHSession.connect(configuration, flags)
-        let shared = SharedConnection(client)
-        let opener = channelOpener(client, requestTimeout: requestTimeout, closesConnection: shared)
-        let first: SFTPSessionPool.Session
-        do { first = try await opener(0) } catch {
-            await client.close()
-            throw error
-        }
-        pool.open(channels - 1, with: opener)
-        return first
-    }
-}
-
-/// SharedConnection closes an extra connection once the last of its
-/// sessions is closed.
-final class SharedConnection: Sendable {
-    private let client: SSHClient
-    private let users = Locked(0)
-
-    init(_ client: SSHClient) { self.client = client }
-
-    func retain() { users.withLock { $0 += 1 } }
-
-    func release() async {
-        let last = users.withLock { count -> Bool in
-            count -= 1
-            return count == 0
-        }
-        if last { await client.close() }
+        SFTPSessionPool.spreading(SessionSpread(channels: flags.channels, connections: flags.connections),
+                                  client: client, sftp: sftp, plan: configuration, direction: direction,
+                                  requestTimeout: requestTimeout, logger: configuration.configuration.logger)
     }
 }

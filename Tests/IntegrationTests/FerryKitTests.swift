@@ -96,6 +96,30 @@ struct FerryKitTests {
         await ssh.close()
     }
 
+    @Test func spreadOverSeveralChannels() async throws {
+        let server = try await SSHDFixture.start()
+        defer { server.stop() }
+        let files = try FixtureDirectory.create(prefix: "ferrykit-spread", traversable: true)
+        defer { files.remove() }
+        let config = try Self.writeConfig([("box", server, ["StrictHostKeyChecking yes"])], in: files)
+        let ssh = try await SSHConnection.connect(to: "box", options: Self.options(config))
+        defer { Task { await ssh.close() } }
+        let sftp = try await ssh.openSFTP()
+        let remote = server.scratchDirectory + "/spread.bin"
+        try await ssh.run("head -c 100663296 /dev/urandom > '\(remote)'", timeout: .seconds(60)).check()
+        var options = TransferOptions()
+        options.rangeLength = 16 << 20
+        let target = files.file("spread.bin")
+        try await sftp.download(remote, to: target, options: options, spread: SessionSpread(channels: 3))
+        let here = try await ssh.run("sha256sum < '\(remote)'", timeout: .seconds(60)).output.prefix(64)
+        let local = try await FixtureCommand.run("/usr/bin/sha256sum", [target], timeout: .seconds(60))
+        #expect(local.stdout.prefix(64) == here)
+        // The session it was given and two more.
+        let opened = server.log.components(separatedBy: "Starting session: subsystem 'sftp'").count - 1
+        #expect(opened == 3, "\(server.log)")
+        await sftp.close()
+    }
+
     @Test func scpBothWays() async throws {
         let server = try await SSHDFixture.start()
         defer { server.stop() }
