@@ -33,6 +33,7 @@ extension SCPTransfer {
                 for source in sources {
                     try await session.send(source, recursive: recursive, named: true, &report)
                 }
+                try await session.settle(&report)
                 try? await stream.closeWrite()
                 // Wait for the remote scp to finish writing and exit.
                 while try await stream.read() != nil {}
@@ -48,11 +49,23 @@ extension SCPTransfer {
 }
 
 /// One `scp -t` session: local files turned into records and data.
+///
+/// The sink's answer to a file's closing status byte is not waited for
+/// before the next record goes out: the sink answers it and then reads the
+/// next record, so framing holds whatever it answers, and a file costs one
+/// round trip (its `C` record's answer, which must come before its data: a
+/// sink that refused the file would read the data as records) instead of
+/// two. Those answers are read in order (`settle`) before any other reply
+/// is awaited, and at the end.
 private struct SourceSession {
     let transfer: SCPTransfer
     let stream: any ByteStream
     let destination: String
     var source = SCPSource()
+    /// Files whose data went out and whose closing answer is still due, oldest first.
+    private var unanswered: [(path: LocalPath, size: UInt64, failure: TransferError?)] = []
+    /// At most this many files wait for their answer at once.
+    static let maxUnanswered = 64
 
     init(transfer: SCPTransfer, stream: any ByteStream, destination: String) {
         self.transfer = transfer
@@ -77,6 +90,26 @@ private struct SourceSession {
     }
 
     private func write(_ bytes: [UInt8]) async throws { try await stream.write(ByteBuffer(bytes: bytes)) }
+
+    /// Reads the closing answers still due, in order, and reports each file.
+    mutating func settle(_ report: inout TransferReport, keeping: Int = 0) async throws {
+        while unanswered.count > keeping {
+            let (path, size, earlier) = unanswered.removeFirst()
+            var failure = earlier
+            do {
+                try await reply()
+            } catch let error as TransferError {
+                failure = failure ?? error
+            }
+            if let failure {
+                transfer.fail(failure, &report)
+            } else {
+                report.files += 1
+                report.bytes += size
+                transfer.onEvent(.finished(path: "\(path)", bytes: size))
+            }
+        }
+    }
 
     /// Sends `path`: a file, or a tree with `recursive`. `named`: given on
     /// the command line (followed if a link; inside a tree links are
@@ -103,6 +136,7 @@ private struct SourceSession {
                 try await send(path.appending(entry), recursive: true, named: false, &report)
             }
             try await write(try source.endDirectory())
+            try await settle(&report)
             try await reply()
         case S_IFREG:
             try await sendFile(path, st, name: name, &report)
@@ -124,6 +158,7 @@ private struct SourceSession {
                 let times = SCPTimes(modification: UInt32(clamping: max(0, st.st_mtim.tv_sec)),
                                      access: UInt32(clamping: max(0, st.st_atim.tv_sec)))
                 try await write(source.times(times))
+                try await settle(&report)
                 try await reply()
             }
             let mode = UInt32(st.st_mode) & 0o7777
@@ -135,6 +170,7 @@ private struct SourceSession {
                 throw TransferError(.refusedName, "\(path): \(error.message)")
             }
             try await write(record)
+            try await settle(&report)
             try await reply()
             return true
         } catch let error as TransferError {
@@ -182,18 +218,8 @@ private struct SourceSession {
             offset = next
         }
         try await write(try source.endFile(failure: failure?.message))
-        do {
-            try await reply()
-        } catch let error as TransferError {
-            failure = failure ?? error
-        }
-        if let failure {
-            transfer.fail(failure, &report)
-        } else {
-            report.files += 1
-            report.bytes += size
-            transfer.onEvent(.finished(path: "\(path)", bytes: size))
-        }
+        unanswered.append((path, size, failure))
+        try await settle(&report, keeping: Self.maxUnanswered - 1)
     }
 
     /// Reads the piece at `offset` (never past `size`) off the event loop.

@@ -144,6 +144,37 @@ struct ClientSCPTests {
         }
     }
 
+    /// put over SCP does not wait for each file's closing answer before the
+    /// next record (see `SourceSession`); a file the sink refuses between
+    /// others must still cost only that file, and its data, which looks
+    /// like records, must never be read as records.
+    @Test("put --scp -r: a file the server refuses between others fails alone; record-like data stays data")
+    func refusedFileAmongPipelinedOnes() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "ferry-scp-refused")
+        defer { local.remove() }
+        let scratch = sshd.scratchDirectory
+        try Proof.makeDirectory(local.file("tree"))
+        let lure = Array("C0644 6 planted\nowned\n\u{0}".utf8)
+        for index in 0..<40 {
+            try Proof.write(local.file("tree/f\(String(format: "%02d", index))"), lure + Array("file \(index)\n".utf8), mode: 0o644)
+        }
+        // On the server, f20 is a directory: the sink refuses that file.
+        try Proof.makeDirectory("\(scratch)/tree/f20")
+        Proof.giveToAccount("\(scratch)/tree", sshd)
+        Proof.giveToAccount("\(scratch)/tree/f20", sshd)
+        let put = try await Self.ferry("put", ["--scp", "-r", local.file("tree"), Proof.remote(sshd, "\(scratch)/")], on: sshd)
+        #expect(put.exit.code == 1, "\(put.summary)")
+        #expect(put.stderr.contains("f20"), "\(put.summary)")
+        for index in 0..<40 where index != 20 {
+            let name = "f\(String(format: "%02d", index))"
+            #expect(Proof.contents("\(scratch)/tree/\(name)") == lure + Array("file \(index)\n".utf8), "\(name)")
+        }
+        #expect(Proof.status("\(scratch)/tree/planted") == nil, "file data was read as a record")
+        #expect(Proof.status("\(scratch)/planted") == nil, "file data was read as a record")
+    }
+
     @Test("-a is refused with SCP; -O and -s exclude each other; remote to remote is refused")
     func refusals() async throws {
         let sshd = try await SSHDFixture.start()
