@@ -239,6 +239,24 @@ struct FerryKitTests {
         #expect(jump.log.contains("Disconnected from user"), "\(jump.log)")
     }
 
+    @Test func aConnectionDroppedWithoutCloseIsClosed() async throws {
+        let server = try await SSHDFixture.start()
+        defer { server.stop() }
+        let files = try FixtureDirectory.create(prefix: "ferrykit-drop", traversable: true)
+        defer { files.remove() }
+        let config = try Self.writeConfig([("box", server, ["StrictHostKeyChecking yes"])], in: files)
+        do {
+            let ssh = try await SSHConnection.connect(to: "box", options: Self.options(config))
+            #expect(try await ssh.run("true", timeout: .seconds(20)).succeeded)
+            // Released here, never closed.
+        }
+        let deadline = ContinuousClock.now + .seconds(15)
+        while !server.log.contains("Disconnected from user") && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(server.log.contains("Disconnected from user"), "the released connection stayed open: \(server.log)")
+    }
+
     @Test func nobodyIsAskedByDefault() async throws {
         let server = try await SSHDFixture.start()
         defer { server.stop() }

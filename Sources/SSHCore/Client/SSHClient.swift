@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import NIOConcurrencyHelpers
 import NIOCore
 import Logging
@@ -264,6 +265,27 @@ public final class SSHClient: Sendable {
         }
         let lifetime = self.lifetime
         return try await eventLoop.submit { SSHChannelStream(id: session.value.id, eventLoop: eventLoop, handler: handler, buffer: buffer, lifetime: lifetime) }.get()
+    }
+
+    /// A client released without `close()` still ends its connection: the
+    /// socket (and a jump host's connection behind it) and the event loop
+    /// thread this client started would otherwise live on with nobody to
+    /// use them, as a library user who drops a connection after an error
+    /// would find out only by running out of threads.
+    deinit {
+        guard !lifetime.isClosed else { return }
+        let handler = self.handler
+        let channel = self.channel
+        let group = ownedGroup
+        let retiring = taskExecutor
+        // DISCONNECT is written, then the channel closed.
+        channel.eventLoop.execute { handler.value.disconnect(description: "disconnected by user") }
+        channel.closeFuture.whenComplete { _ in
+            retiring.retire()
+            // Not from one of the group's own threads, which NIO forbids.
+            guard let group else { return }
+            DispatchQueue.global().async { group.shutdownGracefully { _ in } }
+        }
     }
 
     /// Disconnects and releases the connection.
