@@ -1,3 +1,4 @@
+import FerryKit
 import ArgumentParser
 
 /// `--retries`, `--retry-delay` and `--fsync`: what a transfer does about a

@@ -1,3 +1,4 @@
+import FerryKit
 import ArgumentParser
 import Foundation
 import SFTP
@@ -78,8 +79,9 @@ struct SFTPCommand: AsyncParsableCommand {
         let target = try RemoteTarget(location.destination)
         let connectTimeout: Duration? = timeout.flatMap { $0 > 0 ? .nanoseconds(Int64($0 * 1e9)) : nil }
         let connections = ShellConnections()
-        let connect: @Sendable () async throws -> (SSHClient, SFTPClient) = { [flags] in
-            let client = try await SSHSession.connect(target, flags, connectTimeout: connectTimeout)
+        let plans = ConnectionPlanCache(target, flags, connectTimeout: connectTimeout)
+        let connect: @Sendable () async throws -> (SSHClient, SFTPClient) = {
+            let client = try await plans.connect()
             do {
                 let (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
                 connections.add(client, channel)

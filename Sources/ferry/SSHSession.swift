@@ -40,6 +40,35 @@ enum SSHSession {
     }
 }
 
+/// The plan of one command's connections, made on first use and reused by
+/// every reconnect (`--retries`): resolved once, keys loaded once, so an
+/// encrypted key's passphrase is asked once however often the link drops.
+actor ConnectionPlanCache {
+    private let target: RemoteTarget
+    private let flags: ConnectionOptions
+    private let connectTimeout: Duration?
+    private var plan: SSHConnectionPlan?
+
+    init(_ target: RemoteTarget, _ flags: ConnectionOptions, connectTimeout: Duration? = nil) {
+        self.target = target
+        self.flags = flags
+        self.connectTimeout = connectTimeout
+    }
+
+    /// The plan; the first call makes it (callers connect one at a time).
+    func get() async throws -> SSHConnectionPlan {
+        if let plan { return plan }
+        let made = try await SSHSession.plan(target, flags, connectTimeout: connectTimeout)
+        plan = made
+        return made
+    }
+
+    /// Connects with the plan.
+    func connect() async throws -> SSHClient {
+        try await get().connect()
+    }
+}
+
 extension ConnectionOptions {
     /// The options these flags select, before ssh_config.
     func clientOptions() throws -> ClientOptions {

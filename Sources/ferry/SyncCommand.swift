@@ -1,3 +1,4 @@
+import FerryKit
 import ArgumentParser
 import Foundation
 import SFTP
@@ -219,13 +220,14 @@ enum SyncSession {
         let target = try RemoteTarget(remote.destination)
         var total = SyncReport()
         var retriesUsed = 0
+        let plans = ConnectionPlanCache(target, flags, connectTimeout: connectTimeout)
         func say(_ line: String) { display.writeLine("ferry: \(printable(line))\n", to: STDERR_FILENO) }
         while true {
             let client: SSHClient
             let sftp: SFTPClient
             let channel: SSHChannelStream
             do {
-                client = try await SSHSession.connect(target, flags, connectTimeout: connectTimeout)
+                client = try await plans.connect()
                 do {
                     (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
                 } catch {

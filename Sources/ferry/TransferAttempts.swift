@@ -50,10 +50,21 @@ struct TransferAttempts {
         var total = TransferReport()
         var retriesUsed = 0
         let started = ContinuousClock.now
+        // Resolved and its keys loaded once: a reconnect asks nobody for a
+        // passphrase again.
+        let plan: SSHConnectionPlan
+        do {
+            plan = try await SSHSession.plan(target, flags, connectTimeout: transfer.connectTimeout)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            ErrorText.report(error)
+            throw ExitCode(ExitCodes.sshFailure)
+        }
         while true {
             let held = HeldEvents(holding: retriesUsed < policy.retries, display: display)
             interruption.forgetPartialFiles()
-            let outcome = await attempt(options: options, held: held, scp: scpBody, body)
+            let outcome = await attempt(plan, options: options, held: held, scp: scpBody, body)
             switch outcome {
             case .connectFailed(let error):
                 if error is ValidationError { throw error }
@@ -94,16 +105,14 @@ struct TransferAttempts {
 
     /// One connection: connect, open the session, run the transfer beside
     /// a task that waits for Ctrl-C, close.
-    private func attempt(options: TransferOptions, held: HeldEvents,
+    private func attempt(_ configuration: SSHConnectionPlan, options: TransferOptions, held: HeldEvents,
                          scp scpBody: (SCPTransfer) async -> TransferReport,
                          _ body: (FileTransfer, TransferRun.Expand) async -> TransferReport) async -> Outcome {
         let quiet = flags.quiet
         let client: SSHClient
         let sftp: SFTPClient?
         let channel: SSHChannelStream?
-        let configuration: SSHConnectionPlan
         do {
-            configuration = try await SSHSession.plan(target, flags, connectTimeout: transfer.connectTimeout)
             client = try await SSHSession.connect(configuration, flags)
             do {
                 let session = try await TransferRun.openSFTP(client, selected, transfer, quiet: quiet, statsAhead: statsAhead)

@@ -78,6 +78,36 @@ struct TransferFaultTests {
         FaultCheck.expectNoPartials(under: home.path, "flip + retry")
     }
 
+    @Test("get --retries: the reconnect reuses the loaded keys; an encrypted key's passphrase is asked once")
+    func reconnectAsksNoPassphraseAgain() async throws {
+        let (sshd, remote) = try await Self.serverWithBigFile()
+        defer { sshd.stop() }
+        let server = try FaultedServer(sshd, first: .flip(at: 9 << 20, .toClient))
+        defer { server.stop() }
+        let home = try FixtureDirectory.create(prefix: "ferry-retry-askpass", traversable: true)
+        defer { home.remove() }
+        // An extra encrypted identity: loading it asks SSH_ASKPASS, which
+        // counts its runs.
+        let key = home.file("id_extra")
+        let made = try await FixtureCommand.run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "secret words", "-f", key])
+        #expect(made.exit.code == 0, "\(made.summary)")
+        let count = home.file("asked")
+        let askpass = try home.write("askpass", "#!/bin/sh\necho x >> '\(count)'\necho 'secret words'\n", mode: 0o700)
+        guard let ferry = FerryCLI.executable else { Issue.record("ferry binary not built"); return }
+        var environment = ProcessInfo.processInfo.environment
+        environment["SSH_ASKPASS"] = askpass
+        environment["SSH_ASKPASS_REQUIRE"] = "force"
+        environment["DISPLAY"] = ":0"
+        let result = try await FixtureCommand.run(
+            ferry, ["get", "-o", "BatchMode=no"] + server.connectionArguments + ["-i", key] + Self.retry + [Proof.remote(sshd, remote), home.file("big")],
+            environment: environment, timeout: .seconds(180))
+        #expect(result.exit.code == 0, "\(result.summary)")
+        #expect(server.proxy.connections == 2, "\(result.stderr)")
+        let asked = (try? String(contentsOfFile: count, encoding: .utf8)) ?? ""
+        #expect(asked == "x\n", "the passphrase was asked \(asked.count / 2) times over two connections")
+        try await FaultCheck.expectIdentical(home.file("big"), remote, "flip + retry + askpass")
+    }
+
     // MARK: Stall
 
     @Test("get: both directions stalled: ServerAliveInterval=1, ServerAliveCountMax=2 ends it in 3–4 s with exit 1")

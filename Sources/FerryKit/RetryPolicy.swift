@@ -6,17 +6,26 @@ import SSHCore
 /// timeout, a packet that failed its MAC) is, since the next one may well
 /// get through; a refusal the server would repeat (authentication, host
 /// key, no common algorithm, a protocol the server breaks on purpose) is not.
-struct RetryPolicy {
+///
+/// `ferry get`/`put`/`sync`/`sftp -b` reconnect with it (`--retries`,
+/// `--retry-delay`); a program that reconnects after a failure can ask
+/// `isConnectionLoss` the same question.
+public struct RetryPolicy: Sendable, Equatable {
     /// Reconnects allowed after the first connection (`--retries`).
-    var retries: Int
+    public var retries: Int
     /// The wait before each reconnect (`--retry-delay`).
-    var delay: Duration
+    public var delay: Duration
 
-    static let none = RetryPolicy(retries: 0, delay: .zero)
+    public init(retries: Int, delay: Duration) {
+        self.retries = retries
+        self.delay = delay
+    }
+
+    public static let none = RetryPolicy(retries: 0, delay: .zero)
 
     /// True when `error` (from connecting, or why a connection ended) says
     /// the connection was lost rather than refused.
-    static func isConnectionLoss(_ error: Error) -> Bool {
+    public static func isConnectionLoss(_ error: Error) -> Bool {
         switch error {
         case let error as SSHError:
             switch error.code {
@@ -31,7 +40,7 @@ struct RetryPolicy {
     }
 
     /// "2 s", "0.5 s": the delay as the messages say it.
-    var delayText: String {
+    public var delayText: String {
         let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
         return seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
     }
