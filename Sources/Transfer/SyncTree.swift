@@ -40,9 +40,12 @@ struct SyncListing: Sendable {
 }
 
 /// The remote side: paths are the root joined with relative bytes.
+/// Listings come from `prelisting` (the whole tree at once, `find` over
+/// exec) when it can answer, else over SFTP.
 struct RemoteSyncTree: SyncTree {
     let client: SFTPClient
     let root: SFTPPath
+    var prelisting: SyncPrelisting? = nil
 
     func path(_ relative: [UInt8]) -> SFTPPath { relative.isEmpty ? root : root.appending(relative) }
 
@@ -54,6 +57,7 @@ struct RemoteSyncTree: SyncTree {
         do { attributes = try await client.stat(root) } catch let error as SFTPError where error.code == .noSuchFile {
             return nil
         }
+        prelisting?.rootStated(attributes)
         return SyncEntry(name: [], attributes: attributes)?.kind ?? .other
     }
 
@@ -74,6 +78,7 @@ struct RemoteSyncTree: SyncTree {
     }
 
     func list(_ relative: [UInt8]) async throws -> SyncListing {
+        if let prelisting, let listing = await prelisting.listing(relative) { return listing }
         let directory = path(relative)
         let names = try await client.listDirectory(directory)
         var listing = SyncListing()
