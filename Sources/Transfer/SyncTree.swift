@@ -62,6 +62,16 @@ struct RemoteSyncTree: SyncTree {
     }
 
     func makeRoot() async throws {
+        // Called when `rootKind` found no root: the MKDIR goes first, as
+        // the parent usually exists (one round trip instead of a STAT of
+        // the root and its parent, then the MKDIR); only when it fails are
+        // the missing parents looked for.
+        do {
+            try await client.mkdir(root)
+            return
+        } catch {
+            if (try? await client.stat(root))?.isDirectory == true { return }
+        }
         var missing: [SFTPPath] = []
         var path = root
         while (try? await client.stat(path)) == nil {
