@@ -133,7 +133,11 @@ struct SyncRun: Sendable {
                 }
                 return true
             }
-            if !options.dryRun { try await target.makeRoot() }
+            if !options.dryRun {
+                // Everything will be copied: the other sessions can open now.
+                transfer.pool?.startPreparing()
+                try await target.makeRoot()
+            }
             onChange(SyncChange(.newDirectory, "./"))
             report.update { $0.directoriesCreated += 1 }
             return false

@@ -279,7 +279,8 @@ enum SyncSession {
             display.start()
             let held = HeldEvents(holding: retriesUsed < policy.retries, display: display)
             let pool = TransferSessions.pool(client: client, sftp: sftp, configuration: configuration, flags: sessions,
-                                             direction: direction, requestTimeout: requestTimeout, connection: flags)
+                                             direction: direction, requestTimeout: requestTimeout, connection: flags,
+                                             whenNeeded: true)
             let (report, lost) = await withTaskExecutorPreference(client.taskExecutor) { () -> (SyncReport, Error?) in
                 let report = await body(client, pool, listing, held)
                 var lost: Error? = await client.connectionFailure

@@ -36,15 +36,18 @@ enum TransferSessions {
     /// sessions being opened. `configuration` connects the other
     /// connections (the credentials already loaded: nothing is asked twice
     /// but a password).
+    /// With `whenNeeded` the other sessions are opened only once the
+    /// transfer asks for them (`SFTPSessionPool.prepareWhenNeeded`): what
+    /// a sync does, which may find nothing to copy.
     static func pool(client: SSHClient, sftp: SFTPClient, configuration: SSHClient.Configuration,
                      flags: SessionFlags, direction: Direction, requestTimeout: Duration?,
-                     connection: ConnectionOptions) -> SFTPSessionPool {
+                     connection: ConnectionOptions, whenNeeded: Bool = false) -> SFTPSessionPool {
         let pool = SFTPSessionPool(primary: sftp)
         let channels = flags.channels
         let connections = flags.connections
         if channels == 1 && connections == 1 { return pool }
         let channelOpener = Self.channelOpener(client, requestTimeout: requestTimeout, closesConnection: nil)
-        pool.prepare { pool in
+        let prepare: @Sendable (SFTPSessionPool) async -> Void = { pool in
             let started = ContinuousClock.now
             await sftp.limitsResolved()
             // The limits request's own round trip; timing this wait instead
@@ -67,6 +70,7 @@ enum TransferSessions {
                 pool.setGrowth(.init(policy: policy, rtt: rtt, window: window, open: channelOpener))
             }
         }
+        if whenNeeded { pool.prepareWhenNeeded(prepare) } else { pool.prepare(prepare) }
         return pool
     }
 
