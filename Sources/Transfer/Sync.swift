@@ -151,25 +151,46 @@ struct SyncRun: Sendable {
     /// keeps files in flight; asked again for each item, as that grows
     /// with the sessions the pool opens while the sync runs.
     private func perform(_ work: AsyncStream<SyncWork>) async {
-        // The width depends on the server's open-handle limit: known a
-        // round trip after the session opened, which the planner need not
-        // wait for (its listings and comparisons go on meanwhile).
-        await transfer.client.limitsResolved()
-        await withTaskGroup(of: Void.self) { group in
+        // While the width is reached, a tick also ends the wait now and
+        // then: sessions that open meanwhile raise the width, and their
+        // share of files must not wait for the first file to finish.
+        let ticks = transfer.pool != nil
+        await withTaskGroup(of: Bool.self) { group in
             var running = 0
+            var ticking = false
+            var limitsKnown = false
             for await item in work {
+                // The width depends on the server's open-handle limit, known
+                // a round trip after the session opened: waited for only by
+                // the first item, so neither the planner nor a sync with
+                // nothing to do waits for it.
+                if !limitsKnown {
+                    await transfer.client.limitsResolved()
+                    limitsKnown = true
+                }
                 while running >= transfer.filesInFlight {
-                    await group.next()
-                    running -= 1
+                    if ticks, !ticking {
+                        ticking = true
+                        group.addTask {
+                            try? await Task.sleep(for: Self.widthTick)
+                            return false
+                        }
+                    }
+                    guard let finishedFile = await group.next() else { break }
+                    if finishedFile { running -= 1 } else { ticking = false }
                 }
                 group.addTask {
                     await self.perform(item)
                     self.queued.update { $0 -= 1 }
+                    return true
                 }
                 running += 1
             }
         }
     }
+
+    /// How often a saturated sync looks whether more sessions opened.
+    static let widthTick = Duration.milliseconds(10)
 
     private func perform(_ work: SyncWork) async {
         switch work {
