@@ -129,10 +129,16 @@ public protocol RemoteTreeListing: Sendable {
     /// Told when the snapshot of `root` was not used: its root record did
     /// not match the SFTP STAT of the root.
     func snapshotRefused(of root: SFTPPath)
+    /// Whether a listing asked for before the snapshot is in also goes
+    /// over SFTP, the first answer taken (the default: on a short link
+    /// SFTP is quicker than starting a remote command). Off, the sync
+    /// waits for the snapshot (tests use this to know which answered).
+    var racesSFTP: Bool { get }
 }
 
 extension RemoteTreeListing {
     public func snapshotRefused(of root: SFTPPath) {}
+    public var racesSFTP: Bool { true }
 }
 
 /// The hashes `--checksum` can compare, best first.

@@ -88,7 +88,13 @@ struct RemoteSyncTree: SyncTree {
     }
 
     func list(_ relative: [UInt8]) async throws -> SyncListing {
-        if let prelisting, let listing = await prelisting.listing(relative) { return listing }
+        guard let prelisting else { return try await listOverSFTP(relative) }
+        let tree = self
+        return try await prelisting.list(relative) { try await tree.listOverSFTP(relative) }
+    }
+
+    /// One directory listed over SFTP (OPENDIR, READDIR…, CLOSE).
+    func listOverSFTP(_ relative: [UInt8]) async throws -> SyncListing {
         let directory = path(relative)
         let names = try await client.listDirectory(directory)
         var listing = SyncListing()

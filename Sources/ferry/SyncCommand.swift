@@ -170,7 +170,7 @@ struct SyncCommand: AsyncParsableCommand {
         // (get and put's 128 per session left a 50 ms download of 2000
         // files waiting on round trips). Still capped per session by the
         // server's open-handle limit and overall by the descriptor limit.
-        transferOptions.concurrentFiles = Self.filesInFlightPerSession
+        transferOptions.concurrentFiles = Self.filesInFlightPerSession(upload: sourceRemote == nil)
         let display = TransferDisplay(mode: TransferDisplay.mode(output, verbosity: connection.verbose, quiet: connection.quiet))
         // With --json only JSON goes to stdout: the itemized lines go to stderr.
         let itemized = output.json ? STDERR_FILENO : STDOUT_FILENO
@@ -201,8 +201,13 @@ struct SyncCommand: AsyncParsableCommand {
         }
     }
 
-    /// Files a sync keeps in flight on each SFTP session.
-    static let filesInFlightPerSession = 512
+    /// Files a sync keeps in flight on each SFTP session. An upload's
+    /// channel carries sshd's 2 MiB window per round trip, and a small
+    /// file takes three or four: more files than that window holds over
+    /// those round trips only queue in it, while the other sessions the
+    /// pool opens could take them. A download's window is ours (tens of
+    /// MiB), so its files wait only on round trips.
+    static func filesInFlightPerSession(upload: Bool) -> Int { upload ? 256 : 512 }
 
     /// One itemized line: the change's word padded to a column, the path.
     static func line(_ change: SyncChange) -> String {
