@@ -15,8 +15,14 @@ final class LocalShellListing: RemoteTreeListing {
     /// What the shell is given instead of the root asked for (to list
     /// another directory, as a shell with another working directory would).
     let substitute: SFTPPath?
+    /// Off (the default here): the sync waits for the snapshot, so the
+    /// tests know it answered.
+    let racesSFTP: Bool
 
-    init(substitute: SFTPPath? = nil) { self.substitute = substitute }
+    init(substitute: SFTPPath? = nil, racesSFTP: Bool = false) {
+        self.substitute = substitute
+        self.racesSFTP = racesSFTP
+    }
 
     var roots: [SFTPPath] { asked.withLock { $0 } }
 
@@ -178,6 +184,20 @@ final class LocalShellListing: RemoteTreeListing {
             #expect(SyncTests.snapshot(dir.file("dst")) == SyncTests.snapshot(dir.file("src")))
             let again = await Self.sync(client, way, dir, options, listing: LocalShellListing())
             #expect(again.succeeded && again.transferred == 0 && again.deleted == 0 && again.checked == 7)
+        }
+    }
+
+    @Test(arguments: SyncTests.Way.allCases) func aListingRacedWithSFTPEndsTheSame(way: SyncTests.Way) async throws {
+        try await withSFTPServer { client, dir in
+            try SyncTests.makeSource(dir)
+            _ = await Self.sync(client, way, dir)
+            try SyncTests.write(dir.file("src/sub/deeper/c.txt"), "CHARLIE", mtime: 1_600_000_200)
+            try FileManager.default.removeItem(atPath: dir.file("src/with space"))
+            var options = SyncOptions()
+            options.delete = true
+            let report = await Self.sync(client, way, dir, options, listing: LocalShellListing(racesSFTP: true))
+            #expect(report.succeeded && report.transferred == 1 && report.deleted == 2)
+            #expect(SyncTests.snapshot(dir.file("dst")) == SyncTests.snapshot(dir.file("src")))
         }
     }
 
