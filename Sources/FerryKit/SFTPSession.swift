@@ -177,12 +177,30 @@ public final class SFTPSession: Sendable {
     /// `dryRun`). `onChange` hears each itemized change. Throws
     /// `SyncFailure` when anything could not be listed or copied.
     @discardableResult
+    /// As `ferry sync`, copies spread over several sessions (`spread`,
+    /// opened only once there is something to copy), and the remote tree
+    /// listed by one `find` over exec when the server allows it (checked,
+    /// raced against SFTP listing; see `SyncRemoteFind`).
     public func sync(_ direction: SyncDirection, options: SyncOptions = SyncOptions(),
-                     transferOptions: TransferOptions = TransferOptions(),
+                     transferOptions: TransferOptions = TransferOptions(), spread: SessionSpread = SessionSpread(),
                      onChange: @escaping @Sendable (SyncChange) -> Void = { _ in },
                      onEvent: @escaping @Sendable (TransferEvent) -> Void = { _ in }) async throws -> SyncReport {
-        let transfer = FileTransfer(client: client, options: transferOptions, onEvent: onEvent)
-        let report = await transfer.sync(direction, options: options, onChange: onChange)
+        let remoteRoot: SFTPPath
+        let way: TransferDirection
+        switch direction {
+        case .download(let remote, _): (remoteRoot, way) = (remote, .download)
+        case .upload(_, let remote): (remoteRoot, way) = (remote, .upload)
+        }
+        let listing = SyncRemoteFind(client: connection, timeout: requestTimeout ?? .seconds(600))
+        listing.start(remoteRoot)
+        let pool = SFTPSessionPool.spreading(spread, client: connection, sftp: client, plan: plan, direction: way,
+                                             requestTimeout: requestTimeout, logger: plan.configuration.logger,
+                                             whenNeeded: true)
+        let transfer = FileTransfer(pool: pool, options: transferOptions, onEvent: onEvent)
+        let report = await withTaskExecutorPreference(connection.taskExecutor) {
+            await transfer.sync(direction, options: options, remoteListing: listing, onChange: onChange)
+        }
+        await pool.close()
         try Task.checkCancellation()
         guard report.failures.isEmpty else { throw SyncFailure(report: report) }
         return report

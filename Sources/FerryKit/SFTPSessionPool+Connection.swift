@@ -34,15 +34,17 @@ extension SFTPSessionPool {
     /// in the background while the transfer plans. Extra connections are
     /// made with `plan` (its credentials already loaded: nothing is asked
     /// twice but a password), each closed with its last session.
+    /// `whenNeeded`: the other sessions open only once the transfer asks
+    /// for them (a sync, which may find nothing to copy).
     public static func spreading(_ spread: SessionSpread, client: SSHClient, sftp: SFTPClient, plan: SSHConnectionPlan,
                                  direction: TransferDirection, requestTimeout: Duration?,
-                                 logger: Logger) -> SFTPSessionPool {
+                                 logger: Logger, whenNeeded: Bool = false) -> SFTPSessionPool {
         let pool = SFTPSessionPool(primary: sftp)
         let channels = spread.channels
         let connections = max(1, spread.connections)
         if channels == 1 && connections == 1 { return pool }
         let channelOpener = Self.channelOpener(client, requestTimeout: requestTimeout, closesConnection: nil)
-        pool.prepare { pool in
+        let prepare: @Sendable (SFTPSessionPool) async -> Void = { pool in
             let started = ContinuousClock.now
             await sftp.limitsResolved()
             // The limits request's own round trip; timing this wait instead
@@ -63,6 +65,7 @@ extension SFTPSessionPool {
                 pool.setGrowth(.init(policy: policy, rtt: rtt, window: window, open: channelOpener))
             }
         }
+        if whenNeeded { pool.prepareWhenNeeded(prepare) } else { pool.prepare(prepare) }
         return pool
     }
 

@@ -20,6 +20,16 @@ extension FileTransfer {
         FileTransfer(client: session, options: options, onEvent: onEvent, budget: budget, limiter: limiter, pool: pool)
     }
 
+    /// How many files to keep in flight over the pool: `concurrentFiles`
+    /// for each open session (each is its own server process, with its
+    /// own open-handle limit, and on a long link files in flight are what
+    /// hides their round trips), within the local descriptor budget.
+    /// Without a pool, `concurrentFiles`.
+    var filesInFlight: Int {
+        guard let pool else { return concurrentFiles }
+        return max(1, min(concurrentFiles * max(1, pool.openSessions.count), DescriptorBudget.filesInFlight))
+    }
+
     /// `perform` on the least busy session of the pool (on `client` without
     /// one). When that session ends under the file, the file is tried once
     /// more on another: what was lost is the session, not the file.

@@ -67,6 +67,8 @@ public final class SFTPSessionPool: Sendable {
         var bytes: UInt64 = 0
         var measuredSince: ContinuousClock.Instant?
         var closed = false
+        /// A `prepare` body held until the first file needs a session.
+        var deferred: (@Sendable (SFTPSessionPool) async -> Void)?
     }
 
     private let state: Locked<State>
@@ -122,6 +124,28 @@ public final class SFTPSessionPool: Sendable {
         }
     }
 
+    /// As `prepare`, but held until a file is first leased (or
+    /// `startPreparing` is called): a transfer that turns out to have
+    /// nothing to copy (a sync with no change) opens no sessions, and
+    /// its close waits for none being opened.
+    public func prepareWhenNeeded(_ body: @escaping @Sendable (SFTPSessionPool) async -> Void) {
+        state.withLock { state in
+            guard !state.closed else { return }
+            state.deferred = body
+        }
+    }
+
+    /// Runs the body `prepareWhenNeeded` held, if it has not run: called
+    /// as soon as the caller knows files will be copied, so the sessions
+    /// open while it still plans.
+    public func startPreparing() {
+        let body = state.withLock { state -> (@Sendable (SFTPSessionPool) async -> Void)? in
+            defer { state.deferred = nil }
+            return state.deferred
+        }
+        if let body { prepare(body) }
+    }
+
     private func add(_ index: Int, _ opener: Opener) async {
         let result: Result<Session, Error>
         do { result = .success(try await opener(index)) } catch { result = .failure(error) }
@@ -160,6 +184,7 @@ public final class SFTPSessionPool: Sendable {
     public func close() async {
         let tasks = state.withLock { state -> [Task<Void, Never>] in
             state.closed = true
+            state.deferred = nil
             defer { state.opening.removeAll() }
             return state.opening
         }
@@ -177,6 +202,7 @@ public final class SFTPSessionPool: Sendable {
     /// A lease on the open session with the fewest files in flight (the
     /// primary while nothing else is open). Give it back with `release`.
     func lease() -> SFTPClient {
+        startPreparing()
         considerGrowing()
         return state.withLock { state in
             let open = state.entries.indices.filter { state.entries[$0].client.isOpen }

@@ -18,16 +18,27 @@ import Locking
 /// copied: rsync's "IO error encountered -- skipping file deletion". Every
 /// path touched is the target root joined with names that were listed and
 /// checked, so nothing outside the target is ever changed.
+///
+/// A transfer made with a pool (`FileTransfer(pool:)`) spreads the copies
+/// over its sessions, `concurrentFiles` of them in flight per open
+/// session: on a long link each small file costs round trips and an
+/// upload is capped by each channel's window, so more sessions carry
+/// more. `remoteListing` (`SyncRemoteFind`) may answer the remote side's
+/// listings from one whole-tree snapshot instead of SFTP round trips
+/// (see `SyncPrelisting` for when it is used).
 extension FileTransfer {
     public func sync(_ direction: SyncDirection, options: SyncOptions, remoteHasher: (any RemoteHashing)? = nil,
+                     remoteListing: (any RemoteTreeListing)? = nil,
                      onChange: @escaping @Sendable (SyncChange) -> Void = { _ in }) async -> SyncReport {
         var transferOptions = self.options
         transferOptions.keepTimes = true
         transferOptions.resume = true
         if options.modes { transferOptions.preserve = true }
-        let transfer = FileTransfer(client: client, options: transferOptions, onEvent: onEvent)
+        // The same budget, limit and pool: only the options differ.
+        let transfer = FileTransfer(client: client, options: transferOptions, onEvent: onEvent,
+                                    budget: budget, limiter: limiter, pool: pool)
         let run = SyncRun(transfer: transfer, direction: direction, options: options,
-                          remoteHasher: remoteHasher, onChange: onChange)
+                          remoteHasher: remoteHasher, remoteListing: remoteListing, onChange: onChange)
         return await run.run()
     }
 }
@@ -60,26 +71,27 @@ struct SyncRun: Sendable {
     static let maxQueued = 8192
 
     init(transfer: FileTransfer, direction: SyncDirection, options: SyncOptions,
-         remoteHasher: (any RemoteHashing)?, onChange: @escaping @Sendable (SyncChange) -> Void) {
+         remoteHasher: (any RemoteHashing)?, remoteListing: (any RemoteTreeListing)? = nil,
+         onChange: @escaping @Sendable (SyncChange) -> Void) {
         self.transfer = transfer
         self.direction = direction
         self.options = options
         self.onChange = onChange
         switch direction {
         case .download(let remote, let local):
-            source = RemoteSyncTree(client: transfer.client, root: remote)
+            source = RemoteSyncTree(client: transfer.client, root: remote,
+                                    prelisting: remoteListing.map { SyncPrelisting($0, root: remote) })
             target = LocalSyncTree(root: local)
         case .upload(let local, let remote):
             source = LocalSyncTree(root: local)
-            target = RemoteSyncTree(client: transfer.client, root: remote)
+            target = RemoteSyncTree(client: transfer.client, root: remote,
+                                    prelisting: remoteListing.map { SyncPrelisting($0, root: remote) })
         }
         checksums = SyncChecksums(transfer: transfer, direction: direction, remoteHasher: remoteHasher)
     }
 
     func run() async -> SyncReport {
         guard let targetExists = await prepareRoots() else { return report.value }
-        await transfer.client.limitsResolved()
-        let width = transfer.concurrentFiles
         let (work, queue) = AsyncStream.makeStream(of: SyncWork.self)
         let planner = SyncPlanner(run: self, queue: queue)
         let plan = await withTaskGroup(of: SyncPlan?.self) { group in
@@ -89,7 +101,7 @@ struct SyncRun: Sendable {
                 return plan
             }
             group.addTask {
-                await self.perform(work, width: width)
+                await self.perform(work)
                 return nil
             }
             var plan = SyncPlan()
@@ -121,7 +133,11 @@ struct SyncRun: Sendable {
                 }
                 return true
             }
-            if !options.dryRun { try await target.makeRoot() }
+            if !options.dryRun {
+                // Everything will be copied: the other sessions can open now.
+                transfer.pool?.startPreparing()
+                try await target.makeRoot()
+            }
             onChange(SyncChange(.newDirectory, "./"))
             report.update { $0.directoriesCreated += 1 }
             return false
@@ -131,23 +147,50 @@ struct SyncRun: Sendable {
         }
     }
 
-    /// Runs the planner's work with up to `width` tasks at once.
-    private func perform(_ work: AsyncStream<SyncWork>, width: Int) async {
-        await withTaskGroup(of: Void.self) { group in
+    /// Runs the planner's work, as many tasks at once as the transfer
+    /// keeps files in flight; asked again for each item, as that grows
+    /// with the sessions the pool opens while the sync runs.
+    private func perform(_ work: AsyncStream<SyncWork>) async {
+        // While the width is reached, a tick also ends the wait now and
+        // then: sessions that open meanwhile raise the width, and their
+        // share of files must not wait for the first file to finish.
+        let ticks = transfer.pool != nil
+        await withTaskGroup(of: Bool.self) { group in
             var running = 0
+            var ticking = false
+            var limitsKnown = false
             for await item in work {
-                if running >= width {
-                    await group.next()
-                    running -= 1
+                // The width depends on the server's open-handle limit, known
+                // a round trip after the session opened: waited for only by
+                // the first item, so neither the planner nor a sync with
+                // nothing to do waits for it.
+                if !limitsKnown {
+                    await transfer.client.limitsResolved()
+                    limitsKnown = true
+                }
+                while running >= transfer.filesInFlight {
+                    if ticks, !ticking {
+                        ticking = true
+                        group.addTask {
+                            try? await Task.sleep(for: Self.widthTick)
+                            return false
+                        }
+                    }
+                    guard let finishedFile = await group.next() else { break }
+                    if finishedFile { running -= 1 } else { ticking = false }
                 }
                 group.addTask {
                     await self.perform(item)
                     self.queued.update { $0 -= 1 }
+                    return true
                 }
                 running += 1
             }
         }
     }
+
+    /// How often a saturated sync looks whether more sessions opened.
+    static let widthTick = Duration.milliseconds(10)
 
     private func perform(_ work: SyncWork) async {
         switch work {
@@ -160,7 +203,7 @@ struct SyncRun: Sendable {
             }
             // Sync compares and copies at once: its totals grow as it goes.
             transfer.onEvent(.planned(files: 1, bytes: job.expectedSize ?? 0))
-            switch await transfer.perform(job) {
+            switch await transfer.performOnSession(job) {
             case .success(let (path, bytes)):
                 transfer.onEvent(.finished(path: path, bytes: bytes))
                 report.update {

@@ -119,6 +119,28 @@ public protocol RemoteHashing: Sendable {
     func digests(of paths: [SFTPPath]) async -> (algorithm: SyncHashAlgorithm, digests: [[UInt8]?])?
 }
 
+/// RemoteTreeListing lists a whole remote tree in one answer, so that a
+/// sync need not list it over SFTP a level at a time (round trips at
+/// every level): `SyncRemoteFind` runs `find` over exec. Nil when it
+/// cannot; the tree is then listed over SFTP.
+public protocol RemoteTreeListing: Sendable {
+    /// The tree under `root` (a directory; links below it not followed).
+    func snapshot(of root: SFTPPath) async -> SyncRemoteSnapshot?
+    /// Told when the snapshot of `root` was not used: its root record did
+    /// not match the SFTP STAT of the root.
+    func snapshotRefused(of root: SFTPPath)
+    /// Whether a listing asked for before the snapshot is in also goes
+    /// over SFTP, the first answer taken (the default: on a short link
+    /// SFTP is quicker than starting a remote command). Off, the sync
+    /// waits for the snapshot (tests use this to know which answered).
+    var racesSFTP: Bool { get }
+}
+
+extension RemoteTreeListing {
+    public func snapshotRefused(of root: SFTPPath) {}
+    public var racesSFTP: Bool { true }
+}
+
 /// The hashes `--checksum` can compare, best first.
 public enum SyncHashAlgorithm: String, Sendable, CaseIterable {
     case sha256

@@ -238,6 +238,9 @@ struct SyncPlanner: Sendable {
     }
 
     private func enqueue(_ work: SyncWork) {
+        // The first copy opens the pool's other sessions (none are opened
+        // for a sync with nothing to copy); they open while planning goes on.
+        if case .copy = work { run.transfer.pool?.startPreparing() }
         run.queued.update { $0 += 1 }
         queue.yield(work)
     }

@@ -40,9 +40,12 @@ struct SyncListing: Sendable {
 }
 
 /// The remote side: paths are the root joined with relative bytes.
+/// Listings come from `prelisting` (the whole tree at once, `find` over
+/// exec) when it can answer, else over SFTP.
 struct RemoteSyncTree: SyncTree {
     let client: SFTPClient
     let root: SFTPPath
+    var prelisting: SyncPrelisting? = nil
 
     func path(_ relative: [UInt8]) -> SFTPPath { relative.isEmpty ? root : root.appending(relative) }
 
@@ -54,10 +57,21 @@ struct RemoteSyncTree: SyncTree {
         do { attributes = try await client.stat(root) } catch let error as SFTPError where error.code == .noSuchFile {
             return nil
         }
+        prelisting?.rootStated(attributes)
         return SyncEntry(name: [], attributes: attributes)?.kind ?? .other
     }
 
     func makeRoot() async throws {
+        // Called when `rootKind` found no root: the MKDIR goes first, as
+        // the parent usually exists (one round trip instead of a STAT of
+        // the root and its parent, then the MKDIR); only when it fails are
+        // the missing parents looked for.
+        do {
+            try await client.mkdir(root)
+            return
+        } catch {
+            if (try? await client.stat(root))?.isDirectory == true { return }
+        }
         var missing: [SFTPPath] = []
         var path = root
         while (try? await client.stat(path)) == nil {
@@ -74,6 +88,13 @@ struct RemoteSyncTree: SyncTree {
     }
 
     func list(_ relative: [UInt8]) async throws -> SyncListing {
+        guard let prelisting else { return try await listOverSFTP(relative) }
+        let tree = self
+        return try await prelisting.list(relative) { try await tree.listOverSFTP(relative) }
+    }
+
+    /// One directory listed over SFTP (OPENDIR, READDIR…, CLOSE).
+    func listOverSFTP(_ relative: [UInt8]) async throws -> SyncListing {
         let directory = path(relative)
         let names = try await client.listDirectory(directory)
         var listing = SyncListing()

@@ -70,6 +70,8 @@ struct SyncCommand: AsyncParsableCommand {
 
     @OptionGroup var reliability: ReliabilityFlags
 
+    @OptionGroup var sessions: SessionFlags
+
     @Option(help: ArgumentHelp("Fail when the server sends nothing for this many seconds while requests are outstanding (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever).", valueName: "seconds"))
     var timeout: Double?
 
@@ -164,13 +166,26 @@ struct SyncCommand: AsyncParsableCommand {
         transferOptions.keepTimes = true
         transferOptions.bytesPerSecond = bandwidthLimit.flatMap { BandwidthLimit.rsync($0) ?? nil }
         transferOptions.fsync = reliability.fsync
+        // A sync's files are mostly small and each costs round trips, not
+        // bandwidth: on a long link, what hides them is files in flight
+        // (get and put's 128 per session left a 50 ms download of 2000
+        // files waiting on round trips). Still capped per session by the
+        // server's open-handle limit and overall by the descriptor limit.
+        transferOptions.concurrentFiles = Self.filesInFlightPerSession(upload: sourceRemote == nil)
         let display = TransferDisplay(mode: TransferDisplay.mode(output, verbosity: connection.verbose, quiet: connection.quiet))
         // With --json only JSON goes to stdout: the itemized lines go to stderr.
         let itemized = output.json ? STDERR_FILENO : STDOUT_FILENO
+        // The remote root, when no ~ needs the server to expand it first:
+        // STATed with SFTP's INIT, and listed with find from the start.
+        let knownRoot: SFTPPath? = switch unexpanded {
+        case .download(let root, _), .upload(_, let root): root.bytes.first != UInt8(ascii: "~") ? root : nil
+        }
+        let direction: TransferSessions.Direction = sourceRemote == nil ? .upload : .download
         try await SyncSession.run(connection: connection, remote: remote, timeout: timeout, dryRun: dryRun, display: display,
-                                  policy: reliability.policy) { client, sftp, held in
+                                  policy: reliability.policy, sessions: sessions, direction: direction,
+                                  knownRoot: knownRoot) { client, pool, listing, held in
             let quiet = connection.quiet
-            let files = FileTransfer(client: sftp, options: transferOptions) { held.handle($0) }
+            let files = FileTransfer(pool: pool, options: transferOptions) { held.handle($0) }
             let hasher = options.comparison == .checksum ? SyncRemoteHasher(client: client) : nil
             let direction: SyncDirection
             do { direction = try await files.expandTilde(in: unexpanded) } catch {
@@ -180,12 +195,20 @@ struct SyncCommand: AsyncParsableCommand {
                 report.failures = [failure]
                 return report
             }
-            return await files.sync(direction, options: options, remoteHasher: hasher) { change in
+            return await files.sync(direction, options: options, remoteHasher: hasher, remoteListing: listing) { change in
                 guard !quiet else { return }
                 display.writeLine(Self.line(change) + "\n", to: itemized)
             }
         }
     }
+
+    /// Files a sync keeps in flight on each SFTP session. An upload's
+    /// channel carries sshd's 2 MiB window per round trip, and a small
+    /// file takes three or four: more files than that window holds over
+    /// those round trips only queue in it, while the other sessions the
+    /// pool opens could take them. A download's window is ours (tens of
+    /// MiB), so its files wait only on round trips.
+    static func filesInFlightPerSession(upload: Bool) -> Int { upload ? 256 : 512 }
 
     /// One itemized line: the change's word padded to a column, the path.
     static func line(_ change: SyncChange) -> String {
@@ -209,9 +232,17 @@ enum SyncSession {
     /// one each time a connection is lost: the whole sync is planned again
     /// (what was copied now compares equal; partial files resume, as sync
     /// always resumes), and deletion waits for a run without failures.
+    ///
+    /// Each connection's files are spread over an `SFTPSessionPool`
+    /// (`--channels`, `--connections`, else as many channels as the
+    /// measured round trip calls for), and `find` is started over exec
+    /// as soon as the connection is up, beside the SFTP session's opening
+    /// (`SyncRemoteFind`; `knownRoot` is the remote root when it is known
+    /// before SFTP, which is also STATed with SFTP's INIT).
     static func run(connection flags: ConnectionOptions, remote: RemoteLocation, timeout: Double?, dryRun: Bool,
-                    display: TransferDisplay, policy: RetryPolicy = .none,
-                    _ body: (SSHClient, SFTPClient, HeldEvents) async -> SyncReport) async throws {
+                    display: TransferDisplay, policy: RetryPolicy = .none, sessions: SessionFlags,
+                    direction: TransferSessions.Direction, knownRoot: SFTPPath?,
+                    _ body: (SSHClient, SFTPSessionPool, SyncRemoteFind, HeldEvents) async -> SyncReport) async throws {
         var flags = flags
         if let port = remote.port { flags.port = port }
         let requestTimeout: Duration? = timeout.map { $0 > 0 ? .nanoseconds(Int64($0 * 1e9)) : nil } ?? SFTPClient.defaultRequestTimeout
@@ -226,10 +257,15 @@ enum SyncSession {
             let client: SSHClient
             let sftp: SFTPClient
             let channel: SSHChannelStream
+            let configuration: SSHConnectionPlan
+            let listing: SyncRemoteFind
             do {
-                client = try await plans.connect()
+                configuration = try await plans.get()
+                client = try await SSHSession.connect(configuration, flags)
+                listing = SyncRemoteFind(client: client, timeout: requestTimeout ?? .seconds(600))
+                if let knownRoot { listing.start(knownRoot) }
                 do {
-                    (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
+                    (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout, statsAhead: knownRoot.map { [$0] } ?? [])
                 } catch {
                     await client.close()
                     throw error
@@ -249,10 +285,16 @@ enum SyncSession {
             if retriesUsed == 0 { await SFTPSessionLog.log(sftp, flags) }
             display.start()
             let held = HeldEvents(holding: retriesUsed < policy.retries, display: display)
+            let pool = TransferSessions.pool(client: client, sftp: sftp, configuration: configuration, flags: sessions,
+                                             direction: direction, requestTimeout: requestTimeout, connection: flags,
+                                             whenNeeded: true)
             let (report, lost) = await withTaskExecutorPreference(client.taskExecutor) { () -> (SyncReport, Error?) in
-                let report = await body(client, sftp, held)
+                let report = await body(client, pool, listing, held)
                 var lost: Error? = await client.connectionFailure
                 if lost == nil, let failure = sftp.sessionFailure { lost = failure }
+                await pool.close()
+                for failure in pool.openFailures { flags.log(1, "could not open another SFTP session: \(failure)") }
+                for outcome in listing.outcomes { flags.log(1, outcome) }
                 sftp.close()
                 await channel.close()
                 return (report, lost)

@@ -27,11 +27,15 @@ struct SessionFlags: ParsableArguments {
 enum TransferSessions {
     typealias Direction = TransferDirection
 
+    /// With `whenNeeded` the other sessions are opened only once the
+    /// transfer asks for them (`SFTPSessionPool.prepareWhenNeeded`): what
+    /// a sync does, which may find nothing to copy.
     static func pool(client: SSHClient, sftp: SFTPClient, configuration: SSHConnectionPlan,
                      flags: SessionFlags, direction: Direction, requestTimeout: Duration?,
-                     connection: ConnectionOptions) -> SFTPSessionPool {
+                     connection: ConnectionOptions, whenNeeded: Bool = false) -> SFTPSessionPool {
         SFTPSessionPool.spreading(SessionSpread(channels: flags.channels, connections: flags.connections),
                                   client: client, sftp: sftp, plan: configuration, direction: direction,
-                                  requestTimeout: requestTimeout, logger: configuration.configuration.logger)
+                                  requestTimeout: requestTimeout, logger: configuration.configuration.logger,
+                                  whenNeeded: whenNeeded)
     }
 }

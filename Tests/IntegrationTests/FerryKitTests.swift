@@ -120,6 +120,36 @@ struct FerryKitTests {
         await sftp.close()
     }
 
+    @Test func syncMirrorsADirectory() async throws {
+        let server = try await SSHDFixture.start()
+        defer { server.stop() }
+        let files = try FixtureDirectory.create(prefix: "ferrykit-sync", traversable: true)
+        defer { files.remove() }
+        let config = try Self.writeConfig([("box", server, ["StrictHostKeyChecking yes"])], in: files)
+        let ssh = try await SSHConnection.connect(to: "box", options: Self.options(config))
+        defer { Task { await ssh.close() } }
+        let root = server.scratchDirectory + "/site"
+        try await ssh.run("mkdir -p '\(root)/a/b' && printf one > '\(root)/1' && printf two > '\(root)/a/2' && printf three > '\(root)/a/b/3'",
+                          timeout: .seconds(20)).check()
+        let sftp = try await ssh.openSFTP()
+        let mirror = files.file("mirror")
+        let changes = CollectedLines()
+        let first = try await sftp.sync(.download(SFTPPath(root), LocalPath(mirror)), onChange: { changes.append("\($0.kind) \($0.path)") })
+        #expect(first.transferred == 3, "\(changes.all)")
+        #expect(FileManager.default.contents(atPath: mirror + "/a/b/3") == Data("three".utf8))
+        // A removed and a changed file; with delete, the mirror follows.
+        try await ssh.run("rm '\(root)/1' && printf TWO! > '\(root)/a/2'", timeout: .seconds(20)).check()
+        var options = SyncOptions()
+        options.delete = true
+        let second = try await sftp.sync(.download(SFTPPath(root), LocalPath(mirror)), options: options)
+        #expect(second.transferred == 1 && second.deleted == 1, "\(second)")
+        #expect(!FileManager.default.fileExists(atPath: mirror + "/1"))
+        #expect(FileManager.default.contents(atPath: mirror + "/a/2") == Data("TWO!".utf8))
+        let third = try await sftp.sync(.download(SFTPPath(root), LocalPath(mirror)), options: options)
+        #expect(third.transferred == 0 && third.deleted == 0)
+        await sftp.close()
+    }
+
     @Test func scpBothWays() async throws {
         let server = try await SSHDFixture.start()
         defer { server.stop() }

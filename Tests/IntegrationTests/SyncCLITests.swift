@@ -132,6 +132,47 @@ struct SyncCLITests {
         #expect(Self.snapshot(local.file("down")) == Self.snapshot(local.file("src")))
     }
 
+    @Test("over several channels and connections, find over exec racing SFTP listing: both ways identical, a resync does nothing")
+    func sessionsAndFind() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "sync-sessions")
+        defer { local.remove() }
+        let remoteRoot = "\(sshd.scratchDirectory)/up"
+        try Self.makeTree(local.file("src"))
+        for d in 0..<4 {
+            for f in 0..<30 { try Self.write(local.file("src"), "many/d\(d)/f\(f)", Proof.bytes(1000 + f * 91, seed: UInt64(d * 1000 + f))) }
+        }
+        let count = Self.fileCount + 120
+        let spread = ["--channels", "3", "--connections", "2"]
+
+        let up = try await Proof.ferry("sync", spread + [local.file("src"), Proof.remote(sshd, remoteRoot)], on: sshd)
+        #expect(up.exit == Proof.ok && up.stderr.isEmpty, "\(up.summary)")
+        #expect(Self.summary(up.stdout)?.transferred == count, "\(up.stdout)")
+        #expect(Self.snapshot(remoteRoot) == Self.snapshot(local.file("src")))
+
+        // The target exists now: find lists it (names with newlines,
+        // quotes and non-ASCII included) while SFTP does too, the first
+        // answer taken; either way nothing differs.
+        let again = try await Proof.ferry("sync", spread + ["-v", local.file("src"), Proof.remote(sshd, remoteRoot)], on: sshd)
+        #expect(again.exit == Proof.ok, "\(again.summary)")
+        #expect(Self.summary(again.stdout).map { $0.checked == count && $0.transferred == 0 } == true, "\(again.stdout)")
+
+        try Self.write(local.file("src"), "many/d1/f7", Array("changed".utf8), mtime: 1_650_000_500)
+        try FileManager.default.removeItem(atPath: local.file("src/many/d2"))
+        let changed = try await Proof.ferry("sync", spread + ["--delete", local.file("src"), Proof.remote(sshd, remoteRoot)], on: sshd)
+        #expect(changed.exit == Proof.ok && changed.stderr.isEmpty, "\(changed.summary)")
+        #expect(Self.lines(changed.stdout, "updated") == ["many/d1/f7"], "\(changed.stdout)")
+        #expect(Self.summary(changed.stdout)?.deleted == 31, "\(changed.stdout)")
+        #expect(Self.snapshot(remoteRoot) == Self.snapshot(local.file("src")))
+
+        let down = try await Proof.ferry("sync", spread + ["-v", Proof.remote(sshd, remoteRoot), local.file("down")], on: sshd)
+        #expect(down.exit == Proof.ok, "\(down.summary)")
+        #expect(Self.snapshot(local.file("down")) == Self.snapshot(local.file("src")))
+        let downAgain = try await Proof.ferry("sync", spread + [Proof.remote(sshd, remoteRoot), local.file("down")], on: sshd)
+        #expect(downAgain.exit == Proof.ok && Self.summary(downAgain.stdout)?.transferred == 0, "\(downAgain.summary)")
+    }
+
     @Test("--checksum finds a same-size, same-mtime change both ways, hashing on the server over exec")
     func checksum() async throws {
         let sshd = try await SSHDFixture.start()
