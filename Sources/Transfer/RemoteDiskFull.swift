@@ -11,6 +11,18 @@ extension FileTransfer {
     func explainingFullDisk(_ error: Error, _ handle: SFTPHandle, _ path: SFTPPath) async -> Error {
         guard let failure = error as? SFTPError, failure.code == .failure, failure.status != nil,
               client.supports(.fstatvfs), let stats = try? await client.fstatvfs(handle) else { return error }
+        return explained(error, stats, path)
+    }
+
+    /// As above, for a file whose handle is closed: the file system of
+    /// `file` (its partial file, which is still there) is asked instead.
+    func explainingFullDisk(_ error: Error, at file: SFTPPath, _ path: SFTPPath) async -> Error {
+        guard let failure = error as? SFTPError, failure.code == .failure, failure.status != nil,
+              client.supports(.statvfs), let stats = try? await client.statvfs(file) else { return error }
+        return explained(error, stats, path)
+    }
+
+    private func explained(_ error: Error, _ stats: SFTPFileSystemStats, _ path: SFTPPath) -> Error {
         let (free, overflow) = stats.availableBlocks.multipliedReportingOverflow(by: stats.fragmentSize)
         let block = UInt64(max(options.blockLength ?? 0, client.writeBlockLength))
         guard !overflow, free < block else { return error }

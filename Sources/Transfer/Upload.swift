@@ -214,6 +214,9 @@ extension FileTransfer {
                     partial = try await RemotePartialFile.claim(client, for: path, permissions: source.mode | 0o600, resume: false)
                 }
             }
+            if start == 0, let finished = try await finishSmall(source, into: partial, over: path, existing: existing) {
+                return finished
+            }
             if let spread = try await sendSpread(source.file, size: source.size, to: partial.path, handle: partial.handle,
                                                  from: start, destination: path, resumable: partial.resumable) {
                 end = spread
@@ -227,22 +230,7 @@ extension FileTransfer {
             if let kept = await partial.abandon(client) { onEvent(.partialKept(path: "\(path)", bytes: kept)) }
             throw explained
         }
-        // A replaced file keeps its owner and group (tried first: only root
-        // may give a file away) and its mode; -p gives the source's. The
-        // FSETSTATs and CLOSE go out together, and must succeed before the
-        // file is renamed into place.
-        let mode: UInt32?
-        if options.preserve {
-            mode = UInt32(source.status.st_mode) & 0o7777
-        } else if let permissions = existing?.permissions {
-            mode = permissions & 0o7777
-        } else {
-            mode = source.mode & 0o600 != 0o600 ? source.mode : nil
-        }
-        let times = options.setsTimes ? SFTPAttributes.Times(
-            accessTime: UInt32(truncatingIfNeeded: source.status.st_atim.tv_sec),
-            modificationTime: UInt32(truncatingIfNeeded: source.status.st_mtim.tv_sec)) : nil
-        let settings = mode == nil && times == nil ? nil : SFTPAttributes(permissions: mode, times: times)
+        let (mode, settings) = finalAttributes(source, existing: existing)
         let owner = existing?.owner
         do {
             // The handle is gone after this, even when it throws.
@@ -254,6 +242,62 @@ extension FileTransfer {
             throw error
         }
         return end - start
+    }
+
+    /// What a replaced file gets with its CLOSE: it keeps its owner and
+    /// group (tried first: only root may give a file away) and its mode;
+    /// -p gives the source's. The FSETSTATs and CLOSE go out together, and
+    /// must succeed before the file is renamed into place.
+    private func finalAttributes(_ source: UploadSource, existing: SFTPAttributes?) -> (mode: UInt32?, settings: SFTPAttributes?) {
+        let mode: UInt32?
+        if options.preserve {
+            mode = UInt32(source.status.st_mode) & 0o7777
+        } else if let permissions = existing?.permissions {
+            mode = permissions & 0o7777
+        } else {
+            mode = source.mode & 0o600 != 0o600 ? source.mode : nil
+        }
+        let times = options.setsTimes ? SFTPAttributes.Times(
+            accessTime: UInt32(truncatingIfNeeded: source.status.st_atim.tv_sec),
+            modificationTime: UInt32(truncatingIfNeeded: source.status.st_mtim.tv_sec)) : nil
+        return (mode, mode == nil && times == nil ? nil : SFTPAttributes(permissions: mode, times: times))
+    }
+
+    /// A file that fits in one WRITE, sent from its start: the WRITE, the
+    /// FSETSTATs and the CLOSE go out back to back (`writeAndClose`), then
+    /// the rename: two round trips after the OPEN where the pipeline takes
+    /// three, which on a long link is most of what a small file costs.
+    /// The rename still waits for every reply to be OK. Nil when the file
+    /// does not qualify (bigger, rate-limited, or flushed with --fsync,
+    /// which must come between the write and the close).
+    private func finishSmall(_ source: UploadSource, into partial: RemotePartialFile, over path: SFTPPath,
+                             existing: SFTPAttributes?) async throws -> UInt64? {
+        let block = options.blockLength ?? client.writeBlockLength
+        guard limiter == nil, !options.fsync, source.size <= UInt64(block) else { return nil }
+        let count = Int(source.size)
+        let granted = await budget.acquire(count)
+        defer { budget.release(granted) }
+        let (mode, settings) = finalAttributes(source, existing: existing)
+        let owner = existing?.owner
+        do {
+            let piece = count == 0 ? ByteBuffer() : try await DiskIO.run { try source.file.read(at: 0, length: count) }
+            onEvent(.progress(bytes: UInt64(piece.readableBytes)))
+            pool?.moved(piece.readableBytes)
+            let ownerSet: Bool
+            do {
+                // The handle is gone after this, even when it throws.
+                ownerSet = try await client.writeAndClose(partial.handle, offset: 0, data: piece,
+                                                          trying: owner.map { SFTPAttributes(owner: $0) }, setting: settings)
+            } catch {
+                throw await explainingFullDisk(error, at: partial.path, path)
+            }
+            if !ownerSet, let owner { await keepGroup(owner, of: partial.path, mode: mode) }
+            try await rename(partial.path, over: path)
+            return UInt64(piece.readableBytes)
+        } catch {
+            if let kept = await partial.abandon(client) { onEvent(.partialKept(path: "\(path)", bytes: kept)) }
+            throw error
+        }
     }
 
     /// Where the owner could not be given back (this user is not root),

@@ -241,6 +241,32 @@ public final class SFTPClient: Sendable {
         return (try? Self.ok(try tried.get(), "fsetstat")) != nil
     }
 
+    /// WRITE of `data` at `offset` (none when it is empty), then the
+    /// FSETSTATs and CLOSE of `close(_:trying:setting:)`, all sent back to
+    /// back: a file that fits in one write is finished in one round trip,
+    /// not two. The server handles them in order, so the CLOSE follows the
+    /// write; a failed WRITE is reported first, and the caller must not
+    /// rename the file then. The handle is closed afterwards as with
+    /// `close(_:trying:setting:)`. Returns whether `trying` succeeded.
+    public func writeAndClose(_ handle: SFTPHandle, offset: UInt64, data: ByteBuffer,
+                              trying optional: SFTPAttributes?, setting attributes: SFTPAttributes?) async throws -> Bool {
+        guard data.readableBytes > 0 else { return try await close(handle, trying: optional, setting: attributes) }
+        let (replies, continuation) = AsyncStream.makeStream(of: Result<SFTPReply, SFTPError>.self)
+        connection.send(.write(handle: handle, offset: offset, data: data)) { continuation.yield($0) }
+        async let closing = close(handle, trying: optional, setting: attributes)
+        var written: Result<SFTPReply, SFTPError>?
+        for await result in replies {
+            written = result
+            break
+        }
+        continuation.finish()
+        let tried: Result<Bool, Error>
+        do { tried = .success(try await closing) } catch { tried = .failure(error) }
+        guard let written else { throw SFTPError(.connectionClosed, "the SFTP session ended before the write was answered") }
+        try Self.ok(try written.get(), "write")
+        return try tried.get()
+    }
+
     /// SSH_FXP_READ: up to `length` bytes at `offset`, nil at end of file.
     /// Fewer bytes than asked is not the end of the file (servers may
     /// return short reads anywhere); more than asked is a protocol error.

@@ -54,7 +54,7 @@ public final class PipelineBudget: Sendable {
     /// Takes `bytes` (at most the capacity), waiting in line until free.
     /// Returns what was taken.
     @discardableResult
-    func acquire(_ bytes: Int) async -> Int {
+    public func acquire(_ bytes: Int) async -> Int {
         let bytes = min(bytes, capacity)
         if tryAcquire(bytes) { return bytes }
         await withCheckedContinuation { continuation in
@@ -72,7 +72,7 @@ public final class PipelineBudget: Sendable {
     }
 
     /// Gives back `bytes` and wakes the waiters that now fit, in order.
-    func release(_ bytes: Int) {
+    public func release(_ bytes: Int) {
         guard bytes > 0 else { return }
         var woken: [CheckedContinuation<Void, Never>] = []
         state.withLock { state in
