@@ -25,9 +25,18 @@ extension FileTransfer {
     /// own open-handle limit, and on a long link files in flight are what
     /// hides their round trips), within the local descriptor budget.
     /// Without a pool, `concurrentFiles`.
+    ///
+    /// While the primary is the only session open and the others are still
+    /// on their way, it takes a quarter of its share: files started now
+    /// stay on the session they started on, and a burst of small uploads
+    /// queued behind one channel's window (sshd grants 2 MiB) would wait
+    /// round trips that the sessions opening a round trip later could
+    /// have taken.
     var filesInFlight: Int {
         guard let pool else { return concurrentFiles }
-        return max(1, min(concurrentFiles * max(1, pool.openSessions.count), DescriptorBudget.filesInFlight))
+        let open = pool.openSessions.count
+        if open <= 1, pool.isOpeningSessions { return max(1, concurrentFiles / 4) }
+        return max(1, min(concurrentFiles * max(1, open), DescriptorBudget.filesInFlight))
     }
 
     /// `perform` on the least busy session of the pool (on `client` without

@@ -61,6 +61,8 @@ public final class SFTPSessionPool: Sendable {
         var entries: [Entry]
         var opening: [Task<Void, Never>] = []
         var pendingOpens = 0
+        /// `prepare` bodies still running (they decide what to open).
+        var preparing = 0
         var opened = 0
         var openFailures: [String] = []
         var growth: Growth?
@@ -120,8 +122,18 @@ public final class SFTPSessionPool: Sendable {
     public func prepare(_ body: @escaping @Sendable (SFTPSessionPool) async -> Void) {
         state.withLock { state in
             guard !state.closed else { return }
-            state.opening.append(Task { await body(self) })
+            state.preparing += 1
+            state.opening.append(Task {
+                await body(self)
+                self.state.withLock { $0.preparing -= 1 }
+            })
         }
+    }
+
+    /// True while the pool is still deciding or opening the sessions it
+    /// was asked for (or holds a `prepareWhenNeeded` body not yet run).
+    public var isOpeningSessions: Bool {
+        state.withLock { $0.preparing > 0 || $0.pendingOpens > 0 || $0.deferred != nil }
     }
 
     /// As `prepare`, but held until a file is first leased (or

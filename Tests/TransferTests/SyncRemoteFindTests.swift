@@ -221,6 +221,30 @@ final class LocalShellListing: RemoteTreeListing {
         }
     }
 
+    /// While only the primary is open and the others are on their way,
+    /// the primary takes a quarter of its share (files stay on the session
+    /// they start on); once they open, every session takes its full share.
+    @Test func theWidthWaitsForSessionsStillOpening() async throws {
+        try await withSFTPServer { client, _ in
+            let pool = SFTPSessionPool(primary: client)
+            let transfer = FileTransfer(pool: pool, options: MultiSessionTransferTests.options())
+            let share = transfer.concurrentFiles
+            #expect(transfer.filesInFlight == share, "a pool that opens nothing")
+            let gate = AsyncStream.makeStream(of: Void.self)
+            pool.prepareWhenNeeded { pool in
+                for await _ in gate.stream { break }
+                pool.open(1) { _ in SFTPSessionPool.Session(client: client, close: {}) }
+            }
+            #expect(transfer.filesInFlight == max(1, share / 4), "held until needed")
+            pool.startPreparing()
+            #expect(transfer.filesInFlight == max(1, share / 4), "being decided")
+            gate.continuation.yield()
+            await pool.settled()
+            #expect(pool.isOpeningSessions == false)
+            #expect(transfer.filesInFlight == 2 * share)
+        }
+    }
+
     @Test func aSyncIsSpreadOverThePoolsSessions() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
