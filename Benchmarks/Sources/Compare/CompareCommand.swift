@@ -60,7 +60,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Cipher suites, comma-separated, cipher or cipher+mac; the first is used everywhere, the others on the 0 ms big-file get.")
     var ciphers: String?
 
-    @Option(help: "Only these tools, comma-separated (ferry, ferry-scp, sftp, sftp-tuned, scp, scp-O, rsync, rclone, paramiko, asyncssh, ferry-sftp-b, sftp-b-lines, ferry-get-each).")
+    @Option(help: "Only these tools, comma-separated (ferry, ferry-scp, sftp, sftp-tuned, scp, scp-O, rsync, rclone, paramiko, asyncssh, ferry-sftp-b, sftp-b-lines, ferry-get-each, ferry-lib).")
     var tools: String?
 
     @Option(help: "Only scenarios whose name contains this text, e.g. \"get 1 GiB file, 0 ms\" (repeatable).")
@@ -68,6 +68,12 @@ struct CompareCommand: ParsableCommand {
 
     @Flag(help: "Add paramiko and asyncssh (pip-installed into Benchmarks/.build-peers/venv) to the 0 ms scenarios.")
     var withPythonPeers = false
+
+    @Flag(help: "Add ferry-lib (the Examples fetch program: one FerryKit SFTPSession.download) to the 0 ms big-file get, next to ferry get.")
+    var withLibrary = false
+
+    @Option(help: "Use this Examples fetch binary for ferry-lib instead of building one in release mode.")
+    var fetch: String?
 
     @Flag(help: "Add the sftp batch rows: at each RTT above 0 a batch of one get (and put) line per file, ferry sftp -b vs sftp -b; at 0 ms a batch of 4 get lines of 256 MiB files vs 4 single ferry get runs.")
     var withBatch = false
@@ -147,6 +153,7 @@ struct CompareCommand: ParsableCommand {
             options.onlyTools = chosen
         }
         options.withPythonPeers = withPythonPeers || (options.onlyTools?.contains { $0.isPythonPeer } ?? false)
+        options.withLibrary = withLibrary || (options.onlyTools?.contains(.ferryLib) ?? false)
         options.withSync = withSync
         options.withBatch = withBatch
         if let batchFiles { options.batchFiles = max(1, batchFiles) }
@@ -204,6 +211,12 @@ struct CompareCommand: ParsableCommand {
             guard access(path, X_OK) == 0 else { throw HarnessError("--ferry \(path): not an executable") }
             return path
         } ?? Setup.buildFerry(repository: repository, progress: say)
+        let fetchBinary = usedTools.contains(.ferryLib)
+            ? try fetch.map { path -> String in
+                guard access(path, X_OK) == 0 else { throw HarnessError("--fetch \(path): not an executable") }
+                return path
+            } ?? Setup.buildFetch(repository: repository, progress: say)
+            : nil
         let python = usedTools.contains(where: \.isPythonPeer)
             ? try Setup.pythonPeers(in: Self.benchmarksDirectory + "/.build-peers", progress: say) : nil
 
@@ -214,7 +227,8 @@ struct CompareCommand: ParsableCommand {
         say("work folder \(work)")
         let server = try SSHServer.start(in: work + "/sshd")
         say("sshd on 127.0.0.1:\(server.port) (internal-sftp)")
-        let runner = Runner(options: options, server: server, workDirectory: work, ferry: ferryBinary, python: python,
+        let runner = Runner(options: options, server: server, workDirectory: work, ferry: ferryBinary, fetch: fetchBinary,
+                            python: python,
                             peerScript: Self.benchmarksDirectory + "/Peers/peer.py", progress: say)
         let results = try runner.run(scenarios)
         let latencyResults = latency
@@ -230,6 +244,7 @@ struct CompareCommand: ParsableCommand {
             "ferryCommit": Setup.firstLine(["git", "-C", repository, "rev-parse", "--short", "HEAD"], scratch: work),
             "scratch": scratchParent,
         ]
+        if let fetchBinary { environment["fetch"] = fetchBinary }
         if usedTools.contains(.rsync) { environment["rsync"] = Setup.firstLine(["rsync", "--version"], scratch: work) }
         if let python {
             environment["python"] = Setup.firstLine([python, "-c", "import sys, paramiko, asyncssh; print(sys.version.split()[0], 'paramiko', paramiko.__version__, 'asyncssh', asyncssh.__version__)"], scratch: work)

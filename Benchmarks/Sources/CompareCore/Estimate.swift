@@ -24,7 +24,7 @@ public enum Estimate {
         case .ferrySFTPBatch: rate = 200; windowed = get ? 85 : 32; perFile = 0.001 + 0.05 * rtt
         case .ferryEach: rate = 200; windowed = 85; perFile = 0.15 + 9 * rtt
         case .sftpBatch: rate = 195; windowed = 31; perFile = 0.001 + (get ? 5.3 : 3.8) * rtt
-        case .ferry: rate = 200; windowed = get ? 85 : 32; perFile = 0.0008 + (get ? 1.75 : 0.85) * rtt
+        case .ferry, .ferryLib: rate = 200; windowed = get ? 85 : 32; perFile = 0.0008 + (get ? 1.75 : 0.85) * rtt
         case .sftp: rate = 195; windowed = 31; perFile = 0.0008 + (get ? 5.3 : 3.8) * rtt
         case .sftpTuned: rate = 210; windowed = get ? 28 : 32; perFile = 0.0006 + (get ? 5.3 : 3.8) * rtt
         case .scp: rate = 140; windowed = 31; perFile = 0.0012 + (get ? 5.3 : 3.8) * rtt

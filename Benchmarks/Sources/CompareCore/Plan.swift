@@ -42,6 +42,9 @@ public struct PlanOptions: Sendable, Codable, Equatable {
     public var rateLimitFileBytes: Int64? = 64 << 20
     /// Add paramiko and asyncssh to the 0 ms scenarios.
     public var withPythonPeers = false
+    /// Add `ferry-lib` (Examples' `fetch`, FerryKit) to the 0 ms big-file
+    /// get, next to `ferry get`.
+    public var withLibrary = false
     /// The delay proxy's rate cap at RTTs above 0, megabits per second
     /// (nil: none).
     public var rateMegabits: Double? = nil
@@ -109,7 +112,8 @@ public enum Plan {
             if rtt > 0 { treeShape.files = options.rttTreeFiles }
             let tree = Workload.tree(treeShape)
             if rtt == 0 {
-                add(file, .get, rtt: 0, cipher: base, tools: [.ferry] + openSSH + [.ferrySCP] + python)
+                let library: [Tool] = options.withLibrary ? [.ferryLib] : []
+                add(file, .get, rtt: 0, cipher: base, tools: [.ferry] + library + openSSH + [.ferrySCP] + python)
                 add(file, .put, rtt: 0, cipher: base, tools: [.ferry, .sftp, .sftpTuned, .scpLegacy, .ferrySCP] + python)
                 for cipher in options.ciphers.dropFirst() {
                     add(file, .get, rtt: 0, cipher: cipher, tools: [.ferry, .sftp] + python)

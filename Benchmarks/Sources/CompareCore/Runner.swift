@@ -12,6 +12,8 @@ public final class Runner {
     let server: SSHServer
     let workDirectory: String
     let ferry: String
+    /// The Examples `fetch` binary, for `ferry-lib`.
+    let fetch: String?
     private let python: String?
     let peerScript: String
     let progress: (String) -> Void
@@ -29,12 +31,13 @@ public final class Runner {
         var bytes: Int64
     }
 
-    public init(options: PlanOptions, server: SSHServer, workDirectory: String, ferry: String,
+    public init(options: PlanOptions, server: SSHServer, workDirectory: String, ferry: String, fetch: String? = nil,
                 python: String?, peerScript: String, progress: @escaping (String) -> Void) {
         self.options = options
         self.server = server
         self.workDirectory = workDirectory
         self.ferry = ferry
+        self.fetch = fetch
         self.python = python
         self.peerScript = peerScript
         self.progress = progress
@@ -68,7 +71,7 @@ public final class Runner {
         let config = workDirectory + "/ssh_config"
         try server.writeClientConfig(to: config, port: port, cipher: scenario.cipher)
         let context = ToolContext(
-            sshConfig: config, ferry: ferry, python: python, peerScript: peerScript,
+            sshConfig: config, ferry: ferry, fetch: fetch, python: python, peerScript: peerScript,
             scratch: workDirectory, port: port, user: server.user, identity: server.identity,
             knownHosts: server.knownHosts)
         var results = scenario.tools.map { ToolResult(tool: $0, status: .ok) }

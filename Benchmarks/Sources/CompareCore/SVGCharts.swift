@@ -20,6 +20,7 @@ public enum SVGCharts {
         case .ferrySFTPBatch: "#f28482"
         case .sftpBatch: "#84a59d"
         case .ferryEach: "#b56576"
+        case .ferryLib: "#a4161a"
         }
     }
 

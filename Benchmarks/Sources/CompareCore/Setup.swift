@@ -48,6 +48,19 @@ public enum Setup {
         return binary
     }
 
+    /// Builds the Examples package's `fetch` (release) in `repository` and
+    /// returns its path: the `ferry-lib` tool, FerryKit as a program uses it.
+    public static func buildFetch(repository: String, progress: (String) -> Void) throws -> String {
+        let examples = repository + "/Examples"
+        progress("building Examples' fetch (release) in \(examples)")
+        let outcome = try runCommand(["swift", "build", "-c", "release", "--product", "fetch", "--package-path", examples],
+                                     stdout: ChildProcess.parentStderr, stderr: ChildProcess.parentStderr)
+        guard outcome.succeeded else { throw HarnessError("swift build -c release --product fetch (Examples) failed") }
+        let binary = examples + "/.build/release/fetch"
+        guard access(binary, X_OK) == 0 else { throw HarnessError("no fetch binary at \(binary) after the build") }
+        return binary
+    }
+
     /// Creates (once) a venv under `directory` with paramiko and asyncssh from
     /// PyPI and returns its python.
     public static func pythonPeers(in directory: String, progress: (String) -> Void) throws -> String {

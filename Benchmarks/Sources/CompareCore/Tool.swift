@@ -36,11 +36,16 @@ public enum Tool: String, Sendable, Codable, CaseIterable {
     /// only): what `ferry sftp -b` with one get line per file must not be
     /// slower than.
     case ferryEach = "ferry-get-each"
+    /// The `fetch` program of Examples/ (release build): one
+    /// `SFTPSession.download` through FerryKit, the library a Swift program
+    /// imports, next to the `ferry get` it must match (issue 17). Gets of
+    /// the big file only, with `--with-library`.
+    case ferryLib = "ferry-lib"
 
     /// The programs the tool needs on PATH, and the Debian package of each.
     public var requiredPrograms: [(program: String, package: String)] {
         switch self {
-        case .ferry, .ferrySCP, .paramiko, .asyncssh, .ferrySFTPBatch: []
+        case .ferry, .ferrySCP, .paramiko, .asyncssh, .ferrySFTPBatch, .ferryLib: []
         case .ferryEach: [("sh", "dash")]
         case .sftp, .sftpTuned, .sftpBatch: [("sftp", "openssh-client"), ("ssh", "openssh-client")]
         case .scp, .scpLegacy: [("scp", "openssh-client"), ("ssh", "openssh-client")]
@@ -58,6 +63,8 @@ public enum Tool: String, Sendable, Codable, CaseIterable {
         case (.ferrySFTPBatch, .sync), (.sftpBatch, .sync): false
         case (.ferryEach, .get): workload.isTree
         case (.ferryEach, _): false
+        case (.ferryLib, .get): !workload.isTree
+        case (.ferryLib, _): false
         case (.ferrySFTPBatch, _), (.sftpBatch, _): workload.isTree
         case (.rsync, .sync), (.ferry, .sync), (.rclone, .sync): true
         case (_, .sync): false
@@ -79,6 +86,8 @@ public struct ToolContext: Sendable {
     public var python: String?
     /// Benchmarks/Peers/peer.py.
     public var peerScript: String
+    /// The Examples `fetch` binary (the `ferry-lib` tool), when built.
+    public var fetch: String?
     /// Where batch files are written.
     public var scratch: String
     /// Connection parameters for the Python peers.
@@ -87,10 +96,11 @@ public struct ToolContext: Sendable {
     public var identity: String
     public var knownHosts: String
 
-    public init(sshConfig: String, ferry: String, python: String?, peerScript: String, scratch: String,
+    public init(sshConfig: String, ferry: String, fetch: String? = nil, python: String?, peerScript: String, scratch: String,
                 port: Int, user: String, identity: String, knownHosts: String) {
         self.sshConfig = sshConfig
         self.ferry = ferry
+        self.fetch = fetch
         self.python = python
         self.peerScript = peerScript
         self.scratch = scratch
@@ -170,6 +180,12 @@ extension Tool {
             return ToolCommand(arguments: ["sh", "-c", try Self.perFileGets(source: source, destination: destination,
                                                                              ferry: context.ferry, sshConfig: context.sshConfig)],
                                stdin: nil)
+        case .ferryLib:
+            guard scenario.direction == .get, !recursive, scenario.rateLimit == nil else {
+                throw HarnessError("\(rawValue) runs only gets of one file, without a rate limit")
+            }
+            guard let fetch = context.fetch else { throw HarnessError("\(rawValue) needs the Examples fetch binary (--fetch)") }
+            return ToolCommand(arguments: [fetch, "-F", context.sshConfig, Tool.hostAlias, source, destination], stdin: nil)
         case .paramiko, .asyncssh:
             guard let python = context.python else {
                 throw HarnessError("\(rawValue) needs --with-python-peers")

@@ -49,8 +49,12 @@ public enum OpenSSHPrivateKeyFile {
     /// Parses a plaintext private section: the envelope's own for "none",
     /// or what a decrypt step produced from it.
     ///
-    /// - Parameter blockSize: the cipher's block size (8 for "none", 16
-    ///   for AES); the section must be a multiple of it.
+    /// - Parameters:
+    ///   - plaintext: the decrypted private section.
+    ///   - envelope: the file's envelope, whose public key the private key
+    ///     must match.
+    ///   - blockSize: the cipher's block size (8 for "none", 16 for AES);
+    ///     the section must be a multiple of it.
     /// - Throws: `.wrongPassphrase` when the check integers differ in an
     ///   encrypted file, `.invalidKeyFile` for anything malformed or a
     ///   private key that does not match the envelope's public key.

@@ -29,8 +29,11 @@ public final class SSHPrivateKey: Sendable {
     /// Signs `data` and returns the SSH signature blob: string algorithm
     /// name, string signature (RFC 4253 §6.6).
     ///
-    /// - Parameter algorithm: nil for the key's default
-    ///   (`SSHKeyType.defaultSignatureAlgorithm`, rsa-sha2-512 for RSA).
+    /// - Parameters:
+    ///   - data: the bytes to sign (for user authentication, the session
+    ///     identifier and the request, RFC 4252 §7).
+    ///   - algorithm: nil for the key's default
+    ///     (`SSHKeyType.defaultSignatureAlgorithm`, rsa-sha2-512 for RSA).
     /// - Throws: `.unsupportedAlgorithm` if the algorithm is for another
     ///   key type.
     public func sign(_ data: [UInt8], algorithm: SignatureAlgorithm? = nil) throws -> [UInt8] {

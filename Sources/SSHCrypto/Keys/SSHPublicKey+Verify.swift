@@ -7,8 +7,11 @@ extension SSHPublicKey {
     /// Checks an SSH signature blob (string algorithm, string signature)
     /// over `data`.
     ///
-    /// - Parameter allowed: the algorithms the caller negotiated or permits;
-    ///   nil accepts any algorithm of this key's type.
+    /// - Parameters:
+    ///   - signature: the blob as it came off the wire.
+    ///   - data: the bytes the signer signed.
+    ///   - allowed: the algorithms the caller negotiated or permits;
+    ///     nil accepts any algorithm of this key's type.
     /// - Throws: `.unsupportedAlgorithm` when the blob names an unknown
     ///   algorithm, one for another key type, or one outside `allowed`;
     ///   `.invalidSignature` when the blob is malformed or does not verify.
