@@ -33,6 +33,26 @@ struct FerryKitTests {
         return try directory.write("config", lines.joined(separator: "\n") + "\n", mode: 0o600)
     }
 
+    /// A fresh sshd, a directory for the test's files, an ssh_config that
+    /// names the server "box" (strict checking), and a connection to it,
+    /// closed after `body`.
+    static func withBox(_ prefix: String,
+                        _ body: (SSHDFixture, FixtureDirectory, SSHConnection) async throws -> Void) async throws {
+        let server = try await SSHDFixture.start()
+        defer { server.stop() }
+        let files = try FixtureDirectory.create(prefix: prefix, traversable: true)
+        defer { files.remove() }
+        let config = try writeConfig([("box", server, ["StrictHostKeyChecking yes"])], in: files)
+        let ssh = try await SSHConnection.connect(to: "box", options: options(config))
+        do {
+            try await body(server, files, ssh)
+        } catch {
+            await ssh.close()
+            throw error
+        }
+        await ssh.close()
+    }
+
     /// Options reading only `config`, with no agent.
     static func options(_ config: String) -> SSHOptions {
         var options = SSHOptions()
@@ -97,143 +117,118 @@ struct FerryKitTests {
     }
 
     @Test func spreadOverSeveralChannels() async throws {
-        let server = try await SSHDFixture.start()
-        defer { server.stop() }
-        let files = try FixtureDirectory.create(prefix: "ferrykit-spread", traversable: true)
-        defer { files.remove() }
-        let config = try Self.writeConfig([("box", server, ["StrictHostKeyChecking yes"])], in: files)
-        let ssh = try await SSHConnection.connect(to: "box", options: Self.options(config))
-        defer { Task { await ssh.close() } }
-        let sftp = try await ssh.openSFTP()
-        let remote = server.scratchDirectory + "/spread.bin"
-        try await ssh.run("head -c 100663296 /dev/urandom > '\(remote)'", timeout: .seconds(60)).check()
-        var options = TransferOptions()
-        options.rangeLength = 16 << 20
-        let target = files.file("spread.bin")
-        try await sftp.download(remote, to: target, options: options, spread: SessionSpread(channels: 3))
-        let here = try await ssh.run("sha256sum < '\(remote)'", timeout: .seconds(60)).output.prefix(64)
-        let local = try await FixtureCommand.run("/usr/bin/sha256sum", [target], timeout: .seconds(60))
-        #expect(local.stdout.prefix(64) == here)
-        // The session it was given and two more.
-        let opened = server.log.components(separatedBy: "Starting session: subsystem 'sftp'").count - 1
-        #expect(opened == 3, "\(server.log)")
-        await sftp.close()
+        try await Self.withBox("ferrykit-spread") { server, files, ssh in
+            let sftp = try await ssh.openSFTP()
+            let remote = server.scratchDirectory + "/spread.bin"
+            try await ssh.run("head -c 100663296 /dev/urandom > '\(remote)'", timeout: .seconds(60)).check()
+            var options = TransferOptions()
+            options.rangeLength = 16 << 20
+            let target = files.file("spread.bin")
+            try await sftp.download(remote, to: target, options: options, spread: SessionSpread(channels: 3))
+            let here = try await ssh.run("sha256sum < '\(remote)'", timeout: .seconds(60)).output.prefix(64)
+            let local = try await FixtureCommand.run("/usr/bin/sha256sum", [target], timeout: .seconds(60))
+            #expect(local.stdout.prefix(64) == here)
+            // The session it was given and two more.
+            let opened = server.log.components(separatedBy: "Starting session: subsystem 'sftp'").count - 1
+            #expect(opened == 3, "\(server.log)")
+            await sftp.close()
+        }
     }
 
     @Test func syncMirrorsADirectory() async throws {
-        let server = try await SSHDFixture.start()
-        defer { server.stop() }
-        let files = try FixtureDirectory.create(prefix: "ferrykit-sync", traversable: true)
-        defer { files.remove() }
-        let config = try Self.writeConfig([("box", server, ["StrictHostKeyChecking yes"])], in: files)
-        let ssh = try await SSHConnection.connect(to: "box", options: Self.options(config))
-        defer { Task { await ssh.close() } }
-        let root = server.scratchDirectory + "/site"
-        try await ssh.run("mkdir -p '\(root)/a/b' && printf one > '\(root)/1' && printf two > '\(root)/a/2' && printf three > '\(root)/a/b/3'",
-                          timeout: .seconds(20)).check()
-        let sftp = try await ssh.openSFTP()
-        let mirror = files.file("mirror")
-        let changes = CollectedLines()
-        let first = try await sftp.sync(.download(SFTPPath(root), LocalPath(mirror)), onChange: { changes.append("\($0.kind) \($0.path)") })
-        #expect(first.transferred == 3, "\(changes.all)")
-        #expect(FileManager.default.contents(atPath: mirror + "/a/b/3") == Data("three".utf8))
-        // A removed and a changed file; with delete, the mirror follows.
-        try await ssh.run("rm '\(root)/1' && printf TWO! > '\(root)/a/2'", timeout: .seconds(20)).check()
-        var options = SyncOptions()
-        options.delete = true
-        let second = try await sftp.sync(.download(SFTPPath(root), LocalPath(mirror)), options: options)
-        #expect(second.transferred == 1 && second.deleted == 1, "\(second)")
-        #expect(!FileManager.default.fileExists(atPath: mirror + "/1"))
-        #expect(FileManager.default.contents(atPath: mirror + "/a/2") == Data("TWO!".utf8))
-        let third = try await sftp.sync(.download(SFTPPath(root), LocalPath(mirror)), options: options)
-        #expect(third.transferred == 0 && third.deleted == 0)
-        await sftp.close()
+        try await Self.withBox("ferrykit-sync") { server, files, ssh in
+            let root = server.scratchDirectory + "/site"
+            try await ssh.run("mkdir -p '\(root)/a/b' && printf one > '\(root)/1' && printf two > '\(root)/a/2' && printf three > '\(root)/a/b/3'",
+                              timeout: .seconds(20)).check()
+            let sftp = try await ssh.openSFTP()
+            let mirror = files.file("mirror")
+            let changes = CollectedLines()
+            let first = try await sftp.sync(.download(SFTPPath(root), LocalPath(mirror)), onChange: { changes.append("\($0.kind) \($0.path)") })
+            #expect(first.transferred == 3, "\(changes.all)")
+            #expect(FileManager.default.contents(atPath: mirror + "/a/b/3") == Data("three".utf8))
+            // A removed and a changed file; with delete, the mirror follows.
+            try await ssh.run("rm '\(root)/1' && printf TWO! > '\(root)/a/2'", timeout: .seconds(20)).check()
+            var options = SyncOptions()
+            options.delete = true
+            let second = try await sftp.sync(.download(SFTPPath(root), LocalPath(mirror)), options: options)
+            #expect(second.transferred == 1 && second.deleted == 1, "\(second)")
+            #expect(!FileManager.default.fileExists(atPath: mirror + "/1"))
+            #expect(FileManager.default.contents(atPath: mirror + "/a/2") == Data("TWO!".utf8))
+            let third = try await sftp.sync(.download(SFTPPath(root), LocalPath(mirror)), options: options)
+            #expect(third.transferred == 0 && third.deleted == 0)
+            await sftp.close()
+        }
     }
 
     @Test func scpBothWays() async throws {
-        let server = try await SSHDFixture.start()
-        defer { server.stop() }
-        let files = try FixtureDirectory.create(prefix: "ferrykit-scp", traversable: true)
-        defer { files.remove() }
-        let config = try Self.writeConfig([("box", server, ["StrictHostKeyChecking yes"])], in: files)
-        let ssh = try await SSHConnection.connect(to: "box", options: Self.options(config))
-        defer { Task { await ssh.close() } }
-        let payload = (0..<(1 << 20) + 17).map { UInt8(truncatingIfNeeded: $0 &* 31 >> 3) }
-        let local = try files.write("name with spaces.bin", payload)
-        let remote = server.scratchDirectory + "/it's here.bin"
-        let up = try await ssh.scpUpload(local, to: remote)
-        #expect(up.files == 1)
-        let back = files.file("back.bin")
-        let down = try await ssh.scpDownload(remote, to: back)
-        #expect(down.files == 1 && FileManager.default.contents(atPath: back).map(Array.init) == payload)
-        var resume = TransferOptions()
-        resume.resume = true
-        await #expect(throws: SSHError.self) { try await ssh.scpDownload(remote, to: back, options: resume) }
-        await #expect(throws: TransferFailure.self) { try await ssh.scpDownload(remote + ".missing", to: files.file("none")) }
-        #expect(!FileManager.default.fileExists(atPath: files.file("none")))
+        try await Self.withBox("ferrykit-scp") { server, files, ssh in
+            let payload = (0..<(1 << 20) + 17).map { UInt8(truncatingIfNeeded: $0 &* 31 >> 3) }
+            let local = try files.write("name with spaces.bin", payload)
+            let remote = server.scratchDirectory + "/it's here.bin"
+            let up = try await ssh.scpUpload(local, to: remote)
+            #expect(up.files == 1)
+            let back = files.file("back.bin")
+            let down = try await ssh.scpDownload(remote, to: back)
+            #expect(down.files == 1 && FileManager.default.contents(atPath: back).map(Array.init) == payload)
+            var resume = TransferOptions()
+            resume.resume = true
+            await #expect(throws: SSHError.self) { try await ssh.scpDownload(remote, to: back, options: resume) }
+            await #expect(throws: TransferFailure.self) { try await ssh.scpDownload(remote + ".missing", to: files.file("none")) }
+            #expect(!FileManager.default.fileExists(atPath: files.file("none")))
+        }
     }
 
     @Test func execTimeoutAndCancellation() async throws {
-        let server = try await SSHDFixture.start()
-        defer { server.stop() }
-        let files = try FixtureDirectory.create(prefix: "ferrykit-exec", traversable: true)
-        defer { files.remove() }
-        let config = try Self.writeConfig([("box", server, ["StrictHostKeyChecking yes"])], in: files)
-        let ssh = try await SSHConnection.connect(to: "box", options: Self.options(config))
-        defer { Task { await ssh.close() } }
+        try await Self.withBox("ferrykit-exec") { server, files, ssh in
 
-        let started = ContinuousClock.now
-        do {
-            _ = try await ssh.run("sleep 60", timeout: .seconds(1))
-            Issue.record("a command past its timeout returned")
-        } catch let error as SSHError {
-            #expect(error.code == .timeout)
+            let started = ContinuousClock.now
+            do {
+                _ = try await ssh.run("sleep 60", timeout: .seconds(1))
+                Issue.record("a command past its timeout returned")
+            } catch let error as SSHError {
+                #expect(error.code == .timeout)
+            }
+            #expect(started.duration(to: .now) < .seconds(20))
+
+            let running = Task { try await ssh.run("sleep 60") }
+            try await Task.sleep(for: .milliseconds(500))
+            let cancelledAt = ContinuousClock.now
+            running.cancel()
+            await #expect(throws: CancellationError.self) { _ = try await running.value }
+            #expect(cancelledAt.duration(to: .now) < .seconds(10))
+            // The connection is still good for the next command.
+            #expect(try await ssh.run("echo still", timeout: .seconds(20)).output == "still\n")
         }
-        #expect(started.duration(to: .now) < .seconds(20))
-
-        let running = Task { try await ssh.run("sleep 60") }
-        try await Task.sleep(for: .milliseconds(500))
-        let cancelledAt = ContinuousClock.now
-        running.cancel()
-        await #expect(throws: CancellationError.self) { _ = try await running.value }
-        #expect(cancelledAt.duration(to: .now) < .seconds(10))
-        // The connection is still good for the next command.
-        #expect(try await ssh.run("echo still", timeout: .seconds(20)).output == "still\n")
     }
 
     @Test func cancelledDownloadLeavesNothingUnderTheFinalName() async throws {
-        let server = try await SSHDFixture.start()
-        defer { server.stop() }
-        let files = try FixtureDirectory.create(prefix: "ferrykit-cancel", traversable: true)
-        defer { files.remove() }
-        let config = try Self.writeConfig([("box", server, ["StrictHostKeyChecking yes"])], in: files)
-        let ssh = try await SSHConnection.connect(to: "box", options: Self.options(config))
-        defer { Task { await ssh.close() } }
-        let sftp = try await ssh.openSFTP()
-        let remote = server.scratchDirectory + "/big.bin"
-        try await ssh.run("head -c 33554432 /dev/urandom > '\(remote)'", timeout: .seconds(60)).check()
+        try await Self.withBox("ferrykit-cancel") { server, files, ssh in
+            let sftp = try await ssh.openSFTP()
+            let remote = server.scratchDirectory + "/big.bin"
+            try await ssh.run("head -c 33554432 /dev/urandom > '\(remote)'", timeout: .seconds(60)).check()
 
-        var slow = TransferOptions()
-        slow.bytesPerSecond = 4 << 20
-        let target = files.file("big.bin")
-        let moved = Locked<UInt64>(0)
-        let download = Task {
-            try await sftp.download(remote, to: target, options: slow) { event in
-                if case .progress(let bytes) = event { moved.withLock { $0 += bytes } }
+            var slow = TransferOptions()
+            slow.bytesPerSecond = 4 << 20
+            let target = files.file("big.bin")
+            let moved = Locked<UInt64>(0)
+            let download = Task {
+                try await sftp.download(remote, to: target, options: slow) { event in
+                    if case .progress(let bytes) = event { moved.withLock { $0 += bytes } }
+                }
             }
-        }
-        while moved.withLock({ $0 }) < 1 << 20 { try await Task.sleep(for: .milliseconds(50)) }
-        download.cancel()
-        await #expect(throws: (any Error).self) { _ = try await download.value }
-        #expect(!FileManager.default.fileExists(atPath: target), "a cancelled download must not land under its final name")
+            while moved.withLock({ $0 }) < 1 << 20 { try await Task.sleep(for: .milliseconds(50)) }
+            download.cancel()
+            await #expect(throws: (any Error).self) { _ = try await download.value }
+            #expect(!FileManager.default.fileExists(atPath: target), "a cancelled download must not land under its final name")
 
-        // Resumed, it completes and matches.
-        var resume = TransferOptions()
-        resume.resume = true
-        try await sftp.download(remote, to: target, options: resume)
-        let here = try await ssh.run("sha256sum < '\(remote)'", timeout: .seconds(60)).output.prefix(64)
-        let local = try await FixtureCommand.run("/usr/bin/sha256sum", [target], timeout: .seconds(60))
-        #expect(local.stdout.prefix(64) == here)
+            // Resumed, it completes and matches.
+            var resume = TransferOptions()
+            resume.resume = true
+            try await sftp.download(remote, to: target, options: resume)
+            let here = try await ssh.run("sha256sum < '\(remote)'", timeout: .seconds(60)).output.prefix(64)
+            let local = try await FixtureCommand.run("/usr/bin/sha256sum", [target], timeout: .seconds(60))
+            #expect(local.stdout.prefix(64) == here)
+        }
     }
 
     @Test func jumpHostRunsInProcess() async throws {
