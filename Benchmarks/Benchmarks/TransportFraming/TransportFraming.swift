@@ -1,6 +1,6 @@
 import Benchmark
 import NIOCore
-import SSHCore
+@_spi(Internals) import SSHCore
 import SSHCrypto
 
 /// One upper-layer payload through the SSH transport, as every channel
