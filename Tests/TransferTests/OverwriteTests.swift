@@ -155,6 +155,8 @@ import Testing
                     var buffer = [UInt8](repeating: 0, count: 4096)
                     while true {
                         let n = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                        // A signal (another test's child exiting) is not the end of the pipe.
+                        if n < 0 && errno == EINTR { continue }
                         if n <= 0 { return out }
                         out += buffer[..<n]
                     }
