@@ -51,7 +51,7 @@ extension SFTPSessionPool {
             // gave microseconds whenever the reply was already in.
             let rtt = sftp.limitsRoundTrip ?? started.duration(to: .now)
             let policy = SessionCountPolicy()
-            let window = direction == .upload ? SessionCountPolicy.openSSHChannelWindow : downloadWindow
+            let window = direction == .upload ? SessionCountPolicy.openSSHChannelWindow : TransferOptions.receiveWindow
             let total = channels.map { $0 * connections } ?? policy.initial(rtt: rtt, window: window)
             let perConnection = channels ?? max(1, (total + connections - 1) / connections)
             logger.ssh(1, "round trip \(rtt); \(perConnection) SFTP channel\(perConnection == 1 ? "" : "s") on each of \(connections) connection\(connections == 1 ? "" : "s")")
@@ -68,9 +68,6 @@ extension SFTPSessionPool {
         if whenNeeded { pool.prepareWhenNeeded(prepare) } else { pool.prepare(prepare) }
         return pool
     }
-
-    /// The window `SSHClient.openSFTP` grants a download's channel.
-    public static let downloadWindow = TransferOptions().memoryBudget + (1 << 20)
 
     /// Opens one more SFTP channel on `client`.
     static func channelOpener(_ client: SSHClient, requestTimeout: Duration?,

@@ -109,7 +109,7 @@ public struct SSHConnectionPlan: Sendable {
         hopOptions.onMessage = sshOptions.onMessage
         hopOptions.connectTimeout = sshOptions.connectTimeout
         hopOptions.environment = sshOptions.environment
-        if let level = sshOptions.settings.last(where: { $0.lowercased().hasPrefix("loglevel") }) { hopOptions.set(level) }
+        if let level = (try? sshOptions.clientOptions())?.logLevel { hopOptions.set("LogLevel", level) }
         return SSHConnectionPlan(resolved: resolved, configuration: configuration, jumpHosts: jumpHosts, hopOptions: hopOptions)
     }
 

@@ -1,4 +1,5 @@
 import Logging
+@_spi(Internals) import SSHCore
 
 /// SSHOptions is what `ssh` takes on its command line besides the
 /// destination: the settings that win over ssh_config, the config file to
@@ -43,15 +44,20 @@ public struct SSHOptions: Sendable {
         settings.append("\(keyword)=\(value)")
     }
 
+    // The properties below read the settings as they resolve (the first
+    // value of a keyword wins, as with -o), and set one by replacing every
+    // setting of that keyword with a first one. Read back as nil while
+    // some setting does not parse; resolving the destination reports it.
+
     /// `-p`: the port (Port).
     public var port: Int? {
-        get { value(of: "Port").flatMap { Int($0) } }
+        get { resolved?.port }
         set { replace("Port", newValue.map(String.init)) }
     }
 
     /// `-l`: the user (User); `user@` in the destination wins.
     public var user: String? {
-        get { value(of: "User") }
+        get { resolved?.user }
         set { replace("User", newValue) }
     }
 
@@ -59,22 +65,22 @@ public struct SSHOptions: Sendable {
     /// Each runs inside this process: a direct-tcpip channel through the
     /// previous hop, never a `ssh -W` process.
     public var jump: String? {
-        get { value(of: "ProxyJump") }
+        get { resolved?.proxyJump }
         set { replace("ProxyJump", newValue) }
     }
 
     /// `-i`: identity files, tried in order (IdentityFile).
     public var identityFiles: [String] {
-        get { settings.compactMap { Self.split($0).flatMap { $0.keyword == "identityfile" ? $0.value : nil } } }
+        get { resolved?.identityFiles ?? [] }
         set {
-            settings.removeAll { Self.split($0)?.keyword == "identityfile" }
+            settings.removeAll { Self.keyword(of: $0) == "identityfile" }
             settings.append(contentsOf: newValue.map { "IdentityFile=\($0)" })
         }
     }
 
     /// `BatchMode=yes`: nobody is asked, whatever `prompts` holds.
     public var batchMode: Bool {
-        get { value(of: "BatchMode")?.lowercased() == "yes" }
+        get { resolved?.batchMode == true }
         set { replace("BatchMode", newValue ? "yes" : nil) }
     }
 
@@ -85,24 +91,17 @@ public struct SSHOptions: Sendable {
         return o
     }
 
-    private func value(of keyword: String) -> String? {
-        let wanted = keyword.lowercased()
-        return settings.lazy.compactMap { Self.split($0) }.first { $0.keyword == wanted }?.value
-    }
+    private var resolved: ClientOptions? { try? clientOptions() }
 
     private mutating func replace(_ keyword: String, _ value: String?) {
         let wanted = keyword.lowercased()
-        settings.removeAll { Self.split($0)?.keyword == wanted }
+        settings.removeAll { Self.keyword(of: $0) == wanted }
         if let value { settings.insert("\(keyword)=\(value)", at: 0) }
     }
 
-    /// `Keyword=Value` or `Keyword Value`, the keyword lowercased.
-    private static func split(_ option: String) -> (keyword: String, value: String)? {
-        let trimmed = option.drop { $0 == " " || $0 == "\t" }
-        guard let end = trimmed.firstIndex(where: { $0 == "=" || $0 == " " || $0 == "\t" }) else { return nil }
-        let keyword = trimmed[..<end].lowercased()
-        var value = trimmed[end...].drop { $0 == " " || $0 == "\t" }
-        if value.first == "=" { value = value.dropFirst().drop { $0 == " " || $0 == "\t" } }
-        return (keyword, String(value))
+    /// The keyword of a `Keyword=Value` setting, lowercased, as
+    /// ssh_config's parser reads it.
+    static func keyword(of option: String) -> String? {
+        (try? SSHConfigParser.parse(Array(option.utf8)))??.keyword.lowercased()
     }
 }

@@ -35,7 +35,7 @@ public struct SCPTransfer: Sendable {
     /// a download's speed over a long link is window over round trip).
     /// The remote command's stderr is passed on as notices.
     public init(client: SSHClient, options: TransferOptions = TransferOptions(),
-                receiveWindow: Int = TransferOptions().memoryBudget + (1 << 20),
+                receiveWindow: Int = TransferOptions.receiveWindow,
                 onEvent: @escaping @Sendable (TransferEvent) -> Void = { _ in }) {
         let window = UInt32(clamping: max(0, receiveWindow))
         self.init(options: options, open: { command in

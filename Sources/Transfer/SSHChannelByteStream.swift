@@ -42,7 +42,7 @@ extension SSHClient {
     /// `statsAhead`: paths to STAT right behind INIT (see
     /// `SFTPClient.connect`): the sources named on a command line, whose
     /// attributes then arrive with the server's VERSION.
-    public func openSFTP(receiveWindow: Int = TransferOptions().memoryBudget + (1 << 20),
+    public func openSFTP(receiveWindow: Int = TransferOptions.receiveWindow,
                          requestTimeout: Duration? = SFTPClient.defaultRequestTimeout,
                          statsAhead: [SFTPPath] = []) async throws -> (SFTPClient, SSHChannelStream) {
         let window = UInt32(clamping: max(0, receiveWindow))

@@ -23,6 +23,10 @@ public struct TransferOptions: Sendable {
     /// The most bytes outstanding (requested and not yet written, or sent
     /// and not yet acknowledged) over all files in flight.
     public var memoryBudget = 32 << 20
+    /// The receive window a download's channel is granted from the start:
+    /// the default budget's reads must fit in it (plus a packet's worth),
+    /// and growing it from OpenSSH's 2 MiB would take round trips.
+    public static let receiveWindow = TransferOptions().memoryBudget + (1 << 20)
     /// The most files in flight at once (capped by the server's open-handle
     /// limit): small files cost round trips, not bandwidth, so many at once.
     public var concurrentFiles = 128

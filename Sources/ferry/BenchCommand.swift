@@ -85,7 +85,7 @@ struct BenchCommand: AsyncParsableCommand {
         let server: BenchServerCiphers
         do {
             base = try await SSHSession.plan(target, flags)
-            let client = try await SSHSession.connect(base, flags)
+            let client = try await base.connect()
             let offer = await client.serverAlgorithmOffer
             await client.close()
             server = BenchServerCiphers(clientToServer: offer?.ciphersClientToServer ?? [],

@@ -43,7 +43,7 @@ enum BenchConnection {
         var connectionPlan = base
         connectionPlan.configuration.transport.algorithms.ciphers = [cipher]
         let started = ContinuousClock.now
-        let client = try await SSHSession.connect(connectionPlan, flags)
+        let client = try await connectionPlan.connect()
         var result = BenchResult(cipher: cipher)
         result.connectMs = BenchStatistics.milliseconds(started.duration(to: .now))
         let negotiated = await client.negotiatedAlgorithms

@@ -12,13 +12,7 @@ enum SSHSession {
     /// `-o` or ssh_config), as `--timeout` gives it; else 30 s.
     static func connect(_ target: RemoteTarget, _ flags: ConnectionOptions,
                         connectTimeout: Duration? = nil) async throws -> SSHClient {
-        try await connect(try await plan(target, flags, connectTimeout: connectTimeout), flags)
-    }
-
-    /// Connects with a plan from `plan(_:_:)` (which a caller may adjust
-    /// first, as `ferry bench` sets one cipher per connection).
-    static func connect(_ plan: SSHConnectionPlan, _ flags: ConnectionOptions) async throws -> SSHClient {
-        try await plan.connect()
+        try await plan(target, flags, connectTimeout: connectTimeout).connect()
     }
 
     /// Resolves the destination through the options and ssh_config, sets

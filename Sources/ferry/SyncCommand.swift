@@ -180,7 +180,7 @@ struct SyncCommand: AsyncParsableCommand {
         let knownRoot: SFTPPath? = switch unexpanded {
         case .download(let root, _), .upload(_, let root): root.bytes.first != UInt8(ascii: "~") ? root : nil
         }
-        let direction: TransferSessions.Direction = sourceRemote == nil ? .upload : .download
+        let direction: TransferDirection = sourceRemote == nil ? .upload : .download
         try await SyncSession.run(connection: connection, remote: remote, timeout: timeout, dryRun: dryRun, display: display,
                                   policy: reliability.policy, sessions: sessions, direction: direction,
                                   knownRoot: knownRoot) { client, pool, listing, held in
@@ -241,7 +241,7 @@ enum SyncSession {
     /// before SFTP, which is also STATed with SFTP's INIT).
     static func run(connection flags: ConnectionOptions, remote: RemoteLocation, timeout: Double?, dryRun: Bool,
                     display: TransferDisplay, policy: RetryPolicy = .none, sessions: SessionFlags,
-                    direction: TransferSessions.Direction, knownRoot: SFTPPath?,
+                    direction: TransferDirection, knownRoot: SFTPPath?,
                     _ body: (SSHClient, SFTPSessionPool, SyncRemoteFind, HeldEvents) async -> SyncReport) async throws {
         var flags = flags
         if let port = remote.port { flags.port = port }
@@ -257,11 +257,11 @@ enum SyncSession {
             let client: SSHClient
             let sftp: SFTPClient
             let channel: SSHChannelStream
-            let configuration: SSHConnectionPlan
+            let plan: SSHConnectionPlan
             let listing: SyncRemoteFind
             do {
-                configuration = try await plans.get()
-                client = try await SSHSession.connect(configuration, flags)
+                plan = try await plans.get()
+                client = try await plan.connect()
                 listing = SyncRemoteFind(client: client, timeout: requestTimeout ?? .seconds(600))
                 if let knownRoot { listing.start(knownRoot) }
                 do {
@@ -285,9 +285,9 @@ enum SyncSession {
             if retriesUsed == 0 { await SFTPSessionLog.log(sftp, flags) }
             display.start()
             let held = HeldEvents(holding: retriesUsed < policy.retries, display: display)
-            let pool = TransferSessions.pool(client: client, sftp: sftp, configuration: configuration, flags: sessions,
-                                             direction: direction, requestTimeout: requestTimeout, connection: flags,
-                                             whenNeeded: true)
+            let pool = SFTPSessionPool.spreading(sessions.spread, client: client, sftp: sftp, plan: plan,
+                                                 direction: direction, requestTimeout: requestTimeout,
+                                                 logger: plan.configuration.logger, whenNeeded: true)
             let (report, lost) = await withTaskExecutorPreference(client.taskExecutor) { () -> (SyncReport, Error?) in
                 let report = await body(client, pool, listing, held)
                 var lost: Error? = await client.connectionFailure

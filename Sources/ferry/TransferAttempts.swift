@@ -24,7 +24,7 @@ struct TransferAttempts {
     let policy: RetryPolicy
     /// Paths STATed together with the SFTP INIT (see `SFTPClient.connect`).
     let statsAhead: [SFTPPath]
-    let direction: TransferSessions.Direction
+    let direction: TransferDirection
     let display: TransferDisplay
     let interruption: TransferInterruption
     /// The "Resuming …" lines go to stderr when the file goes to stdout.
@@ -105,7 +105,7 @@ struct TransferAttempts {
 
     /// One connection: connect, open the session, run the transfer beside
     /// a task that waits for Ctrl-C, close.
-    private func attempt(_ configuration: SSHConnectionPlan, options: TransferOptions, held: HeldEvents,
+    private func attempt(_ plan: SSHConnectionPlan, options: TransferOptions, held: HeldEvents,
                          scp scpBody: (SCPTransfer) async -> TransferReport,
                          _ body: (FileTransfer, TransferRun.Expand) async -> TransferReport) async -> Outcome {
         let quiet = flags.quiet
@@ -113,7 +113,7 @@ struct TransferAttempts {
         let sftp: SFTPClient?
         let channel: SSHChannelStream?
         do {
-            client = try await SSHSession.connect(configuration, flags)
+            client = try await plan.connect()
             do {
                 let session = try await TransferRun.openSFTP(client, selected, transfer, quiet: quiet, statsAhead: statsAhead)
                 (sftp, channel) = (session?.0, session?.1)
@@ -168,9 +168,9 @@ struct TransferAttempts {
                             // SCP has no resume: its connection is not retried.
                             return StructuredOnly((await scpBody(SCPTransfer(client: client, options: options, onEvent: onEvent)), nil))
                         }
-                        let pool = TransferSessions.pool(client: client, sftp: sftp, configuration: configuration,
-                                                         flags: sessions, direction: direction,
-                                                         requestTimeout: requestTimeout, connection: connectionFlags)
+                        let pool = SFTPSessionPool.spreading(sessions.spread, client: client, sftp: sftp, plan: plan,
+                                                             direction: direction, requestTimeout: requestTimeout,
+                                                             logger: plan.configuration.logger)
                         let files = FileTransfer(pool: pool, options: options, onEvent: onEvent)
                         let expand: TransferRun.Expand = { path in try await files.expandSource(path) }
                         let report = await body(files, expand)

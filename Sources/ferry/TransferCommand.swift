@@ -1,3 +1,4 @@
+import FerryKit
 import ArgumentParser
 import Foundation
 import SFTP
@@ -188,7 +189,7 @@ enum TransferRun {
     static func run(connection flags: ConnectionOptions, flags transfer: TransferFlags, options: TransferOptions,
                     remotes: [RemoteLocation], summaryToStandardError: Bool = false,
                     protocol selected: TransferProtocol? = nil, statsAhead: [SFTPPath] = [],
-                    direction: TransferSessions.Direction = .download,
+                    direction: TransferDirection = .download,
                     scp scpBody: (SCPTransfer) async -> TransferReport,
                     _ body: (FileTransfer, Expand) async -> TransferReport) async throws {
         let selected = selected ?? transfer.protocolFlags.selected

@@ -321,6 +321,25 @@ struct FerryKitTests {
         #expect(seen.contains { $0.hasPrefix("Server host key: ") }, "\(seen)")
     }
 
+    @Test func optionsReadAsTheyResolve() throws {
+        var options = SSHOptions()
+        options.set("Port 2200")
+        options.set("port=2201")
+        #expect(options.port == 2200, "the first value wins, as with -o")
+        options.port = 2222
+        #expect(options.port == 2222 && options.settings == ["Port=2222"])
+        options.user = "deploy"
+        options.jump = "bastion,inner:2022"
+        options.identityFiles = ["~/.ssh/a", "~/.ssh/b"]
+        options.batchMode = true
+        #expect(options.user == "deploy" && options.jump == "bastion,inner:2022" && options.batchMode)
+        #expect(options.identityFiles == ["~/.ssh/a", "~/.ssh/b"])
+        options.jump = nil
+        #expect(options.jump == nil && options.port == 2222)
+        let resolved = try options.clientOptions()
+        #expect(resolved.port == 2222 && resolved.user == "deploy" && resolved.batchMode == true)
+    }
+
     @Test func destinationsParseAsSSHTakesThem() throws {
         #expect(try SSHDestination(parsing: "alice@example.com:2222") == SSHDestination(user: "alice", host: "example.com", port: 2222))
         #expect(try SSHDestination(parsing: "ssh://bob@[::1]:22") == SSHDestination(user: "bob", host: "::1", port: 22))
