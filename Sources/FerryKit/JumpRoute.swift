@@ -31,8 +31,15 @@ struct JumpRoute {
         let jump = try await plan.connect()
         let relay: SocketRelay
         do {
-            let stream = try await jump.openDirectTCPIP(host: configuration.host, port: configuration.port,
+            let stream: SSHChannelStream
+            do {
+                stream = try await jump.openDirectTCPIP(host: configuration.host, port: configuration.port,
                                                         timeout: configuration.connectTimeout)
+            } catch let error as SSHError {
+                // Name the hop and the target: "administratively prohibited"
+                // alone does not say which of the hops refused what.
+                throw SSHError(error.code, "jump host \(hop) could not connect to \(configuration.host) port \(configuration.port): \(error.message)")
+            }
             relay = try await SocketRelay.start(stream, on: jump.eventLoop)
         } catch {
             await jump.close()

@@ -264,6 +264,23 @@ struct FerryKitTests {
         #expect(jump.log.contains("Disconnected from user"), "\(jump.log)")
     }
 
+    @Test func aJumpHostThatRefusesForwardingIsNamed() async throws {
+        let jump = try await SSHDFixture.start(extraConfig: ["AllowTcpForwarding no"])
+        defer { jump.stop() }
+        let target = try await SSHDFixture.start()
+        defer { target.stop() }
+        let files = try FixtureDirectory.create(prefix: "ferrykit-jump-refused", traversable: true)
+        defer { files.remove() }
+        let config = try Self.writeConfig([("hop", jump, ["StrictHostKeyChecking yes"]),
+                                           ("inside", target, ["StrictHostKeyChecking yes", "ProxyJump hop"])], in: files)
+        let failure = await #expect(throws: SSHError.self) {
+            _ = try await SSHConnection.connect(to: "inside", options: Self.options(config))
+        }
+        #expect(failure?.message.hasPrefix("jump host hop could not connect to 127.0.0.1 port \(target.port): ") == true,
+                "\(String(describing: failure))")
+        #expect(!target.log.contains("Accepted publickey"))
+    }
+
     @Test func aConnectionDroppedWithoutCloseIsClosed() async throws {
         let server = try await SSHDFixture.start()
         defer { server.stop() }
