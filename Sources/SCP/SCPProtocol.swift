@@ -19,6 +19,10 @@ public enum SCPProtocol {
     public static let maxDepth = 64
     /// Longest name accepted for one path component (NAME_MAX).
     public static let maxNameLength = 255
+    /// Most status bytes a sink sends before they are due
+    /// (`SCPSink.Request.answersAhead`): each is one byte in the source's
+    /// input pipe, far below any pipe's capacity.
+    public static let maxAnswersAhead = 1024
     /// Largest file size accepted (off_t's range).
     public static let maxFileSize = UInt64(Int64.max)
 }

@@ -20,7 +20,22 @@ import NIOCore
 /// The sink never decides a file is complete on its own: after a file's
 /// data and status byte it reports `fileEnd` and waits for the driver's
 /// `finishFile` (which says whether the local write succeeded) before it
-/// acknowledges and reads on.
+/// reads on.
+///
+/// **Answers sent ahead.** The protocol is stop-and-wait: the source reads
+/// one status byte after every record and after every file's data, so with
+/// a reply sent only when it is due, each file costs the source a round
+/// trip and the sink's local work on the file (create, write, rename) is
+/// time the source sits idle. With `Request.answersAhead` = n the sink
+/// sends n extra 0s at the start and then one 0 for every reply the source
+/// consumes, so the source always finds n answers waiting and streams its
+/// records and files without stopping. A source that reads its answers
+/// with larger reads and swallows the extras only loses the head start:
+/// every record still gets its own 0, so nothing can stall. The price is
+/// that a file this side fails to write is told to the source by no
+/// warning (a warning would be read as the answer to a later record and
+/// make the source skip that file); the driver reports it locally, which
+/// is where the person reading it is.
 public struct SCPSink: Sendable {
     /// What the sink reports, in the order the source sent it.
     public enum Event: Equatable, Sendable {
@@ -51,11 +66,16 @@ public struct SCPSink: Sendable {
         public var expectation: SCPName.Expectation
         /// Deepest directory nesting allowed.
         public var maxDepth: Int
+        /// Status bytes sent before they are due (see the type's notes);
+        /// 0 answers each record only when it comes, as OpenSSH's sink.
+        public var answersAhead: Int
 
-        public init(recursive: Bool, expectation: SCPName.Expectation, maxDepth: Int = SCPProtocol.maxDepth) {
+        public init(recursive: Bool, expectation: SCPName.Expectation, maxDepth: Int = SCPProtocol.maxDepth,
+                    answersAhead: Int = 0) {
             self.recursive = recursive
             self.expectation = expectation
             self.maxDepth = maxDepth
+            self.answersAhead = max(0, min(answersAhead, SCPProtocol.maxAnswersAhead))
         }
     }
 
@@ -85,10 +105,10 @@ public struct SCPSink: Sendable {
     private var topEntries = 0
 
     /// A sink for `request`. Its first output is the 0 that tells the
-    /// source to begin.
+    /// source to begin (and the answers sent ahead).
     public init(request: Request) {
         self.request = request
-        output = [SCPProtocol.ok]
+        output = [UInt8](repeating: SCPProtocol.ok, count: 1 + request.answersAhead)
     }
 
     /// Bytes the source sent. When nothing is left over from earlier
@@ -104,6 +124,14 @@ public struct SCPSink: Sendable {
         }
     }
 
+    /// Whether the output should be sent now. Without answers ahead,
+    /// whenever there is any; with them, once half the head start is owed:
+    /// the source still has the other half in hand, and the answers of
+    /// many records leave in one packet instead of one each.
+    public var outputIsDue: Bool {
+        !output.isEmpty && (request.answersAhead == 0 || output.count > request.answersAhead / 2)
+    }
+
     /// The status bytes to send now (emptied).
     public mutating func takeOutput() -> [UInt8] {
         defer { output = [] }
@@ -111,10 +139,13 @@ public struct SCPSink: Sendable {
     }
 
     /// The driver's verdict on the file that just ended: nil when it was
-    /// written completely, else why not (told to the source as a warning).
+    /// written completely, else why not (told to the source as a warning,
+    /// unless answers go ahead: the file's 0 went out with its status byte).
     public mutating func finishFile(localFailure: String? = nil) {
         guard case .awaitingVerdict = state else { return }
-        if let localFailure {
+        if request.answersAhead > 0 {
+            // Answered when the status byte came.
+        } else if let localFailure {
             output += [SCPProtocol.warning] + Self.messageLine(localFailure)
         } else {
             output.append(SCPProtocol.ok)
@@ -197,10 +228,12 @@ public struct SCPSink: Sendable {
                 input.moveReaderIndex(forwardBy: 1)
                 compact()
                 state = .awaitingVerdict
+                if request.answersAhead > 0 { output.append(SCPProtocol.ok) }
                 return .fileEnd(failure: nil)
             case SCPProtocol.warning:
                 guard let line = try readLine(after: 1) else { return nil }
                 state = .awaitingVerdict
+                if request.answersAhead > 0 { output.append(SCPProtocol.ok) }
                 return .fileEnd(failure: Self.text(line))
             case SCPProtocol.fatal:
                 guard let line = try readLine(after: 1) else { return nil }

@@ -37,7 +37,24 @@ final class LocalIncomingFile: @unchecked Sendable {
     /// permission bits.
     static func open(_ path: LocalPath, mode: UInt32, inPlace: Bool,
                      notice: @Sendable (String) -> Void) async throws -> LocalIncomingFile {
-        switch try LocalDestination.resolve(path, inPlace: inPlace) {
+        let destination = try LocalDestination.resolve(path, inPlace: inPlace)
+        if case .stream(let path) = destination {
+            // Opening a FIFO waits for its reader: off the event loop.
+            return LocalIncomingFile(.stream(try await DiskIO.run { try LocalFile.open(path, flags: O_WRONLY | O_NOCTTY) }))
+        }
+        return try open(destination, mode: mode, notice: notice)
+    }
+
+    /// `open` for a caller that may block (on a disk thread): a FIFO is
+    /// opened here, waiting for its reader.
+    static func openBlocking(_ path: LocalPath, mode: UInt32, inPlace: Bool,
+                             notice: @Sendable (String) -> Void) throws -> LocalIncomingFile {
+        try open(LocalDestination.resolve(path, inPlace: inPlace), mode: mode, notice: notice)
+    }
+
+    private static func open(_ destination: LocalDestination, mode: UInt32,
+                             notice: @Sendable (String) -> Void) throws -> LocalIncomingFile {
+        switch destination {
         case .replace(let path, let existing):
             let newMode = existing.map { $0.st_mode & 0o777 } ?? mode_t(mode & 0o777)
             do {
@@ -53,8 +70,7 @@ final class LocalIncomingFile: @unchecked Sendable {
         case .descriptor(let descriptor, let name):
             return LocalIncomingFile(.stream(try LocalFile.duplicate(descriptor, as: name)))
         case .stream(let path):
-            // Opening a FIFO waits for its reader: off the event loop.
-            return LocalIncomingFile(.stream(try await DiskIO.run { try LocalFile.open(path, flags: O_WRONLY | O_NOCTTY) }))
+            return LocalIncomingFile(.stream(try LocalFile.open(path, flags: O_WRONLY | O_NOCTTY)))
         }
     }
 
@@ -67,12 +83,15 @@ final class LocalIncomingFile: @unchecked Sendable {
 
     /// Appends `data` (off the event loop).
     func write(_ data: ByteBuffer) async throws {
-        let file = self.file
-        let offset = written
+        try await DiskIO.run { try self.writeBlocking(data) }
+    }
+
+    /// Appends `data` here, for a caller that may block.
+    func writeBlocking(_ data: ByteBuffer) throws {
         if case .stream = target {
-            try await DiskIO.run { try file.append(data) }
+            try file.append(data)
         } else {
-            try await DiskIO.run { try file.write(data, at: offset) }
+            try file.write(data, at: written)
         }
         written += UInt64(data.readableBytes)
     }

@@ -27,7 +27,7 @@ extension SCPTransfer {
         for path in sources {
             let source = SCPName.render(path)
             let command = SCPShell.sourceCommand(path, recursive: recursive, preserve: options.preserve, program: program)
-            let request = SCPSink.Request(recursive: recursive, expectation: .forSource(path))
+            let request = SCPSink.Request(recursive: recursive, expectation: .forSource(path), answersAhead: answersAhead)
             do {
                 let (stream, close) = try await open(try Self.command(command, path: path))
                 var session = SinkSession(transfer: self, sink: SCPSink(request: request), destination: destination,
@@ -59,6 +59,10 @@ private struct SinkSession {
     private var filePath = LocalPath("")
     /// Why the current file cannot be kept (a local failure, --max-size).
     private var fileFailure: TransferError?
+    /// A small file's data, gathered until its status byte and then
+    /// written, file and all, in one trip to a disk thread (nil for a
+    /// file written as it comes).
+    private var gathered: [ByteBuffer]?
     private var topEntries = 0
     /// Directories this session created, removed again (when still empty)
     /// if the source turns out hostile or broken.
@@ -83,8 +87,9 @@ private struct SinkSession {
             // did not wait for is then no failure.
             var writeFailure: Error?
             func flush() async {
+                guard sink.outputIsDue else { return }
                 let output = sink.takeOutput()
-                if !output.isEmpty, writeFailure == nil {
+                if writeFailure == nil {
                     do { try await stream.write(ByteBuffer(bytes: output)) } catch { writeFailure = error }
                 }
             }
@@ -162,6 +167,7 @@ private struct SinkSession {
             fileEntry = entry
             fileFailure = nil
             file = nil
+            gathered = nil
             if let maxSize = options.maxSize, entry.size > maxSize {
                 fileFailure = TransferError(.tooLarge, "\(filePath): larger than --max-size (\(maxSize) bytes); skipped")
                 return
@@ -169,6 +175,10 @@ private struct SinkSession {
             let path = filePath
             let onEvent = transfer.onEvent
             onEvent(.started(path: "\(path)", size: entry.size))
+            if entry.size <= SCPTransfer.gatherLimit {
+                gathered = []
+                return
+            }
             do {
                 file = try await LocalIncomingFile.open(path, mode: entry.mode, inPlace: options.inPlace) { message in
                     onEvent(.notice(path: "\(path)", message: message))
@@ -177,6 +187,11 @@ private struct SinkSession {
                 fileFailure = TransferError.wrap(error, "\(path)")
             }
         case .data(let data):
+            if gathered != nil {
+                gathered?.append(data)
+                transfer.onEvent(.progress(bytes: UInt64(data.readableBytes)))
+                return
+            }
             guard let open = file else { return }
             do {
                 try await open.write(data)
@@ -189,6 +204,10 @@ private struct SinkSession {
         case .fileEnd(let remoteFailure):
             let open = file
             file = nil
+            if remoteFailure == nil, fileFailure == nil, let chunks = gathered, let entry = fileEntry {
+                fileFailure = await Self.write(chunks, to: filePath, entry, options: options, onEvent: transfer.onEvent)
+            }
+            gathered = nil
             if let remoteFailure {
                 open?.abandon(after: TransferError(.remote, remoteFailure))
                 transfer.fail(TransferError(.remote, remoteFailure), &report)
@@ -215,6 +234,33 @@ private struct SinkSession {
                 transfer.onEvent(.finished(path: "\(filePath)", bytes: bytes))
                 sink.finishFile()
             }
+        }
+    }
+
+    /// Writes a gathered file whole on a disk thread: opened, written and
+    /// completed (mode, times, renamed into place) as `LocalIncomingFile`
+    /// does over several trips; nil when it landed, else why not (nothing
+    /// is left under a partial name).
+    private static func write(_ chunks: [ByteBuffer], to path: LocalPath, _ entry: SCPIncomingEntry, options: TransferOptions,
+                              onEvent: @escaping @Sendable (TransferEvent) -> Void) async -> TransferError? {
+        do {
+            try await DiskIO.run {
+                let file = try LocalIncomingFile.openBlocking(path, mode: entry.mode, inPlace: options.inPlace) { message in
+                    onEvent(.notice(path: "\(path)", message: message))
+                }
+                do {
+                    for chunk in chunks { try file.writeBlocking(chunk) }
+                } catch {
+                    file.abandon(after: error)
+                    throw error
+                }
+                // complete abandons the file itself when it fails.
+                try file.complete(mode: entry.mode, times: entry.times.map { ($0.access, $0.modification) },
+                                  preserve: options.preserve)
+            }
+            return nil
+        } catch {
+            return TransferError.wrap(error, "\(path)")
         }
     }
 }

@@ -34,6 +34,7 @@ extension SCPTransfer {
                     try await session.send(source, recursive: recursive, named: true, &report)
                 }
                 try await session.settle(&report)
+                try await session.flush()
                 try? await stream.closeWrite()
                 // Wait for the remote scp to finish writing and exit.
                 while try await stream.read() != nil {}
@@ -57,6 +58,11 @@ extension SCPTransfer {
 /// sink that refused the file would read the data as records) instead of
 /// two. Those answers are read in order (`settle`) before any other reply
 /// is awaited, and at the end.
+///
+/// What goes out is gathered and written only when a reply must be
+/// awaited (or a piece of data is big): a small file's data, its status
+/// byte and the next file's `C` record leave as one channel write, one
+/// packet, where they were three.
 private struct SourceSession {
     let transfer: SCPTransfer
     let stream: any ByteStream
@@ -66,6 +72,8 @@ private struct SourceSession {
     private var unanswered: [(path: LocalPath, size: UInt64, failure: TransferError?)] = []
     /// At most this many files wait for their answer at once.
     static let maxUnanswered = 64
+    /// Records and data not written yet (see the type's notes).
+    private var outgoing = ByteBuffer()
 
     init(transfer: SCPTransfer, stream: any ByteStream, destination: String) {
         self.transfer = transfer
@@ -77,6 +85,7 @@ private struct SourceSession {
     /// TransferError (that entry failed; the session goes on), and a fatal
     /// reply or the end of the stream as an SCPError (the session is over).
     mutating func reply() async throws {
+        try await flush()
         while true {
             if let reply = try source.nextReply() {
                 if case .warning(let message) = reply { throw TransferError(.remote, message) }
@@ -89,7 +98,28 @@ private struct SourceSession {
         }
     }
 
-    private func write(_ bytes: [UInt8]) async throws { try await stream.write(ByteBuffer(bytes: bytes)) }
+    /// Adds `bytes` to what goes out with the next flush.
+    private mutating func write(_ bytes: [UInt8]) { outgoing.writeBytes(bytes) }
+
+    /// Adds a piece of file data; writes at once what has grown to a
+    /// read's length (a big file's pieces are not held, nor copied).
+    private mutating func write(data piece: ByteBuffer) async throws {
+        if outgoing.readableBytes == 0 {
+            outgoing = piece
+        } else {
+            var piece = piece
+            outgoing.writeBuffer(&piece)
+        }
+        if outgoing.readableBytes >= SCPTransfer.readLength { try await flush() }
+    }
+
+    /// Writes what was gathered.
+    mutating func flush() async throws {
+        guard outgoing.readableBytes > 0 else { return }
+        let bytes = outgoing
+        outgoing = ByteBuffer()
+        try await stream.write(bytes)
+    }
 
     /// Reads the closing answers still due, in order, and reports each file.
     mutating func settle(_ report: inout TransferReport, keeping: Int = 0) async throws {
@@ -135,7 +165,7 @@ private struct SourceSession {
             for entry in entries.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                 try await send(path.appending(entry), recursive: true, named: false, &report)
             }
-            try await write(try source.endDirectory())
+            write(try source.endDirectory())
             try await settle(&report)
             try await reply()
         case S_IFREG:
@@ -157,7 +187,7 @@ private struct SourceSession {
             if transfer.options.preserve {
                 let times = SCPTimes(modification: UInt32(clamping: max(0, st.st_mtim.tv_sec)),
                                      access: UInt32(clamping: max(0, st.st_atim.tv_sec)))
-                try await write(source.times(times))
+                write(source.times(times))
                 try await settle(&report)
                 try await reply()
             }
@@ -169,7 +199,7 @@ private struct SourceSession {
             } catch let error as SCPError where error.code == .badName {
                 throw TransferError(.refusedName, "\(path): \(error.message)")
             }
-            try await write(record)
+            write(record)
             try await settle(&report)
             try await reply()
             return true
@@ -189,37 +219,51 @@ private struct SourceSession {
         }
         defer { try? file.close() }
         let size = UInt64(max(0, st.st_size))
-        guard try await announce(path, st, name: name, directory: false, &report) else { return }
-        transfer.onEvent(.started(path: "\(path)", size: size))
-        // Reads run ahead by one piece: the next is read from disk while
-        // the last is sent.
-        var failure: TransferError?
-        var offset: UInt64 = 0
+        // The first piece is read while the `C` record's answer travels.
+        // Every way out waits for the read in flight: the file is closed
+        // on return, and a read must not meet a closed (or reused)
+        // descriptor.
         var pending: Task<ByteBuffer, Error>? = size > 0 ? Self.read(file, at: 0, size: size) : nil
-        while offset < size {
-            var piece = ByteBuffer()
-            if failure == nil, let reading = pending {
-                do {
-                    piece = try await reading.value
-                    if piece.readableBytes == 0 { throw TransferError(.local, "\(path): file shrank while it was sent") }
-                } catch {
-                    failure = TransferError.wrap(error, "\(path)")
+        do {
+            guard try await announce(path, st, name: name, directory: false, &report) else {
+                _ = try? await pending?.value
+                return
+            }
+            transfer.onEvent(.started(path: "\(path)", size: size))
+            // Reads run ahead by one piece: the next is read from disk while
+            // the last is sent.
+            var failure: TransferError?
+            var offset: UInt64 = 0
+            while offset < size {
+                var piece = ByteBuffer()
+                if failure == nil, let reading = pending {
+                    pending = nil
+                    do {
+                        piece = try await reading.value
+                        if piece.readableBytes == 0 { throw TransferError(.local, "\(path): file shrank while it was sent") }
+                    } catch {
+                        failure = TransferError.wrap(error, "\(path)")
+                    }
                 }
+                if failure != nil {
+                    // Keep the stream in step: the sink still counts `size` bytes.
+                    piece = ByteBuffer(repeating: 0, count: Int(min(UInt64(SCPTransfer.readLength), size - offset)))
+                }
+                let next = offset + UInt64(piece.readableBytes)
+                pending = failure == nil && next < size ? Self.read(file, at: next, size: size) : nil
+                try source.sent(piece.readableBytes)
+                let length = piece.readableBytes
+                try await write(data: piece)
+                if failure == nil { transfer.onEvent(.progress(bytes: UInt64(length))) }
+                offset = next
             }
-            if failure != nil {
-                // Keep the stream in step: the sink still counts `size` bytes.
-                piece = ByteBuffer(repeating: 0, count: Int(min(UInt64(SCPTransfer.readLength), size - offset)))
-            }
-            let next = offset + UInt64(piece.readableBytes)
-            pending = failure == nil && next < size ? Self.read(file, at: next, size: size) : nil
-            try source.sent(piece.readableBytes)
-            try await stream.write(piece)
-            if failure == nil { transfer.onEvent(.progress(bytes: UInt64(piece.readableBytes))) }
-            offset = next
+            write(try source.endFile(failure: failure?.message))
+            unanswered.append((path, size, failure))
+            try await settle(&report, keeping: Self.maxUnanswered - 1)
+        } catch {
+            _ = try? await pending?.value
+            throw error
         }
-        try await write(try source.endFile(failure: failure?.message))
-        unanswered.append((path, size, failure))
-        try await settle(&report, keeping: Self.maxUnanswered - 1)
     }
 
     /// Reads the piece at `offset` (never past `size`) off the event loop.

@@ -22,6 +22,14 @@ public struct SCPTransfer: Sendable {
     let open: Opener
     /// Name of the scp program on the server.
     public var program = "scp"
+    /// Status bytes a download sends before they are due
+    /// (`SCPSink.Request.answersAhead`), so that the remote `scp -f` streams
+    /// its files instead of waiting a round trip and this side's file work
+    /// for each; 0 is OpenSSH's stop-and-wait.
+    public var answersAhead = 64
+    /// Files of at most this many bytes are received into memory and
+    /// written whole in one trip to a disk thread, not one per piece.
+    static let gatherLimit: UInt64 = 1 << 20
 
     public init(options: TransferOptions = TransferOptions(), open: @escaping Opener,
                 onEvent: @escaping @Sendable (TransferEvent) -> Void = { _ in }) {

@@ -175,6 +175,38 @@ struct ClientSCPTests {
         #expect(Proof.status("\(scratch)/planted") == nil, "file data was read as a record")
     }
 
+    /// A download answers the remote scp ahead (`SCPTransfer.answersAhead`),
+    /// so a file this side cannot write is told to nobody but the user: the
+    /// files after it must still land, each whole, and record-like data
+    /// must stay data.
+    @Test("get --scp -r: a file that cannot be written here fails alone while answers run ahead; record-like data stays data")
+    func unwritableFileAmongAnsweredAhead() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "ferry-scp-unwritable")
+        defer { local.remove() }
+        let scratch = sshd.scratchDirectory
+        try Proof.makeDirectory("\(scratch)/tree")
+        let lure = Array("C0644 6 planted\nowned\n\u{0}".utf8)
+        for index in 0..<200 {
+            try Proof.write("\(scratch)/tree/f\(String(format: "%03d", index))", lure + Array("file \(index)\n".utf8), mode: 0o644)
+        }
+        // Here, f020 is a directory with a file in it: it cannot be replaced.
+        try Proof.makeDirectory(local.file("tree/f020"))
+        try Proof.write(local.file("tree/f020/keep"), Array("mine".utf8), mode: 0o644)
+        Proof.giveToAccount("\(scratch)/tree", sshd)
+        let get = try await Self.ferry("get", ["--scp", "-r", Proof.remote(sshd, "\(scratch)/tree"), local.path], on: sshd)
+        #expect(get.exit.code == 1, "\(get.summary)")
+        #expect(get.stderr.contains("f020"), "\(get.summary)")
+        for index in 0..<200 where index != 20 {
+            let name = "f\(String(format: "%03d", index))"
+            #expect(Proof.contents(local.file("tree/\(name)")) == lure + Array("file \(index)\n".utf8), "\(name)")
+        }
+        #expect(Proof.contents(local.file("tree/f020/keep")) == Array("mine".utf8))
+        #expect(Proof.status(local.file("tree/planted")) == nil, "file data was read as a record")
+        #expect(Proof.status(local.file("planted")) == nil, "file data was read as a record")
+    }
+
     @Test("-a is refused with SCP; -O and -s exclude each other; remote to remote is refused")
     func refusals() async throws {
         let sshd = try await SSHDFixture.start()

@@ -14,8 +14,10 @@ enum Seen: Equatable {
 
 /// Runs a sink over `stream`, given in pieces of `chunk` bytes, accepting
 /// every file; returns what it reported and sent.
-func runSink(_ stream: [UInt8], recursive: Bool = false, expect source: String = "f", chunk: Int = 7) throws -> (seen: [Seen], output: [UInt8]) {
-    var sink = SCPSink(request: .init(recursive: recursive, expectation: .forSource(Array(source.utf8))))
+func runSink(_ stream: [UInt8], recursive: Bool = false, expect source: String = "f", chunk: Int = 7,
+             answersAhead: Int = 0, localFailure: String? = nil) throws -> (seen: [Seen], output: [UInt8]) {
+    var sink = SCPSink(request: .init(recursive: recursive, expectation: .forSource(Array(source.utf8)),
+                                      answersAhead: answersAhead))
     var seen: [Seen] = []
     var output = sink.takeOutput()
     var offset = 0
@@ -33,7 +35,7 @@ func runSink(_ stream: [UInt8], recursive: Bool = false, expect source: String =
                 }
             case .fileEnd(let failure):
                 seen.append(.end(failure))
-                sink.finishFile()
+                sink.finishFile(localFailure: localFailure)
             case .directory(let e): seen.append(.directory(String(decoding: e.name, as: UTF8.self), e.mode, e.times))
             case .endDirectory: seen.append(.endDirectory)
             case .warning(let message): seen.append(.warning(message))
@@ -77,6 +79,31 @@ func bytes(_ parts: Any...) -> [UInt8] {
                          .directory("sub", 0o700, nil), .file(["f", "sub"], "x", 0o600, 2, nil), .data(Array("ab".utf8)), .end(nil),
                          .endDirectory, .endDirectory])
         #expect(output == [UInt8](repeating: 0, count: 9))
+    }
+
+    /// Answers sent ahead: n extra 0s at the start, then exactly one 0 for
+    /// every reply the source reads (T, C, D, E and each file's end), so
+    /// the count the source finds waiting never drops below n, and a local
+    /// failure sends no warning that the source would take for a later
+    /// record's answer.
+    @Test(arguments: [1, 7, 4096])
+    func answersGoAheadOnePerReply(_ chunk: Int) throws {
+        let stream = bytes("D0750 0 f\n", "T1700000000 0 1600000000 0\n", "C0644 0 empty\n", UInt8(0),
+                           "C0600 2 x\n", "ab", UInt8(1), "scp: x: read error\n",
+                           UInt8(1), "scp: y: No such file or directory\n", "E\n")
+        let stopAndWait = try runSink(stream, recursive: true, chunk: chunk, localFailure: "disk full")
+        // Start, D, T, C, end, C, end (the source's failure), E; the local
+        // failure is told as a warning at each file's end.
+        let warning = [UInt8(1)] + Array("ferry: disk full\n".utf8)
+        #expect(stopAndWait.output == [0, 0, 0, 0] + warning + [0] + warning + [0])
+        let ahead = try runSink(stream, recursive: true, chunk: chunk, answersAhead: 16, localFailure: "disk full")
+        #expect(ahead.seen == stopAndWait.seen)
+        #expect(ahead.output == [UInt8](repeating: 0, count: 1 + 16 + 7))
+    }
+
+    @Test func answersAheadAreBounded() {
+        var sink = SCPSink(request: .init(recursive: false, expectation: .exactly(Array("f".utf8)), answersAhead: 1 << 40))
+        #expect(sink.takeOutput().count == 1 + SCPProtocol.maxAnswersAhead)
     }
 
     @Test func warningsAndFailedFilesGoOn() throws {
