@@ -1,3 +1,4 @@
+import NIOCore
 import NIOPosix
 
 /// DiskIO runs the data path's blocking file calls (pwrite of downloaded
@@ -12,5 +13,25 @@ import NIOPosix
 enum DiskIO {
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive(body)
+    }
+
+    /// Starts `body` on the pool now, to be awaited later (a read ahead).
+    /// Its result lands on the caller's event loop when it runs on one, so
+    /// the waiter resumes there: two thread hand-offs, where a `Task`
+    /// around `run` took four or more (the task's start on the global
+    /// pool, the pool, the task's resumption, the waiter's).
+    static func start<T: Sendable>(_ body: @escaping @Sendable () throws -> T) -> Job<T> {
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.any()
+        return Job(future: NIOThreadPool.singleton.runIfActive(eventLoop: loop, body))
+    }
+
+    /// A call started with `start`.
+    struct Job<T: Sendable>: Sendable {
+        fileprivate let future: EventLoopFuture<T>
+
+        /// Waits for the call's result.
+        var value: T {
+            get async throws { try await future.get() }
+        }
     }
 }

@@ -105,6 +105,14 @@ public struct TransferReport: Sendable {
 
     /// True when nothing failed.
     public var succeeded: Bool { failures.isEmpty }
+
+    /// Adds what another part of the same transfer did.
+    mutating func merge(_ other: TransferReport) {
+        files += other.files
+        bytes += other.bytes
+        failures += other.failures
+        skipped += other.skipped
+    }
 }
 
 /// One file to copy, planned before any is started.

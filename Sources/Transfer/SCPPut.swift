@@ -22,12 +22,16 @@ extension SCPTransfer {
             fail(refusal, &report)
             return report
         }
+        if recursive, sources.count == 1, sessions > 1, let st = LocalFileSystem.status(sources[0]),
+           st.st_mode & S_IFMT == S_IFDIR, let tree = uploadTree(sources[0], st), tree.files.count >= Self.spreadThreshold {
+            return await putSpread(tree, to: target)
+        }
         let destination = SCPName.render(target)
         let command = SCPShell.sinkCommand(target, recursive: recursive, preserve: options.preserve,
                                            directory: sources.count > 1, program: program)
         do {
             let (stream, close) = try await open(try Self.command(command, path: target))
-            var session = SourceSession(transfer: self, stream: stream, destination: destination)
+            var session = SCPSourceSession(transfer: self, stream: stream, destination: destination)
             do {
                 try await session.reply()
                 for source in sources {
@@ -63,7 +67,7 @@ extension SCPTransfer {
 /// awaited (or a piece of data is big): a small file's data, its status
 /// byte and the next file's `C` record leave as one channel write, one
 /// packet, where they were three.
-private struct SourceSession {
+struct SCPSourceSession: Sendable {
     let transfer: SCPTransfer
     let stream: any ByteStream
     let destination: String
@@ -99,7 +103,7 @@ private struct SourceSession {
     }
 
     /// Adds `bytes` to what goes out with the next flush.
-    private mutating func write(_ bytes: [UInt8]) { outgoing.writeBytes(bytes) }
+    mutating func write(_ bytes: [UInt8]) { outgoing.writeBytes(bytes) }
 
     /// Adds a piece of file data; writes at once what has grown to a
     /// read's length (a big file's pieces are not held, nor copied).
@@ -181,17 +185,17 @@ private struct SourceSession {
 
     /// Sends the `T` (with -p) and `C`/`D` record of an entry; false when
     /// the sink refused it (reported), so its contents are not sent.
-    private mutating func announce(_ path: LocalPath, _ st: stat, name: [UInt8], directory: Bool,
-                                   _ report: inout TransferReport) async throws -> Bool {
+    mutating func announce(_ path: LocalPath, _ st: stat, name: [UInt8], directory: Bool, times: Bool? = nil,
+                           mode: UInt32? = nil, _ report: inout TransferReport) async throws -> Bool {
         do {
-            if transfer.options.preserve {
+            if times ?? transfer.options.preserve {
                 let times = SCPTimes(modification: UInt32(clamping: max(0, st.st_mtim.tv_sec)),
                                      access: UInt32(clamping: max(0, st.st_atim.tv_sec)))
                 write(source.times(times))
                 try await settle(&report)
                 try await reply()
             }
-            let mode = UInt32(st.st_mode) & 0o7777
+            let mode = mode ?? UInt32(st.st_mode) & 0o7777
             let record: [UInt8]
             do {
                 record = directory ? try source.beginDirectory(mode: mode, name: name)
@@ -211,7 +215,7 @@ private struct SourceSession {
         }
     }
 
-    private mutating func sendFile(_ path: LocalPath, _ st: stat, name: [UInt8], _ report: inout TransferReport) async throws {
+    mutating func sendFile(_ path: LocalPath, _ st: stat, name: [UInt8], _ report: inout TransferReport) async throws {
         let file: LocalFile
         do { file = try LocalFile.open(path, flags: O_RDONLY | O_NOCTTY | O_NONBLOCK) } catch {
             transfer.fail(TransferError.wrap(error, "\(path)"), &report)
@@ -223,7 +227,7 @@ private struct SourceSession {
         // Every way out waits for the read in flight: the file is closed
         // on return, and a read must not meet a closed (or reused)
         // descriptor.
-        var pending: Task<ByteBuffer, Error>? = size > 0 ? Self.read(file, at: 0, size: size) : nil
+        var pending: DiskIO.Job<ByteBuffer>? = size > 0 ? Self.read(file, at: 0, size: size) : nil
         do {
             guard try await announce(path, st, name: name, directory: false, &report) else {
                 _ = try? await pending?.value
@@ -267,8 +271,8 @@ private struct SourceSession {
     }
 
     /// Reads the piece at `offset` (never past `size`) off the event loop.
-    private static func read(_ file: LocalFile, at offset: UInt64, size: UInt64) -> Task<ByteBuffer, Error> {
+    private static func read(_ file: LocalFile, at offset: UInt64, size: UInt64) -> DiskIO.Job<ByteBuffer> {
         let length = Int(min(UInt64(SCPTransfer.readLength), size - offset))
-        return Task { try await DiskIO.run { try file.read(at: offset, length: length) } }
+        return DiskIO.start { try file.read(at: offset, length: length) }
     }
 }

@@ -26,7 +26,11 @@ public struct SCPTransfer: Sendable {
     /// (`SCPSink.Request.answersAhead`), so that the remote `scp -f` streams
     /// its files instead of waiting a round trip and this side's file work
     /// for each; 0 is OpenSSH's stop-and-wait.
-    public var answersAhead = 64
+    public var answersAhead = 256
+    /// `scp -t` sessions a tree upload of many files spreads over (see
+    /// `putSpread`); 1 sends everything in one, as OpenSSH's scp. Four stay
+    /// well inside a stock sshd's MaxSessions of 10.
+    public var sessions = 4
     /// Files of at most this many bytes are received into memory and
     /// written whole in one trip to a disk thread, not one per piece.
     static let gatherLimit: UInt64 = 1 << 20

@@ -166,7 +166,9 @@ struct TransferAttempts {
                         let (body, scpBody) = bodies.value
                         guard let sftp else {
                             // SCP has no resume: its connection is not retried.
-                            return StructuredOnly((await scpBody(SCPTransfer(client: client, options: options, onEvent: onEvent)), nil))
+                            var scp = SCPTransfer(client: client, options: options, onEvent: onEvent)
+                            if let channels = sessions.channels { scp.sessions = channels }
+                            return StructuredOnly((await scpBody(scp), nil))
                         }
                         let pool = SFTPSessionPool.spreading(sessions.spread, client: client, sftp: sftp, plan: plan,
                                                              direction: direction, requestTimeout: requestTimeout,

@@ -144,6 +144,76 @@ struct ClientSCPTests {
         }
     }
 
+    /// A tree of many files goes over several `scp -t` sessions
+    /// (`SCPTransfer.putSpread`). Their shared tree must come out as one
+    /// session's would: into an existing directory and into a new name,
+    /// a read-only directory filled and then given its mode, times and
+    /// modes kept with -p, and a directory the server refuses costing only
+    /// its own files.
+    @Test("put --scp -r of a big tree over several sessions: as one session's result, refused directory alone")
+    func spreadTreeUpload() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "ferry-scp-spread")
+        defer { local.remove() }
+        let scratch = sshd.scratchDirectory
+        let tree = local.file("big")
+        var files: [String: [UInt8]] = [:]
+        for directory in 0..<10 {
+            for index in 0..<9 {
+                let name = "d\(directory)/f\(index)"
+                files[name] = Array("\(name) \(String(repeating: "x", count: directory * 997 + index))\n".utf8)
+            }
+        }
+        for name in ["d3/sub/inner/a", "d3/sub/b", "ro/r0", "ro/r1", "top"] { files[name] = Array("\(name)\n".utf8) }
+        for (name, contents) in files {
+            try Proof.makeDirectory((local.file("big/\(name)") as NSString).deletingLastPathComponent)
+            try Proof.write(local.file("big/\(name)"), contents, mode: name.hasSuffix("f1") ? 0o600 : 0o644)
+        }
+        let times: [(String, Int)] = [("d3/sub/inner", 1_200_000_000), ("d3/sub", 1_250_000_000), ("d3", 1_300_000_000),
+                                      ("ro", 1_350_000_000), ("d0/f0", 1_400_000_000), ("", 1_450_000_000)]
+        chmod(local.file("big/ro"), 0o555)
+        chmod(local.file("big/d3/sub"), 0o750)
+        for (relative, time) in times {
+            var spec = [timespec(tv_sec: time, tv_nsec: 0), timespec(tv_sec: time, tv_nsec: 0)]
+            utimensat(AT_FDCWD, relative.isEmpty ? tree : "\(tree)/\(relative)", &spec, AT_SYMLINK_NOFOLLOW)
+        }
+        // Into an existing directory, with -p; there d5 is a file, so the
+        // server refuses that directory.
+        try Proof.makeDirectory("\(scratch)/up/big")
+        try Proof.write("\(scratch)/up/big/d5", Array("in the way\n".utf8))
+        for path in ["\(scratch)/up", "\(scratch)/up/big", "\(scratch)/up/big/d5"] { Proof.giveToAccount(path, sshd) }
+        let sessionsBefore = sshd.log.components(separatedBy: "Starting session: command").count
+        let put = try await Self.ferry("put", ["--scp", "-r", "-p", tree, Proof.remote(sshd, "\(scratch)/up/")], on: sshd)
+        #expect(put.exit.code == 1, "\(put.summary)")
+        #expect(put.stderr.contains("d5"), "\(put.summary)")
+        #expect(sshd.log.components(separatedBy: "Starting session: command").count - sessionsBefore >= 3,
+                "the tree went over several sessions")
+        #expect(Proof.contents("\(scratch)/up/big/d5") == Array("in the way\n".utf8))
+        for (name, contents) in files where !name.hasPrefix("d5/") {
+            #expect(Proof.contents("\(scratch)/up/big/\(name)") == contents, "\(name)")
+            let mode = Proof.status("\(scratch)/up/big/\(name)").map { Int($0.st_mode & 0o7777) }
+            #expect(mode == (name.hasSuffix("f1") ? 0o600 : 0o644), "\(name) mode")
+        }
+        for (relative, time) in times {
+            let st = Proof.status(relative.isEmpty ? "\(scratch)/up/big" : "\(scratch)/up/big/\(relative)")
+            #expect(st.map { Int($0.st_mtim.tv_sec) } == time, "\(relative) mtime")
+        }
+        #expect(Proof.status("\(scratch)/up/big/ro").map { Int($0.st_mode & 0o7777) } == 0o555)
+        #expect(Proof.status("\(scratch)/up/big/d3/sub").map { Int($0.st_mode & 0o7777) } == 0o750)
+
+        // Into a name that does not exist yet, without -p: the tree becomes it.
+        chmod(local.file("big/ro"), 0o755)
+        try Proof.makeDirectory("\(scratch)/new")
+        Proof.giveToAccount("\(scratch)/new", sshd)
+        let fresh = try await Self.ferry("put", ["--scp", "-r", tree, Proof.remote(sshd, "\(scratch)/new/fresh")], on: sshd)
+        #expect(fresh.exit == Proof.ok, "\(fresh.summary)")
+        for (name, contents) in files {
+            #expect(Proof.contents("\(scratch)/new/fresh/\(name)") == contents, "fresh/\(name)")
+        }
+        #expect(Proof.status("\(scratch)/new/fresh/big") == nil, "the tree became the new name")
+    }
+
     /// put over SCP does not wait for each file's closing answer before the
     /// next record (see `SourceSession`); a file the sink refuses between
     /// others must still cost only that file, and its data, which looks

@@ -34,6 +34,12 @@ struct PacketFramer {
     private var pendingLength: UInt32?
     private var compressionScratch: [UInt8] = []
     private var decompressionScratch: [UInt8] = []
+    /// Random bytes for packets' padding, drawn 4 KiB at a time: one call
+    /// into libcrypto's RNG (which checks for a fork with a getpid system
+    /// call each time) per dozens of packets instead of one per packet.
+    private var paddingPool: [UInt8] = []
+    private var paddingPoolUsed = 0
+    static let paddingPoolSize = 4096
 
     init(maximumPacketLength: Int, allocator: ByteBufferAllocator) {
         self.maximumPacketLength = maximumPacketLength
@@ -139,10 +145,12 @@ struct PacketFramer {
         guard packetLength <= Int(UInt32.max) else {
             throw SSHError(.protocolError, "payload of \(payloadLength) bytes is too large for one packet")
         }
-        try out.writeWithUnsafeMutableBytes(minimumWritableBytes: padding) { free in
-            try SecureRandom.fill(UnsafeMutableRawBufferPointer(rebasing: free[0..<padding]))
-            return padding
+        if paddingPool.count - paddingPoolUsed < padding {
+            paddingPool = try SecureRandom.bytes(max(Self.paddingPoolSize, padding))
+            paddingPoolUsed = 0
         }
+        out.writeBytes(paddingPool[paddingPoolUsed..<(paddingPoolUsed + padding)])
+        paddingPoolUsed += padding
         out.writeRepeatingByte(0, count: protection.tagLength)
         out.setInteger(UInt32(packetLength), at: start)
         out.setInteger(UInt8(padding), at: start + 4)
