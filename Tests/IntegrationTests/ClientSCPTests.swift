@@ -214,6 +214,26 @@ struct ClientSCPTests {
         #expect(Proof.status("\(scratch)/new/fresh/big") == nil, "the tree became the new name")
     }
 
+    /// A server that allows one session per connection refuses the extra
+    /// ones: the first session carries the whole tree.
+    @Test("put --scp -r of a big tree to a server with MaxSessions 1: one session carries it all")
+    func spreadTreeUploadWithOneSession() async throws {
+        let sshd = try await SSHDFixture.start(extraConfig: ["MaxSessions 1"])
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "ferry-scp-spread-one")
+        defer { local.remove() }
+        let scratch = sshd.scratchDirectory
+        for index in 0..<80 {
+            try Proof.makeDirectory(local.file("tree/d\(index % 4)"))
+            try Proof.write(local.file("tree/d\(index % 4)/f\(index)"), Array("file \(index)\n".utf8), mode: 0o644)
+        }
+        let put = try await Self.ferry("put", ["--scp", "-r", local.file("tree"), Proof.remote(sshd, "\(scratch)/copy")], on: sshd)
+        #expect(put.exit == Proof.ok, "\(put.summary)")
+        for index in 0..<80 {
+            #expect(Proof.contents("\(scratch)/copy/d\(index % 4)/f\(index)") == Array("file \(index)\n".utf8), "f\(index)")
+        }
+    }
+
     /// put over SCP does not wait for each file's closing answer before the
     /// next record (see `SourceSession`); a file the sink refuses between
     /// others must still cost only that file, and its data, which looks
