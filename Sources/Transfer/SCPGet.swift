@@ -24,21 +24,28 @@ extension SCPTransfer {
             fail(TransferError(.usage, "\(destination): is not a directory (several sources)"), &report)
             return report
         }
-        for path in sources {
-            let source = SCPName.render(path)
-            let command = SCPShell.sourceCommand(path, recursive: recursive, preserve: options.preserve, program: program)
-            let request = SCPSink.Request(recursive: recursive, expectation: .forSource(path), answersAhead: answersAhead)
-            do {
-                let (stream, close) = try await open(try Self.command(command, path: path))
-                var session = SinkSession(transfer: self, sink: SCPSink(request: request), destination: destination,
-                                          intoDirectory: intoDirectory, source: source)
-                await session.run(over: stream, &report)
-                await close()
-            } catch {
-                fail(Self.wrap(error, source), &report)
+        return await Self.closingOnCancel { closers in
+            for path in sources {
+                if Task.isCancelled {
+                    fail(TransferError(.local, "\(SCPName.render(path)): cancelled"), &report)
+                    break
+                }
+                let source = SCPName.render(path)
+                let command = SCPShell.sourceCommand(path, recursive: recursive, preserve: options.preserve, program: program)
+                let request = SCPSink.Request(recursive: recursive, expectation: .forSource(path), answersAhead: answersAhead)
+                do {
+                    let (stream, close) = try await open(try Self.command(command, path: path))
+                    closers.add(close)
+                    var session = SinkSession(transfer: self, sink: SCPSink(request: request), destination: destination,
+                                              intoDirectory: intoDirectory, source: source)
+                    await session.run(over: stream, &report)
+                    await close()
+                } catch {
+                    fail(Self.wrap(error, source), &report)
+                }
             }
+            return report
         }
-        return report
     }
 }
 
@@ -102,6 +109,7 @@ private struct SinkSession {
                     try await handle(event, &report)
                 }
                 await flush()
+                try Task.checkCancellation()
                 guard let chunk = try await stream.read() else {
                     try sink.finish()
                     break

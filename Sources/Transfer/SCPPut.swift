@@ -24,13 +24,24 @@ extension SCPTransfer {
         }
         if recursive, sources.count == 1, sessions > 1, let st = LocalFileSystem.status(sources[0]),
            st.st_mode & S_IFMT == S_IFDIR, let tree = uploadTree(sources[0], st), tree.files.count >= Self.spreadThreshold {
-            return await putSpread(tree, to: target)
+            return await Self.closingOnCancel { closers in await putSpread(tree, to: target, closers: closers) }
         }
         let destination = SCPName.render(target)
         let command = SCPShell.sinkCommand(target, recursive: recursive, preserve: options.preserve,
                                            directory: sources.count > 1, program: program)
+        return await Self.closingOnCancel { closers in
+            await putOneSession(sources, command: command, target: target, destination: destination, recursive: recursive,
+                                closers: closers, &report)
+            return report
+        }
+    }
+
+    /// `put` as one `scp -t` session, as OpenSSH's scp sends a put.
+    private func putOneSession(_ sources: [LocalPath], command: [UInt8], target: [UInt8], destination: String,
+                               recursive: Bool, closers: ChannelClosers, _ report: inout TransferReport) async {
         do {
             let (stream, close) = try await open(try Self.command(command, path: target))
+            closers.add(close)
             var session = SCPSourceSession(transfer: self, stream: stream, destination: destination)
             do {
                 try await session.reply()
@@ -49,7 +60,6 @@ extension SCPTransfer {
         } catch {
             fail(Self.wrap(error, destination), &report)
         }
-        return report
     }
 }
 
@@ -216,6 +226,7 @@ struct SCPSourceSession: Sendable {
     }
 
     mutating func sendFile(_ path: LocalPath, _ st: stat, name: [UInt8], _ report: inout TransferReport) async throws {
+        try Task.checkCancellation()
         let file: LocalFile
         do { file = try LocalFile.open(path, flags: O_RDONLY | O_NOCTTY | O_NONBLOCK) } catch {
             transfer.fail(TransferError.wrap(error, "\(path)"), &report)

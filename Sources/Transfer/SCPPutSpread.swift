@@ -112,8 +112,10 @@ extension SCPTransfer {
     }
 
     /// Uploads `tree` to `target` over up to `sessions` sessions.
-    func putSpread(_ tree: UploadTree, to target: [UInt8]) async -> TransferReport {
+    func putSpread(_ tree: UploadTree, to target: [UInt8], closers: ChannelClosers) async -> TransferReport {
         var report = TransferReport()
+        // Listed before any file goes: the meter knows the totals.
+        onEvent(.planned(files: tree.files.count, bytes: tree.files.reduce(0) { $0 + UInt64(max(0, $1.st.st_size)) }))
         for note in tree.notes {
             onEvent(note)
             switch note {
@@ -131,10 +133,10 @@ extension SCPTransfer {
                                                 directory: true, program: program)
         let extra = max(0, min(sessions, (tree.files.count + Self.spreadRunFiles - 1) / Self.spreadRunFiles) - 1)
         // The primary and the probes open together.
-        async let opened = openSessions(extra, command: probeCommand, target: target, destination: destination)
+        async let opened = openSessions(extra, command: probeCommand, target: target, destination: destination, closers: closers)
         let primary: OpenSession
         do {
-            primary = try await openSession(primaryCommand, target: target, destination: destination)
+            primary = try await openSession(primaryCommand, target: target, destination: destination, closers: closers)
         } catch {
             for session in await opened { await session.close() }
             fail(Self.wrap(error, destination), &report)
@@ -185,7 +187,8 @@ extension SCPTransfer {
             _ = try await session.walk(from: &at, to: [], tree, &report)
             if targetIsNotDirectory, extra > 0 {
                 // The root exists now: sessions opened in the target start inside it.
-                for late in await openSessions(extra, command: probeCommand, target: target, destination: destination) {
+                for late in await openSessions(extra, command: probeCommand, target: target, destination: destination,
+                                                   closers: closers) {
                     var starting = late.session
                     if (try? await starting.reply()) != nil {
                         helpers.append(OpenSession(session: starting, close: late.close))
@@ -276,18 +279,21 @@ extension SCPTransfer {
         let close: @Sendable () async -> Void
     }
 
-    private func openSession(_ command: [UInt8], target: [UInt8], destination: String) async throws -> OpenSession {
+    private func openSession(_ command: [UInt8], target: [UInt8], destination: String,
+                             closers: ChannelClosers) async throws -> OpenSession {
         let (stream, close) = try await open(try Self.command(command, path: target))
+        closers.add(close)
         return OpenSession(session: SCPSourceSession(transfer: self, stream: stream, destination: destination), close: close)
     }
 
     /// `count` sessions running `command`, opened at once; those that
     /// could not be opened (a server's session limit) are left out.
-    private func openSessions(_ count: Int, command: [UInt8], target: [UInt8], destination: String) async -> [OpenSession] {
+    private func openSessions(_ count: Int, command: [UInt8], target: [UInt8], destination: String,
+                              closers: ChannelClosers) async -> [OpenSession] {
         guard count > 0 else { return [] }
         return await withTaskGroup(of: OpenSession?.self) { group in
             for _ in 0..<count {
-                group.addTask { try? await self.openSession(command, target: target, destination: destination) }
+                group.addTask { try? await self.openSession(command, target: target, destination: destination, closers: closers) }
             }
             var sessions: [OpenSession] = []
             for await session in group { if let session { sessions.append(session) } }
@@ -370,7 +376,7 @@ extension SCPSourceSession {
     /// back to the root.
     mutating func work(_ runs: WorkRuns, _ tree: SCPTransfer.UploadTree, at: inout [[UInt8]],
                        _ report: inout TransferReport) async throws {
-        while let run = runs.take() {
+        while !Task.isCancelled, let run = runs.take() {
             guard let first = run.first else { continue }
             let directory = tree.directories[tree.files[first].directory]
             guard try await walk(from: &at, to: directory.components, tree, &report) else { continue }

@@ -1,4 +1,5 @@
 import ByteStreams
+import Locking
 import NIOCore
 import SCP
 import SSHCore
@@ -60,6 +61,19 @@ public struct SCPTransfer: Sendable {
         }, onEvent: onEvent)
     }
 
+    /// Runs `operation`, closing every channel registered with the given
+    /// `ChannelClosers` when the task is cancelled (Ctrl-C): a read that
+    /// waits on a stalled server ends then, instead of the whole transfer
+    /// running to its end first.
+    static func closingOnCancel<T>(_ operation: (ChannelClosers) async -> T) async -> T {
+        let closers = ChannelClosers()
+        return await withTaskCancellationHandler {
+            await operation(closers)
+        } onCancel: {
+            closers.cancel()
+        }
+    }
+
     /// The error for a request SCP cannot carry out, or nil.
     static func unsupported(_ options: TransferOptions) -> TransferError? {
         if options.resume {
@@ -87,10 +101,35 @@ public struct SCPTransfer: Sendable {
     static func wrap(_ error: Error, _ what: String) -> TransferError {
         switch error {
         case let error as TransferError: return error
+        case is CancellationError: return TransferError(.local, "\(what): cancelled")
         case let error as SCPError:
             return TransferError(error.code == .badName || error.code == .unexpectedName ? .refusedName : .remote,
                                  "\(what): \(error.message)")
         default: return TransferError(.remote, "\(what): \(error)")
         }
+    }
+}
+
+/// The channels of one SCP transfer, closed together when it is cancelled.
+final class ChannelClosers: Sendable {
+    private let state = Locked<(cancelled: Bool, closers: [@Sendable () async -> Void])>((false, []))
+
+    /// Registers a channel's `close`; called at once if already cancelled.
+    func add(_ close: @escaping @Sendable () async -> Void) {
+        let now = state.withLock { state -> Bool in
+            if state.cancelled { return true }
+            state.closers.append(close)
+            return false
+        }
+        if now { Task { await close() } }
+    }
+
+    func cancel() {
+        let closers = state.withLock { state -> [@Sendable () async -> Void] in
+            state.cancelled = true
+            defer { state.closers = [] }
+            return state.closers
+        }
+        for close in closers { Task { await close() } }
     }
 }

@@ -54,12 +54,40 @@ struct ClientSCPHostileTests {
             name=$(printf '%s' "$SSH_ORIGINAL_COMMAND" | sed -e "s/.*\\///" -e "s/'//g")
             case "$name" in glob-*) name=glob-x.txt ;; esac
             head -c 1 > /dev/null
+            if [ "$name" = stall ]; then printf 'C0644 100 stall\\nhello'; exec sleep 60; fi
             cat "$dir/$name.stream"
             exit 0
 
             """
         try Proof.write("\(path)/scp.sh", Array(script.utf8), mode: 0o755)
         return path
+    }
+
+    /// A source that stops in the middle of a file: Ctrl-C must end
+    /// ferry at once (the wait for the next bytes is cut by closing the
+    /// channel), with nothing left under the final or a partial name.
+    @Test("a source that stalls in the middle of a file: Ctrl-C ends ferry at once, nothing written")
+    func stalledSourceAndCtrlC() async throws {
+        let cases = try Self.caseDirectory()
+        defer { try? FileManager.default.removeItem(atPath: cases) }
+        let sshd = try await SSHDFixture.start(extraConfig: ["ForceCommand \(cases)/scp.sh"])
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "ferry-scp-stall")
+        defer { local.remove() }
+        try Proof.makeDirectory(local.file("dest"))
+        let home = try FixtureDirectory.create(prefix: "ferry-scp-stall-home")
+        defer { home.remove() }
+        let child = try Proof.spawnFerry("get", ["--scp", Proof.remote(sshd, "/x/stall"), local.file("dest")], on: sshd, home: home)
+        try await Task.sleep(for: .seconds(2))
+        #expect(child.exitStatus == nil, "ferry waits for the stalled source")
+        let clock = ContinuousClock()
+        let sent = clock.now
+        child.send(SIGINT)
+        let status = await child.wait(timeout: .seconds(20))
+        if status == nil { child.send(SIGKILL) }
+        #expect(status?.code == 130, "\(String(describing: status)) \(home.read("stderr") ?? "")")
+        #expect(clock.now - sent < .seconds(5), "Ctrl-C took \(clock.now - sent)")
+        #expect(Proof.names(local.file("dest")) == [], "a file was left behind")
     }
 
     @Test("every hostile stream is refused with its reason; nothing is written anywhere")

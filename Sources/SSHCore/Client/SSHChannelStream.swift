@@ -66,11 +66,17 @@ public final class SSHChannelStream: Sendable {
         try await eventLoop.submit { try handler.value.command { try $0.sendEOF(on: id) } }.get()
     }
 
-    /// Closes the channel in both directions.
+    /// Closes the channel in both directions. A read waiting for the
+    /// server ends at once (as at the end of the stream, after what had
+    /// already arrived): a server whose command still runs answers the
+    /// close only when the command exits, which a stalled one may never do.
     public func close() async {
         guard !lifetime.isClosed else { return }
-        let (id, handler) = (self.id, self.handler)
-        try? await eventLoop.submit { try handler.value.command { try $0.close(id) } }.get()
+        let (id, handler, buffer) = (self.id, self.handler, self.buffer)
+        try? await eventLoop.submit {
+            defer { buffer.value.finish() }
+            try handler.value.command { try $0.close(id) }
+        }.get()
     }
 }
 
@@ -104,7 +110,8 @@ final class StreamBuffer {
     init(eventLoop: EventLoop) { self.eventLoop = eventLoop }
 
     func append(_ chunk: ByteBuffer) {
-        guard chunk.readableBytes > 0 else { return }
+        // After the end (ours, by close, or the server's) nothing more is read.
+        guard chunk.readableBytes > 0, !finished else { return }
         if pending == nil {
             pending = ByteBufferAllocator().buffer(capacity: max(chunk.readableBytes, 256 * 1024))
         }
