@@ -170,21 +170,6 @@ extension SCPTransfer {
                 await primary.close()
                 return report
             }
-            // The skeleton; what was refused is left out with its contents.
-            var refused: [[[UInt8]]] = []
-            var at: [[UInt8]] = []
-            for directory in tree.directories.dropFirst() {
-                if refused.contains(where: { directory.components.starts(with: $0) }) { continue }
-                if !(try await session.walk(from: &at, to: Array(directory.components.dropLast()), tree, &report)) { continue }
-                let mode = UInt32(directory.st.st_mode) & 0o7777 | 0o700
-                if try await session.announce(directory.path, directory.st, name: directory.components.last ?? [],
-                                              directory: true, times: false, mode: mode, &report) {
-                    try await session.leave(&report)
-                } else {
-                    refused.append(directory.components)
-                }
-            }
-            _ = try await session.walk(from: &at, to: [], tree, &report)
             if targetIsNotDirectory, extra > 0 {
                 // The root exists now: sessions opened in the target start inside it.
                 for late in await openSessions(extra, command: probeCommand, target: target, destination: destination,
@@ -197,7 +182,8 @@ extension SCPTransfer {
                     }
                 }
             }
-            let runs = WorkRuns(Self.runs(of: tree, leaving: refused))
+            let runs = WorkRuns(Self.runs(of: tree), tree: tree)
+            runs.decide(0, refused: false)
             let primarySession = session
             let (reports, primaryAfter) = await withTaskGroup(of: (TransferReport, SCPSourceSession?).self) { group in
                 for helper in helpers {
@@ -223,8 +209,12 @@ extension SCPTransfer {
                 group.addTask {
                     var working = primarySession
                     var report = TransferReport()
+                    // Whatever ends this task, no session waits for a
+                    // directory it will not decide.
+                    defer { runs.abandon() }
                     do {
                         var at: [[UInt8]] = []
+                        try await working.buildSkeleton(of: tree, publishingTo: runs, at: &at, &report)
                         try await working.work(runs, tree, at: &at, &report)
                         return (report, working)
                     } catch {
@@ -249,8 +239,8 @@ extension SCPTransfer {
                 // Times and modes, deepest first; each directory entered
                 // with nothing inside, so its own T is the one its E uses.
                 var at: [[UInt8]] = []
-                for directory in tree.directories.dropFirst().reversed() {
-                    if refused.contains(where: { directory.components.starts(with: $0) }) { continue }
+                for (index, directory) in tree.directories.enumerated().dropFirst().reversed() {
+                    if runs.isRefused(index) { continue }
                     guard try await last.walk(from: &at, to: Array(directory.components.dropLast()), tree, &report) else { continue }
                     if try await last.announce(directory.path, directory.st, name: directory.components.last ?? [],
                                                   directory: true, &report) {
@@ -302,14 +292,12 @@ extension SCPTransfer {
     }
 
     /// The files in runs of one directory, at most `spreadRunFiles` files
-    /// or `spreadRunBytes` bytes each, leaving out refused directories.
-    static func runs(of tree: UploadTree, leaving refused: [[[UInt8]]]) -> [[Int]] {
+    /// or `spreadRunBytes` bytes each, in the order of their directories.
+    static func runs(of tree: UploadTree) -> [[Int]] {
         var runs: [[Int]] = []
         var current: [Int] = []
         var bytes: UInt64 = 0
         for (index, file) in tree.files.enumerated() {
-            let components = tree.directories[file.directory].components
-            if refused.contains(where: { components.starts(with: $0) }) { continue }
             if let last = current.last,
                tree.files[last].directory != file.directory || current.count >= spreadRunFiles || bytes >= spreadRunBytes {
                 runs.append(current)
@@ -324,21 +312,80 @@ extension SCPTransfer {
     }
 }
 
-/// The runs of files not yet taken, shared by the sessions of one upload.
+/// The runs of files not yet taken, shared by the sessions of one
+/// upload, and which directories exist: the first session creates them
+/// (in the order of `UploadTree.directories`) while the others already
+/// send files into those that do, so a run is handed out only once its
+/// directory is decided, and not at all when it was refused.
 final class WorkRuns: Sendable {
-    private let runs: [[Int]]
-    private let next = Locked(0)
+    private struct State {
+        var next = 0
+        /// Directories below this index are decided.
+        var decided = 0
+        var refused: Set<Int> = []
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
 
-    init(_ runs: [[Int]]) { self.runs = runs }
+    private let runs: [(directory: Int, files: [Int])]
+    private let state = Locked(State())
 
-    /// The next run, or nil when all are taken.
-    func take() -> [Int]? {
-        next.withLock { index in
-            guard index < runs.count else { return nil }
-            defer { index += 1 }
-            return runs[index]
+    init(_ runs: [[Int]], tree: SCPTransfer.UploadTree) {
+        self.runs = runs.map { (directory: $0.first.map { tree.files[$0].directory } ?? 0, files: $0) }
+    }
+
+    /// The next run whose directory exists, waiting while the next one's
+    /// is not decided; nil when all are taken.
+    func take() async -> [Int]? {
+        while true {
+            let (run, wait): ([Int]?, Bool) = state.withLock { state in
+                while state.next < runs.count {
+                    let (directory, files) = runs[state.next]
+                    if directory >= state.decided { return (nil, true) }
+                    state.next += 1
+                    if state.refused.contains(directory) { continue }
+                    return (files, false)
+                }
+                return (nil, false)
+            }
+            if let run { return run }
+            if !wait { return nil }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state -> Bool in
+                    guard state.next < runs.count, runs[state.next].directory >= state.decided else { return true }
+                    state.waiters.append(continuation)
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
         }
     }
+
+    /// Directory `index` (the next in order) exists, or was refused.
+    func decide(_ index: Int, refused: Bool) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            if refused { state.refused.insert(index) }
+            state.decided = max(state.decided, index + 1)
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// No more directories will be created: the undecided ones count as
+    /// refused (their files are not sent).
+    func abandon() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            if state.decided < Int.max {
+                for run in runs where run.directory >= state.decided { state.refused.insert(run.directory) }
+                state.decided = Int.max
+            }
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func isRefused(_ index: Int) -> Bool { state.withLock { $0.refused.contains(index) } }
 }
 
 extension SCPSourceSession {
@@ -365,6 +412,35 @@ extension SCPSourceSession {
         return true
     }
 
+    /// Creates every directory of `tree` below the root, parents first,
+    /// telling `runs` as each is decided; a refused one (reported) is left
+    /// out with everything inside. Ends at the root.
+    mutating func buildSkeleton(of tree: SCPTransfer.UploadTree, publishingTo runs: WorkRuns, at: inout [[UInt8]],
+                                _ report: inout TransferReport) async throws {
+        var refused: [[[UInt8]]] = []
+        for (index, directory) in tree.directories.enumerated().dropFirst() {
+            if refused.contains(where: { directory.components.starts(with: $0) }) {
+                runs.decide(index, refused: true)
+                continue
+            }
+            guard try await walk(from: &at, to: Array(directory.components.dropLast()), tree, &report) else {
+                refused.append(directory.components)
+                runs.decide(index, refused: true)
+                continue
+            }
+            let mode = UInt32(directory.st.st_mode) & 0o7777 | 0o700
+            if try await announce(directory.path, directory.st, name: directory.components.last ?? [],
+                                  directory: true, times: false, mode: mode, &report) {
+                try await leave(&report)
+                runs.decide(index, refused: false)
+            } else {
+                refused.append(directory.components)
+                runs.decide(index, refused: true)
+            }
+        }
+        _ = try await walk(from: &at, to: [], tree, &report)
+    }
+
     /// Ends the innermost directory (`E`), answered.
     mutating func leave(_ report: inout TransferReport) async throws {
         write(try source.endDirectory())
@@ -376,7 +452,7 @@ extension SCPSourceSession {
     /// back to the root.
     mutating func work(_ runs: WorkRuns, _ tree: SCPTransfer.UploadTree, at: inout [[UInt8]],
                        _ report: inout TransferReport) async throws {
-        while !Task.isCancelled, let run = runs.take() {
+        while !Task.isCancelled, let run = await runs.take() {
             guard let first = run.first else { continue }
             let directory = tree.directories[tree.files[first].directory]
             guard try await walk(from: &at, to: directory.components, tree, &report) else { continue }
