@@ -183,7 +183,7 @@ struct SCPSourceSession: Sendable {
             try await settle(&report)
             try await reply()
         case S_IFREG:
-            try await sendFile(path, st, name: name, &report)
+            try await sendFile(path, st, name: name, follow: named, &report)
         case S_IFLNK:
             transfer.onEvent(.skipped(path: "\(path)", reason: "symbolic link not followed"))
             report.skipped += 1
@@ -225,14 +225,25 @@ struct SCPSourceSession: Sendable {
         }
     }
 
-    mutating func sendFile(_ path: LocalPath, _ st: stat, name: [UInt8], _ report: inout TransferReport) async throws {
+    /// Sends one regular file. `st` is what the walk saw; `follow` is false
+    /// inside a tree: a link planted at the name after the walk is then
+    /// not followed, and a file that is no longer the one seen (another
+    /// inode, not regular) is refused rather than sent under its name.
+    mutating func sendFile(_ path: LocalPath, _ st: stat, name: [UInt8], follow: Bool,
+                           _ report: inout TransferReport) async throws {
         try Task.checkCancellation()
         let file: LocalFile
-        do { file = try LocalFile.open(path, flags: O_RDONLY | O_NOCTTY | O_NONBLOCK) } catch {
+        do {
+            file = try LocalFile.open(path, flags: O_RDONLY | O_NOCTTY | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW))
+        } catch {
             transfer.fail(TransferError.wrap(error, "\(path)"), &report)
             return
         }
         defer { try? file.close() }
+        guard let now = try? file.status(), now.st_mode & S_IFMT == S_IFREG, now.st_ino == st.st_ino, now.st_dev == st.st_dev else {
+            transfer.fail(TransferError(.local, "\(path): changed while the tree was sent (not the file listed); skipped"), &report)
+            return
+        }
         let size = UInt64(max(0, st.st_size))
         // The first piece is read while the `C` record's answer travels.
         // Every way out waits for the read in flight: the file is closed

@@ -458,7 +458,7 @@ extension SCPSourceSession {
             guard try await walk(from: &at, to: directory.components, tree, &report) else { continue }
             for index in run {
                 let file = tree.files[index]
-                try await sendFile(file.path, file.st, name: file.path.lastComponent, &report)
+                try await sendFile(file.path, file.st, name: file.path.lastComponent, follow: false, &report)
             }
         }
         _ = try await walk(from: &at, to: [], tree, &report)

@@ -1,5 +1,9 @@
 import Foundation
 import Glibc
+import NIOCore
+import NIOConcurrencyHelpers
+@testable import SCP
+import SFTPTestSupport
 import Testing
 @testable import Transfer
 
@@ -69,5 +73,65 @@ import Testing
         runs.abandon()
         #expect(await second.value == nil, "abandoned: c's run is not handed out, and nobody waits")
         #expect(runs.isRefused(3))
+    }
+
+    /// The remote side of an in-memory `scp -t`: ferry's own sink, taking
+    /// everything and answering each record; what it received, by name.
+    static func remoteSink(_ stream: MemoryStream, received: NIOLockedValueBox<[String: [UInt8]]>) async {
+        var sink = SCPSink(request: .init(recursive: true, expectation: .matching(Array("*".utf8))))
+        var name = ""
+        func flush() async {
+            let output = sink.takeOutput()
+            if !output.isEmpty { try? await stream.write(ByteBuffer(bytes: output)) }
+        }
+        await flush()
+        while let chunk = try? await stream.read() {
+            sink.receive(chunk)
+            while let event = try? sink.next() {
+                switch event {
+                case .file(let entry):
+                    name = String(decoding: entry.name, as: UTF8.self)
+                    received.withLockedValue { $0[name] = [] }
+                case .data(let data): received.withLockedValue { $0[name, default: []] += Array(data.readableBytesView) }
+                case .fileEnd: sink.finishFile()
+                default: break
+                }
+            }
+            await flush()
+        }
+        try? await stream.closeWrite()
+    }
+
+    /// A link planted at a listed file's name after the tree was listed
+    /// (before its sessions open) is not followed: that file is refused,
+    /// the link's target never leaves, and the others go.
+    @Test func aLinkPlantedAfterTheListingIsNotFollowed() async throws {
+        let files = (0..<70).map { "d\($0 % 2)/f\($0)" }
+        let (root, _, path) = try tree(files)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let secret = "\(path)-secret"
+        _ = FileManager.default.createFile(atPath: secret, contents: Data("the secret".utf8))
+        defer { unlink(secret) }
+        let received = NIOLockedValueBox<[String: [UInt8]]>([:])
+        let planted = NIOLockedValueBox(false)
+        let transfer = SCPTransfer(open: { _ in
+            planted.withLockedValue { done in
+                if !done {
+                    done = true
+                    unlink("\(path)/d1/f5")
+                    symlink(secret, "\(path)/d1/f5")
+                }
+            }
+            let (ours, theirs) = MemoryStream.pair()
+            Task { await Self.remoteSink(theirs, received: received) }
+            return (ours, {})
+        })
+        let report = await transfer.put([root], to: Array("dest".utf8), recursive: true)
+        #expect(report.files == 69, "\(report.failures)")
+        #expect(report.failures.count == 1 && report.failures.first?.message.contains("f5") == true, "\(report.failures)")
+        let all = received.withLockedValue { $0 }
+        #expect(all["f5"] == nil, "the planted link's target was sent")
+        #expect(!all.values.contains(Array("the secret".utf8)))
+        #expect(all["f6"] == Array("d0/f6".utf8))
     }
 }
