@@ -23,17 +23,30 @@ public enum PipelineScenario {
         return received
     }
 
-    /// Writes `blocks` blocks of `blockLength` bytes with `WritePipeline`,
-    /// each a slice of `source` (so the source allocates nothing).
+    /// Room left before each block's data, as put's reads leave it: 512
+    /// bytes, `WritePipeline.headroom` (where the WRITE header can go).
+    public static let headroom = 512
+
+    /// Writes `blocks` blocks of `blockLength` bytes with `WritePipeline`.
+    /// Like put, which reads each block from the file into a buffer of its
+    /// own (`headroom` bytes free before the data), the source copies each
+    /// block from `source` into a new buffer: one allocation per block,
+    /// counted with the pipeline's.
     public static func write(_ client: SFTPClient, _ handle: SFTPHandle, source: ByteBuffer, blocks: Int,
                              maxOutstanding: Int = 64) async throws {
         let blockLength = source.readableBytes
         let size = UInt64(blocks * blockLength)
+        let allocator = ByteBufferAllocator()
         try await WritePipeline(client: client, handle: handle, blockLength: blockLength, maxOutstanding: maxOutstanding,
                                 memoryBudget: 64 << 20)
             .run { offset, length in
                 guard offset < size else { return nil }
-                return source.getSlice(at: source.readerIndex, length: min(length, Int(size - offset)))
+                let count = min(length, Int(size - offset))
+                var block = allocator.buffer(capacity: headroom + count)
+                block.moveWriterIndex(forwardBy: headroom)
+                block.moveReaderIndex(forwardBy: headroom)
+                block.writeImmutableBuffer(source.getSlice(at: source.readerIndex, length: count) ?? ByteBuffer())
+                return block
             }
     }
 }
