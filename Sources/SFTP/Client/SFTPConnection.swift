@@ -228,7 +228,11 @@ final class SFTPConnection: Sendable {
         let count = data.readableBytes
         // uint32 length, byte type, uint32 id, string handle, uint64 offset, uint32 data length.
         let header = 4 + 1 + 4 + 4 + handle.bytes.count + 8 + 4
-        guard count > Batch.ownPacket, data.readerIndex >= header, count <= Int(UInt32.max) - header else {
+        // In place only in a buffer about the block's size: writing into
+        // a shared buffer copies all of it (copy on write), which for a
+        // view into a big buffer would cost far more than copying the block.
+        guard count > Batch.ownPacket, data.readerIndex >= header, count <= Int(UInt32.max) - header,
+              data.capacity - count <= Batch.inPlaceSlack else {
             enqueue(.write(handle: handle, offset: offset, data: data), maxData: 0, waiter: .receiver(receiver, range))
             return
         }
@@ -380,6 +384,9 @@ final class SFTPConnection: Sendable {
         static let maxBytes = 128 << 10
         /// A new run's capacity: a few hundred READs (it grows when needed).
         static let runCapacity = 16 << 10
+        /// The most bytes besides a WRITE's data its buffer may hold for
+        /// the header to be written in place (see `sendWrite`).
+        static let inPlaceSlack = 64 << 10
     }
 
     private func readLoop(decoder: SFTPFrameDecoder) async {
