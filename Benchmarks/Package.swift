@@ -54,15 +54,46 @@ let package = Package(
             path: "Benchmarks/SFTPCodec",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // An SFTP server in memory and the pipeline runs against it: shared
+        // by the pipeline benchmarks, PipelineProfile and their test.
+        .target(
+            name: "InMemorySFTP",
+            dependencies: [
+                .product(name: "SFTP", package: ferryIdentity),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/InMemorySFTP"
+        ),
         .executableTarget(
             name: "SFTPReadPipelineBenchmarks",
             dependencies: [
+                "InMemorySFTP",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "SFTP", package: ferryIdentity),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/SFTPReadPipeline",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // One pipeline scenario of the benchmarks, run under a heap profiler
+        // (heaptrack) to see where its allocations come from.
+        .executableTarget(
+            name: "PipelineProfile",
+            dependencies: [
+                "InMemorySFTP",
+                .product(name: "SFTP", package: ferryIdentity),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/PipelineProfile"
+        ),
+        .testTarget(
+            name: "InMemorySFTPTests",
+            dependencies: [
+                "InMemorySFTP",
+                .product(name: "SFTP", package: ferryIdentity),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/InMemorySFTPTests"
         ),
         .executableTarget(
             name: "CipherComparison",

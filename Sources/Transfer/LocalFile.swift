@@ -53,8 +53,14 @@ final class LocalFile: @unchecked Sendable {
     }
 
     /// Up to `length` bytes at `offset`; an empty buffer at end of file.
-    func read(at offset: UInt64, length: Int) throws -> ByteBuffer {
-        var buffer = ByteBuffer()
+    /// `headroom`: bytes left free before the data, in the same allocation
+    /// (`WritePipeline.headroom`, where a WRITE header goes without a copy).
+    func read(at offset: UInt64, length: Int, headroom: Int = 0) throws -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: max(0, headroom) + length)
+        if headroom > 0 {
+            buffer.moveWriterIndex(forwardBy: headroom)
+            buffer.moveReaderIndex(forwardBy: headroom)
+        }
         var failure: Int32 = 0
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw -> Int in
             var n: Int

@@ -345,7 +345,7 @@ extension FileTransfer {
             .run { offset, length in
                 guard offset < size else { return nil }
                 let count = Int(min(UInt64(length), size - offset))
-                let piece = try await DiskIO.run { try file.read(at: offset, length: count) }
+                let piece = try await DiskIO.run { try file.read(at: offset, length: count, headroom: WritePipeline.headroom) }
                 // Counted when handed to the pipeline: at most its memory
                 // budget ahead of what the server acknowledged.
                 onEvent(.progress(bytes: UInt64(piece.readableBytes)))

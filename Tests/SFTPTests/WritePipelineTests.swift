@@ -31,6 +31,41 @@ import Testing
         }
     }
 
+    /// Blocks with `WritePipeline.headroom` free before their data get the
+    /// WRITE header written there instead of being copied; what reaches
+    /// the file is the same. Also a block with too little headroom (copied)
+    /// and the headroom of a block that is shared (its bytes must not
+    /// change under the caller).
+    @Test(arguments: [17 * 1024, 64 * 1024]) func headroomBlocksArriveIntact(_ block: Int) async throws {
+        try await withSFTPServer { client, dir in
+            let contents = Self.contents
+            let handle = try await client.open(dir.sftp("data"), flags: [.write, .create, .truncate])
+            var kept: [ByteBuffer] = []
+            let end = try await WritePipeline(client: client, handle: handle, blockLength: block, maxOutstanding: 8)
+                .run { offset, maxLength in
+                    let start = Int(offset)
+                    guard start < contents.count else { return nil }
+                    let piece = contents[start..<min(contents.count, start + maxLength)]
+                    // Every third block has only 10 bytes of headroom.
+                    let room = kept.count % 3 == 2 ? 10 : WritePipeline.headroom
+                    var buffer = ByteBufferAllocator().buffer(capacity: room + piece.count)
+                    buffer.moveWriterIndex(forwardBy: room)
+                    buffer.moveReaderIndex(forwardBy: room)
+                    buffer.writeBytes(piece)
+                    // Every fourth block stays referenced here too.
+                    if kept.count % 4 == 3 { kept.append(buffer) } else { kept.append(ByteBuffer()) }
+                    return buffer
+                }
+            try await client.close(handle)
+            #expect(end == UInt64(contents.count))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file("data"))) == Data(contents))
+            for (index, buffer) in kept.enumerated() where buffer.readableBytes > 0 {
+                let start = index * block
+                #expect(Array(buffer.readableBytesView) == Array(contents[start..<min(contents.count, start + block)]))
+            }
+        }
+    }
+
     @Test func emptySourceWritesNothing() async throws {
         try await withSFTPServer { client, dir in
             let handle = try await client.open(dir.sftp("empty"), flags: [.write, .create, .truncate])

@@ -9,12 +9,19 @@ import Synchronization
 /// Requests are written in the order `send` is called (ids are assigned and
 /// the packet queued under one lock, and a single writer task drains the
 /// queue), so a caller that issues reads in file order has them reach the
-/// server in file order. The writer takes everything queued at once and
-/// writes runs of small packets as one buffer (`Batch`): with hundreds of
-/// small files in flight, the OPENs, CLOSEs and RENAMEs that one event
-/// loop turn produces go out as one channel write, one SSH packet and one
-/// system call instead of one each. One reader task cuts replies from the stream and
-/// completes each pending request by id, in whatever order they come. A
+/// server in file order. Small requests are encoded straight into one run
+/// buffer under that lock (`Batch`), reused once written, so a READ costs
+/// no allocation of its own; a WRITE's data goes in a packet of its own.
+/// The writer takes everything queued at once: with hundreds of small
+/// files in flight, the OPENs, CLOSEs and RENAMEs that one event loop turn
+/// produces go out as one channel write, one SSH packet and one system call
+/// instead of one each. One reader task cuts replies from the stream and
+/// completes each pending request by id, in whatever order they come.
+///
+/// Whoever waits for a reply is kept in the pending entry itself, with
+/// nothing allocated per request: a task suspended in `request` (its
+/// continuation), a pipeline's `SFTPReplyReceiver` with the range the
+/// request covered, or, for the rare fire-and-forget request, a closure. A
 /// reply for no pending request, an undecodable packet or the end of the
 /// stream fails every pending request and every later one: after a protocol
 /// error the two sides no longer agree about what is outstanding.
@@ -30,11 +37,38 @@ final class SFTPConnection: Sendable {
     /// not block.
     typealias Completion = @Sendable (Result<SFTPReply, SFTPError>) -> Void
 
+    /// Who gets a reply.
+    private enum Waiter {
+        /// A closure, called on the reader task.
+        case completion(Completion)
+        /// A task suspended in `request`.
+        case continuation(UnsafeContinuation<SFTPReply, Error>)
+        /// A pipeline, told which of its ranges the reply is for.
+        case receiver(any SFTPReplyReceiver, PipelineRange)
+
+        func resume(_ result: Result<SFTPReply, SFTPError>) {
+            switch self {
+            case .completion(let completion): completion(result)
+            case .continuation(let continuation): continuation.resume(with: result)
+            case .receiver(let receiver, let range): receiver.receive(range, result)
+            }
+        }
+    }
+
     private struct Pending {
         let type: SFTPPacketType
         /// For READ: the most data the reply may carry.
         let maxData: Int
-        let completion: Completion
+        let waiter: Waiter
+    }
+
+    /// One buffer for the writer: a run of small packets encoded into it
+    /// back to back, or one big packet (a WRITE's data).
+    private struct Outgoing {
+        var buffer: ByteBuffer
+        /// A run: more small packets may be appended, and once written it
+        /// is given back as `State.spareRun`.
+        let isRun: Bool
     }
 
     private struct State {
@@ -44,7 +78,11 @@ final class SFTPConnection: Sendable {
         /// The watchdog's task, cancelled when the session fails.
         var watchdog: Task<Void, Never>?
         /// Packets sent and not yet taken by the writer, in order.
-        var queued: [ByteBuffer] = []
+        var queued: [Outgoing] = []
+        /// A run buffer the writer has written, kept for the next run (it
+        /// is cleared when taken: if the stream still holds its bytes,
+        /// clearing gives it fresh storage, as a new buffer would).
+        var spareRun: ByteBuffer?
     }
 
     private let stream: any ByteStream
@@ -96,7 +134,7 @@ final class SFTPConnection: Sendable {
                                         requestTimeout: requestTimeout)
         connection.state.withLock { state in
             for (id, (request, completion)) in ahead.enumerated() {
-                state.pending[UInt32(id)] = Pending(type: request.type, maxData: 0, completion: completion)
+                state.pending[UInt32(id)] = Pending(type: request.type, maxData: 0, waiter: .completion(completion))
             }
             state.nextID = UInt32(ahead.count)
         }
@@ -169,34 +207,107 @@ final class SFTPConnection: Sendable {
     /// Queues `request`; `completion` gets its reply or the error that
     /// ended the connection. `maxData` bounds a READ's DATA reply.
     func send(_ request: SFTPRequest, maxData: Int = 0, completion: @escaping Completion) {
-        var packet = allocator.buffer(capacity: Self.capacity(for: request))
-        SFTPMessage.request(id: 0, request).encode(into: &packet)
+        enqueue(request, maxData: maxData, waiter: .completion(completion))
+    }
+
+    /// Queues `request`; `receiver` gets its reply (or the error that ended
+    /// the connection) together with `range`. Nothing is allocated for the
+    /// request but, for a WRITE, its packet.
+    func send(_ request: SFTPRequest, maxData: Int = 0, to receiver: some SFTPReplyReceiver, range: PipelineRange) {
+        enqueue(request, maxData: maxData, waiter: .receiver(receiver, range))
+    }
+
+    /// Queues SSH_FXP_WRITE of `data` at `offset` for `receiver` (as
+    /// `send(_:maxData:to:range:)`). When `data` has room for the header
+    /// before its reader index (`WritePipeline.headroom`), the header is
+    /// written there and the buffer is sent as it is: its bytes are not
+    /// copied, and nothing is allocated (provided the caller handed over
+    /// its only reference). Otherwise the data is copied into a packet.
+    func sendWrite(handle: SFTPHandle, offset: UInt64, data: consuming ByteBuffer,
+                   to receiver: some SFTPReplyReceiver, range: PipelineRange) {
+        let count = data.readableBytes
+        // uint32 length, byte type, uint32 id, string handle, uint64 offset, uint32 data length.
+        let header = 4 + 1 + 4 + 4 + handle.bytes.count + 8 + 4
+        // In place only in a buffer about the block's size: writing into
+        // a shared buffer copies all of it (copy on write), which for a
+        // view into a big buffer would cost far more than copying the block.
+        guard count > Batch.ownPacket, data.readerIndex >= header, count <= Int(UInt32.max) - header,
+              data.capacity - count <= Batch.inPlaceSlack else {
+            enqueue(.write(handle: handle, offset: offset, data: data), maxData: 0, waiter: .receiver(receiver, range))
+            return
+        }
+        data.moveReaderIndex(to: data.readerIndex - header)
+        let start = data.readerIndex
+        data.setInteger(UInt32(header - 4 + count), at: start)
+        data.setInteger(SFTPPacketType.write.rawValue, at: start + 4)
+        // The id (at start + 5) is set when it is assigned.
+        data.setInteger(UInt32(handle.bytes.count), at: start + 9)
+        data.setBytes(handle.bytes, at: start + 13)
+        data.setInteger(offset, at: start + 13 + handle.bytes.count)
+        data.setInteger(UInt32(count), at: start + 21 + handle.bytes.count)
+        queue(packet: consume data, request: nil, type: .write, maxData: 0, waiter: .receiver(receiver, range))
+    }
+
+    /// Sends `request` and waits for its reply.
+    func request(_ request: SFTPRequest, maxData: Int = 0) async throws -> SFTPReply {
+        // Unsafe rather than checked: the checked one allocates a canary
+        // per request. The continuation is resumed exactly once: by
+        // `dispatch` with the reply, by `fail`, or at once by `enqueue`
+        // when the session had already ended.
+        try await withUnsafeThrowingContinuation { continuation in
+            enqueue(request, maxData: maxData, waiter: .continuation(continuation))
+        }
+    }
+
+    private func enqueue(_ request: SFTPRequest, maxData: Int, waiter: Waiter) {
+        // A big WRITE's data is copied into a packet of its own, outside
+        // the lock; every other request is encoded into the open run under it.
+        if case .write(_, _, let data) = request, data.readableBytes > Batch.ownPacket {
+            var packet = allocator.buffer(capacity: data.readableBytes + Batch.writeOverhead)
+            SFTPMessage.request(id: 0, request).encode(into: &packet)
+            queue(packet: consume packet, request: nil, type: .write, maxData: maxData, waiter: waiter)
+        } else {
+            queue(packet: nil, request: request, type: request.type, maxData: maxData, waiter: waiter)
+        }
+    }
+
+    /// Queues `packet` (encoded, its id still to set at offset 5) or else
+    /// `request` (encoded into the open run), with a new id.
+    private func queue(packet: consuming ByteBuffer?, request: SFTPRequest?, type: SFTPPacketType, maxData: Int, waiter: Waiter) {
+        // Every reference handed over (`consume`): setting the id below
+        // must find the packet's storage with one owner, or it copies it.
+        var own = consume packet
         let (failure, ring): (SFTPError?, Bool) = state.withLock { state in
             if let failure = state.failure { return (failure, false) }
             var id = state.nextID
             // Skip ids still outstanding after 2^32 requests.
             while state.pending[id] != nil { id &+= 1 }
             state.nextID = id &+ 1
-            packet.setInteger(id, at: packet.readerIndex + 5)
+            let ring = state.queued.isEmpty
+            // Taken out of `own`, so that the packet's storage has one
+            // owner and setting the id does not copy it.
+            if var packet = own.take() {
+                packet.setInteger(id, at: packet.readerIndex + 5)
+                state.queued.append(Outgoing(buffer: packet, isRun: false))
+            } else if let request {
+                if state.queued.last.map({ !$0.isRun || $0.buffer.readableBytes >= Batch.maxBytes }) ?? true {
+                    var run = state.spareRun.take() ?? allocator.buffer(capacity: Batch.runCapacity)
+                    run.clear()
+                    state.queued.append(Outgoing(buffer: run, isRun: true))
+                }
+                SFTPMessage.request(id: id, request).encode(into: &state.queued[state.queued.count - 1].buffer)
+            }
             // The silence the watchdog measures starts no earlier than the
             // first request of a busy spell.
             if requestTimeout != nil, state.pending.isEmpty { noteProgress() }
-            state.pending[id] = Pending(type: request.type, maxData: maxData, completion: completion)
-            state.queued.append(packet)
-            return (nil, state.queued.count == 1)
+            state.pending[id] = Pending(type: type, maxData: maxData, waiter: waiter)
+            return (nil, ring)
         }
-        if let failure { completion(.failure(failure)) }
+        if let failure { waiter.resume(.failure(failure)) }
         // Only the first packet of a batch wakes the writer; the others
         // are taken with it. (A ring after the writer took the batch finds
         // it empty, which is harmless.)
         if ring { outbound.yield() }
-    }
-
-    /// Sends `request` and waits for its reply.
-    func request(_ request: SFTPRequest, maxData: Int = 0) async throws -> SFTPReply {
-        try await withCheckedThrowingContinuation { continuation in
-            send(request, maxData: maxData) { continuation.resume(with: $0) }
-        }
     }
 
     /// Stops writing: no request is sent after this one returns; the server
@@ -215,18 +326,13 @@ final class SFTPConnection: Sendable {
     /// Number of requests waiting for replies (for tests and the pipelines).
     var outstanding: Int { state.withLock { $0.pending.count } }
 
-    private static func capacity(for request: SFTPRequest) -> Int {
-        if case .write(_, _, let data) = request { return data.readableBytes + 300 }
-        return 128
-    }
-
     private func writeLoop() async {
         // Two arrays trade places, so that taking a batch allocates nothing.
-        var batch: [ByteBuffer] = []
+        var batch: [Outgoing] = []
         for await _ in outboundStream {
             take(into: &batch)
             do {
-                try await write(batch)
+                try await write(&batch)
             } catch {
                 fail(SFTPError(.connectionClosed, "writing to the SFTP server failed: \(error)"))
                 try? await stream.closeWrite()
@@ -236,53 +342,51 @@ final class SFTPConnection: Sendable {
         // Ended by `close` (or a failure): what was sent before still goes
         // out (a CLOSE sent in the background, say), then end of input.
         take(into: &batch)
-        try? await write(batch)
+        try? await write(&batch)
         try? await stream.closeWrite()
     }
 
     /// Moves the queued packets into `batch` (emptied first, its storage
     /// left to the queue).
-    private func take(into batch: inout [ByteBuffer]) {
+    private func take(into batch: inout [Outgoing]) {
         batch.removeAll(keepingCapacity: true)
         state.withLock { swap(&batch, &$0.queued) }
     }
 
-    /// Writes `packets` in order: runs of small ones copied into one
-    /// buffer (up to `Batch.maxBytes`), big ones (a WRITE's data) as they
-    /// are, never copied.
-    private func write(_ packets: [ByteBuffer]) async throws {
-        guard packets.count > 1 else {
-            if let packet = packets.first { try await stream.write(packet) }
-            return
+    /// Writes `batch` in order, each buffer as it is (runs were joined
+    /// when queued, big packets are never copied again), empties it, and
+    /// keeps the last run for reuse: with no other reference left to it,
+    /// the next run clears it in place instead of allocating.
+    private func write(_ batch: inout [Outgoing]) async throws {
+        var lastRun: Int?
+        for index in batch.indices {
+            try await stream.write(batch[index].buffer)
+            if batch[index].isRun { lastRun = index }
         }
-        let total = packets.reduce(0) { $0 + min($1.readableBytes, Batch.smallPacket) }
-        var run: ByteBuffer?
-        for var packet in packets {
-            if packet.readableBytes <= Batch.smallPacket {
-                if run == nil { run = allocator.buffer(capacity: min(total, Batch.maxBytes)) }
-                run?.writeBuffer(&packet)
-                if let full = run, full.readableBytes >= Batch.maxBytes - Batch.smallPacket {
-                    try await stream.write(full)
-                    run = nil
-                }
-            } else {
-                if let pending = run {
-                    try await stream.write(pending)
-                    run = nil
-                }
-                try await stream.write(packet)
-            }
+        var spare = lastRun.map { batch[$0].buffer }
+        batch.removeAll(keepingCapacity: true)
+        guard spare != nil else { return }
+        state.withLock { state in
+            if state.spareRun == nil { state.spareRun = spare.take() }
         }
-        if let pending = run { try await stream.write(pending) }
     }
 
-    /// How the writer joins small packets.
+    /// How requests are packed for the writer.
     private enum Batch {
-        /// A packet up to this size is copied into the run (requests but
-        /// WRITE, and WRITEs of small files).
-        static let smallPacket = 16 << 10
-        /// The most bytes one joined write holds.
+        /// A WRITE with more data than this gets a packet of its own (its
+        /// data copied once, outside the lock); smaller ones (small files)
+        /// join the run.
+        static let ownPacket = 16 << 10
+        /// Room for a WRITE's header: length, type, id, handle (at most
+        /// 256 bytes in OpenSSH), offset and data length.
+        static let writeOverhead = 300
+        /// A run takes no more packets once it holds this many bytes.
         static let maxBytes = 128 << 10
+        /// A new run's capacity: a few hundred READs (it grows when needed).
+        static let runCapacity = 16 << 10
+        /// The most bytes besides a WRITE's data its buffer may hold for
+        /// the header to be written in place (see `sendWrite`).
+        static let inPlaceSlack = 64 << 10
     }
 
     private func readLoop(decoder: SFTPFrameDecoder) async {
@@ -316,10 +420,10 @@ final class SFTPConnection: Sendable {
             // More than asked for: a server trying to make us write past the
             // block. Fatal for the session, like any protocol violation.
             let error = SFTPError(.tooMuchData, "the SFTP server returned \(data.readableBytes) bytes for a read of \(pending.maxData)")
-            pending.completion(.failure(error))
+            pending.waiter.resume(.failure(error))
             throw error
         }
-        pending.completion(.success(reply))
+        pending.waiter.resume(.success(reply))
     }
 
     private func fail(_ error: SFTPError) {
@@ -332,7 +436,7 @@ final class SFTPConnection: Sendable {
         }
         watchdog?.cancel()
         outbound.finish()
-        for request in pending { request.completion(.failure(error)) }
+        for request in pending { request.waiter.resume(.failure(error)) }
     }
 
     // MARK: Watchdog

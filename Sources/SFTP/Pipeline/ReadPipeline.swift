@@ -62,19 +62,16 @@ public struct ReadPipeline: Sendable {
         self.expectedSize = expectedSize
     }
 
-    private struct Completion: Sendable {
-        let range: PipelineRange
-        let result: Result<SFTPReply, SFTPError>
-    }
-
     /// Reads until EOF (or `endOffset`), handing `sink` each piece with
     /// its offset, in file order. Returns the offset where reading ended.
     @discardableResult
     public func run(_ sink: (UInt64, ByteBuffer) async throws -> Void) async throws -> UInt64 {
         await client.limitsResolved()
         let blockLength = self.blockLength
-        let (completions, continuation) = AsyncStream.makeStream(of: Completion.self)
-        defer { continuation.finish() }
+        // Where the replies land: one object for the whole run, so a
+        // request costs no closure, stream element or continuation.
+        let replies = PipelineReplies()
+        defer { replies.end() }
         let known = expectedSize.map { min($0, endOffset ?? .max) }
         var window = PipelineWindow(
             limit: maxOutstanding,
@@ -93,14 +90,11 @@ public struct ReadPipeline: Sendable {
         // length plus every held reply's.
         var reserved = 0
         defer { budget.release(reserved) }
-        var replies = completions.makeAsyncIterator()
 
         func send(_ range: PipelineRange) {
             outstanding += 1
             client.connection.send(.read(handle: handle, offset: range.offset, length: UInt32(range.length)),
-                                   maxData: range.length) { result in
-                continuation.yield(Completion(range: range, result: result))
-            }
+                                   maxData: range.length, to: replies, range: range)
         }
 
         while true {

@@ -54,22 +54,25 @@ public struct WritePipeline: Sendable {
         self.expectedSize = expectedSize
     }
 
-    private struct Completion: Sendable {
-        let range: PipelineRange
-        let result: Result<SFTPReply, SFTPError>
-    }
+    /// Bytes a source may leave free before each block's data (its reader
+    /// index): the WRITE header is then written there, and the block is
+    /// sent without being copied. Enough for any handle OpenSSH makes.
+    public static let headroom = 512
 
     /// Writes what `source` supplies until it returns nil or an empty
     /// buffer. `source(offset, maxLength)` gives the next bytes of the file
     /// at `offset`, at most `maxLength` of them (fewer is fine: the next
-    /// call asks from where they ended). Returns the offset where the data
-    /// ended, once the server has acknowledged every WRITE.
+    /// call asks from where they ended). A block in a buffer of its own
+    /// with `headroom` bytes before its data goes out without a copy.
+    /// Returns the offset where the data ended, once the server has
+    /// acknowledged every WRITE.
     @discardableResult
     public func run(_ source: (UInt64, Int) async throws -> ByteBuffer?) async throws -> UInt64 {
         await client.limitsResolved()
         let blockLength = self.blockLength
-        let (completions, continuation) = AsyncStream.makeStream(of: Completion.self)
-        defer { continuation.finish() }
+        // As in ReadPipeline: one object takes every reply of the run.
+        let replies = PipelineReplies()
+        defer { replies.end() }
         var window = PipelineWindow(limit: maxOutstanding,
                                     initial: PipelineWindow.initial(covering: expectedSize, block: blockLength))
         var nextOffset = startOffset
@@ -78,7 +81,6 @@ public struct WritePipeline: Sendable {
         var sourceEnded = false
         var failure: Error?
         defer { budget.release(outstandingBytes) }
-        var replies = completions.makeAsyncIterator()
 
         while true {
             while failure == nil, !sourceEnded, outstanding < window.size,
@@ -90,15 +92,17 @@ public struct WritePipeline: Sendable {
                     if outstanding > 0 { break }
                     await budget.acquire(blockLength)
                 }
-                let data: ByteBuffer?
+                let supplied: ByteBuffer?
                 do {
-                    data = try await source(nextOffset, blockLength)
+                    supplied = try await source(nextOffset, blockLength)
                 } catch {
                     budget.release(blockLength)
                     failure = error
                     break
                 }
-                guard let data, data.readableBytes > 0 else {
+                // One binding of the block from here on (`consume`): the
+                // WRITE header can then go in its headroom without a copy.
+                guard let data = consume supplied, data.readableBytes > 0 else {
                     budget.release(blockLength)
                     sourceEnded = true
                     break
@@ -121,9 +125,9 @@ public struct WritePipeline: Sendable {
                 outstanding += 1
                 outstandingBytes += range.length
                 nextOffset += UInt64(range.length)
-                client.connection.send(.write(handle: handle, offset: range.offset, data: data)) { result in
-                    continuation.yield(Completion(range: range, result: result))
-                }
+                // Handed over (the pipeline keeps no reference), so the
+                // header can go in the block's headroom without a copy.
+                client.connection.sendWrite(handle: handle, offset: range.offset, data: consume data, to: replies, range: range)
             }
             if outstanding == 0 { break }
             guard let completion = await replies.next() else {

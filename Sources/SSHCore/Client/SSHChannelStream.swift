@@ -27,9 +27,19 @@ public final class SSHChannelStream: Sendable {
 
     /// The next bytes from the server, or nil once it sent EOF or closed
     /// (or the client was closed: its event loop is gone).
+    ///
+    /// Called on the channel's event loop (an SFTP session's reader runs
+    /// there) with bytes already waiting, it takes them without a hop or a
+    /// future: no allocation per read.
     public func read() async throws -> ByteBuffer? {
         guard !lifetime.isClosed else { return nil }
         let (id, handler, buffer, eventLoop) = (self.id, self.handler, self.buffer, self.eventLoop)
+        if eventLoop.inEventLoop, let ready = try buffer.value.ready() {
+            if let chunk = ready {
+                _ = try? handler.value.command { $0.consumed(chunk.readableBytes, on: id) }
+            }
+            return ready
+        }
         return try await eventLoop.flatSubmit { () -> EventLoopFuture<ByteBuffer?> in
             let future = buffer.value.next(eventLoop: eventLoop)
             return future.map { chunk in
@@ -42,9 +52,19 @@ public final class SSHChannelStream: Sendable {
     }
 
     /// Sends `data`, waiting while the server's window holds back too much.
+    /// On the channel's event loop (an SFTP session's writer runs there)
+    /// the data is queued at once, without a hop or a future.
     public func write(_ data: ByteBuffer) async throws {
         guard !lifetime.isClosed else { throw SSHError(.connectionClosed, "the connection is closed") }
         let (id, handler, eventLoop) = (self.id, self.handler, self.eventLoop)
+        if eventLoop.inEventLoop {
+            let queued = try handler.value.command { mux -> Int in
+                _ = try mux.sendData(data, on: id)
+                return mux.queuedBytes(on: id)
+            }
+            if queued > Self.writeQueueLimit { try await handler.value.waitForWindow(id, eventLoop: eventLoop).get() }
+            return
+        }
         try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
             do {
                 let queued = try handler.value.command { mux -> Int in
@@ -147,6 +167,21 @@ final class StreamBuffer {
                 waiter.succeed(nil)
             }
         }
+    }
+
+    /// What `next` would give at once, without a future: `.some(chunk)`
+    /// when bytes are waiting, `.some(nil)` at the end, nil when a reader
+    /// would have to wait. Throws the error that ended the channel.
+    func ready() throws -> ByteBuffer?? {
+        if let chunk = pending {
+            pending = nil
+            return .some(chunk)
+        }
+        if finished {
+            if let error { throw error }
+            return .some(nil)
+        }
+        return nil
     }
 
     func next(eventLoop: EventLoop) -> EventLoopFuture<ByteBuffer?> {
