@@ -29,11 +29,19 @@ final class TransferInterruption: Sendable {
         (signals, continuation) = AsyncStream.makeStream(of: Void.self)
     }
 
-    /// Watches for SIGINT until `stop()`.
+    /// Watches for SIGINT until the returned signal's `cancel()`; each
+    /// one yields to `signals`.
     func start() -> InterruptSignal {
+        let continuation = continuation
+        return watch { continuation.yield() }
+    }
+
+    /// Watches for SIGINT until the returned signal's `cancel()`: notes
+    /// the interruption, then calls `handler`.
+    func watch(_ handler: @escaping @Sendable () -> Void) -> InterruptSignal {
         InterruptSignal { [self] in
             state.withLock { $0.interrupted = true }
-            continuation.yield()
+            handler()
         }
     }
 
@@ -57,11 +65,13 @@ final class TransferInterruption: Sendable {
     }
 
     /// The one line that tells the user how to continue, or nil when
-    /// nothing was kept.
-    static func hint(partialFiles count: Int) -> String? {
+    /// nothing was kept. `continuing` says how: get and put continue with
+    /// -a, a sync by running again (it always resumes), a batch with
+    /// reget and reput.
+    static func hint(partialFiles count: Int, continuing: String = "run the same command with -a to continue") -> String? {
         guard count > 0 else { return nil }
         let files = count == 1 ? "1 partial file kept" : "\(count) partial files kept"
-        return "ferry: \(files); run the same command with -a to continue"
+        return "ferry: \(files); \(continuing)"
     }
 
     /// sftp's line for a resumed file ("Resuming upload of %s to %s"),

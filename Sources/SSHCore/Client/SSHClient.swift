@@ -288,8 +288,10 @@ public final class SSHClient: Sendable {
         }
     }
 
-    /// Disconnects and releases the connection.
+    /// Disconnects and releases the connection. Closing a closed client
+    /// does nothing (its event loop is gone by then).
     public func close() async {
+        guard !lifetime.isClosed else { return }
         let handler = self.handler
         try? await channel.eventLoop.submit { handler.value.disconnect(description: "disconnected by user") }.get()
         try? await channel.closeFuture.get()
