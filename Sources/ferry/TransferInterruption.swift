@@ -15,24 +15,24 @@ final class TransferInterruption: Sendable {
     private struct State {
         var interrupted = false
         var partialFiles = 0
+        /// The SIGINTs of the latest `start()`: a stream of its own each
+        /// time, as a stream ends for good when a task waiting on it is
+        /// cancelled (each connection's transfer waits on one).
+        var signals: AsyncStream<Void>?
     }
 
     private let state = Locked(State())
-    /// Yields once per SIGINT.
-    let signals: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
 
     /// As bash and ssh: 128 + SIGINT.
     static let exitStatus: Int32 = 130
 
-    init() {
-        (signals, continuation) = AsyncStream.makeStream(of: Void.self)
-    }
+    init() {}
 
     /// Watches for SIGINT until the returned signal's `cancel()`; each
-    /// one yields to `signals`.
+    /// one yields to the stream `waitForSignal()` waits on.
     func start() -> InterruptSignal {
-        let continuation = continuation
+        let (signals, continuation) = AsyncStream.makeStream(of: Void.self)
+        state.withLock { $0.signals = signals }
         return watch { continuation.yield() }
     }
 
@@ -59,8 +59,10 @@ final class TransferInterruption: Sendable {
         state.withLock { $0.partialFiles = 0 }
     }
 
-    /// Waits for a SIGINT; returns early when the task is cancelled.
+    /// Waits for a SIGINT of the latest `start()`; returns early when the
+    /// task is cancelled (at once without a `start()`).
     func waitForSignal() async {
+        guard let signals = state.withLock({ $0.signals }) else { return }
         for await _ in signals { return }
     }
 
