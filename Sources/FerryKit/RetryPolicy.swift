@@ -8,8 +8,9 @@ import SSHCore
 /// key, no common algorithm, a protocol the server breaks on purpose) is not.
 ///
 /// `ferry get`/`put`/`sync`/`sftp -b` reconnect with it (`--retries`,
-/// `--retry-delay`); a program that reconnects after a failure can ask
-/// `isConnectionLoss` the same question.
+/// `--retry-delay`) through ``run(connectingWith:isolation:_:onRetry:)``,
+/// which a program can call as they do; one that reconnects by itself can
+/// ask ``isConnectionLoss(_:)`` the same question.
 public struct RetryPolicy: Sendable, Equatable {
     /// Reconnects allowed after the first connection (`--retries`).
     public var retries: Int

@@ -54,6 +54,7 @@ extension ShellSession {
         // The session's own handler (the executable's progress meter) sees
         // every event while `progress` is on, as sftp's meter shows.
         let observe: (@Sendable (TransferEvent) -> Void)? = state.showProgress ? files.onEvent : nil
+        let eventObserver = self.eventObserver
         func configured(_ flags: ShellCommand.TransferFlags) -> FileTransfer {
             options.resume = flags.resume
             // reget/reput continue what sftp or scp left under the final name too.
@@ -73,6 +74,7 @@ extension ShellSession {
                 case .resumed, .partialKept: break
                 }
                 observe?(event)
+                eventObserver?(event)
             }
         }
         /// Sorts the expected destinations into created and replaced, by

@@ -18,13 +18,19 @@ public final class ShellSession: Sendable {
     public let verbose: Bool
     /// The width short listings are laid out for.
     public let terminalWidth: Int
+    /// Sees every event of every get and put, whether or not `progress` is
+    /// on (the executable counts the partial files kept, for the line
+    /// Ctrl-C leaves).
+    public let eventObserver: (@Sendable (TransferEvent) -> Void)?
 
-    public init(client: SFTPClient, files: FileTransfer, output: ShellOutput, verbose: Bool, terminalWidth: Int = 80) {
+    public init(client: SFTPClient, files: FileTransfer, output: ShellOutput, verbose: Bool, terminalWidth: Int = 80,
+                eventObserver: (@Sendable (TransferEvent) -> Void)? = nil) {
         self.client = client
         self.files = files
         self.output = output
         self.verbose = verbose
         self.terminalWidth = terminalWidth
+        self.eventObserver = eventObserver
     }
 
     /// The state a session starts in: the remote directory `start` (or

@@ -115,38 +115,52 @@ struct SFTPCommand: AsyncParsableCommand {
             standardError: { text in display.writeLine(printableLines(text), to: STDERR_FILENO) })
         let files = FileTransfer(client: sftp, options: options, onEvent: display.handle)
         let verbose = interactive && !connection.quiet
-        let session = ShellSession(client: sftp, files: files, output: output, verbose: verbose, terminalWidth: TerminalSize.columns())
+        // Counts the partial files transfers keep, for the line Ctrl-C
+        // leaves when it ends the wait before a reconnect.
+        let interruption = TransferInterruption()
+        let noteEvent: @Sendable (TransferEvent) -> Void = { interruption.note($0) }
+        let session = ShellSession(client: sftp, files: files, output: output, verbose: verbose, terminalWidth: TerminalSize.columns(),
+                                   eventObserver: noteEvent)
         let policy = reliability.policy
         let quiet = connection.quiet
-        // --retries: a batch whose connection is lost goes on over a new one.
+        // --retries: a batch whose connection is lost goes on over a new
+        // one. The retries are counted over the whole batch.
         let retriesUsed = Locked(0)
         let say: @Sendable (String) -> Void = { line in display.writeLine("ferry: " + printableLines(line) + "\n", to: STDERR_FILENO) }
         let reconnect: @Sendable (SFTPError) async -> ShellSession? = { [options] lost in
-            guard RetryPolicy.isConnectionLoss(lost) else { return nil }
-            var reason: Error = lost
-            while true {
-                let used: Int? = retriesUsed.withLock { used in
-                    guard used < policy.retries else { return nil }
-                    used += 1
-                    return used
+            guard RetryPolicy.isConnectionLoss(lost), !interruption.interrupted else { return nil }
+            let left = RetryPolicy(retries: max(0, policy.retries - retriesUsed.withLock { $0 }), delay: policy.delay)
+            do {
+                return try await interruption.endingRetryWaits { waits in
+                    try await left.run { attempt in
+                        // Try 0 is the session just lost; each retry
+                        // connects anew.
+                        guard attempt.number > 0 else { throw lost }
+                        waits.disarm()
+                        let (_, sftp) = try await connect()
+                        connections.closeLost()
+                        interruption.forgetPartialFiles()
+                        let files = FileTransfer(client: sftp, options: options, onEvent: display.handle)
+                        return ShellSession(client: sftp, files: files, output: output, verbose: verbose,
+                                            terminalWidth: TerminalSize.columns(), eventObserver: noteEvent)
+                    } onRetry: { retry in
+                        let used = retriesUsed.withLock { used in
+                            used += 1
+                            return used
+                        }
+                        if !quiet { say("connection lost: \(retry.error); reconnecting (\(used)/\(policy.retries)) in \(policy.delayText)") }
+                        waits.arm()
+                    }
                 }
-                guard let used else {
-                    say("connection lost: \(reason); no retries left")
-                    return nil
-                }
-                if !quiet { say("connection lost: \(reason); reconnecting (\(used)/\(policy.retries)) in \(policy.delayText)") }
-                try? await Task.sleep(for: policy.delay)
-                do {
-                    let (_, sftp) = try await connect()
-                    connections.closeLost()
-                    let files = FileTransfer(client: sftp, options: options, onEvent: display.handle)
-                    return ShellSession(client: sftp, files: files, output: output, verbose: verbose, terminalWidth: TerminalSize.columns())
-                } catch where RetryPolicy.isConnectionLoss(error) {
-                    reason = error
-                } catch {
-                    ErrorText.report(error)
-                    return nil
-                }
+            } catch where interruption.interrupted {
+                // Ctrl-C during the wait (or the reconnect after it).
+                return nil
+            } catch where RetryPolicy.isConnectionLoss(error) {
+                say("connection lost: \(error); no retries left")
+                return nil
+            } catch {
+                ErrorText.report(error)
+                return nil
             }
         }
         let status: Int32 = await withTaskExecutorPreference(client.taskExecutor) {
@@ -173,6 +187,15 @@ struct SFTPCommand: AsyncParsableCommand {
         }
         display.commandEnded()
         await connections.closeAll()
+        if interruption.interrupted {
+            // As get and put end on Ctrl-C.
+            FileHandle.standardError.write(Data("ferry: interrupted\n".utf8))
+            let kept = interruption.partialFiles
+            if let hint = TransferInterruption.hint(partialFiles: kept, continuing: "reget or reput continues \(kept == 1 ? "it" : "them")") {
+                FileHandle.standardError.write(Data((hint + "\n").utf8))
+            }
+            throw ExitCode(TransferInterruption.exitStatus)
+        }
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -250,76 +250,99 @@ enum SyncSession {
         let started = ContinuousClock.now
         let target = try RemoteTarget(remote.destination)
         var total = SyncReport()
-        var retriesUsed = 0
-        let plans = ConnectionPlanCache(target, flags, connectTimeout: connectTimeout)
         func say(_ line: String) { display.writeLine("ferry: \(printable(line))\n", to: STDERR_FILENO) }
-        while true {
-            let client: SSHClient
-            let sftp: SFTPClient
-            let channel: SSHChannelStream
-            let plan: SSHConnectionPlan
-            let listing: SyncRemoteFind
-            do {
-                plan = try await plans.get()
-                client = try await plan.connect()
-                listing = SyncRemoteFind(client: client, timeout: requestTimeout ?? .seconds(600))
-                if let knownRoot { listing.start(knownRoot) }
-                do {
-                    (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout, statsAhead: knownRoot.map { [$0] } ?? [])
-                } catch {
+        // Resolved and its keys loaded once: a reconnect asks nobody for a
+        // passphrase again.
+        let plan: SSHConnectionPlan
+        do {
+            plan = try await SSHSession.plan(target, flags, connectTimeout: connectTimeout)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            ErrorText.report(error)
+            throw ExitCode(ExitCodes.sshFailure)
+        }
+        let interruption = TransferInterruption()
+        // Whether the try under way got as far as the sync: its loss then
+        // says how far the sync got.
+        var ran = false
+        var held: HeldEvents?
+        do {
+            try await interruption.endingRetryWaits { waits in
+                try await policy.run(connectingWith: plan) { connection, attempt in
+                    waits.disarm()
+                    let client = connection.client
+                    let listing = SyncRemoteFind(client: client, timeout: requestTimeout ?? .seconds(600))
+                    if let knownRoot { listing.start(knownRoot) }
+                    let (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout, statsAhead: knownRoot.map { [$0] } ?? [])
+                    if attempt.number == 0 { await SFTPSessionLog.log(sftp, flags) }
+                    display.start()
+                    // While a retry remains, the lines about single files
+                    // wait until the connection's fate is known.
+                    let events = HeldEvents(holding: !attempt.isLast, display: display, interruption: interruption)
+                    held = events
+                    interruption.forgetPartialFiles()
+                    let pool = SFTPSessionPool.spreading(sessions.spread, client: client, sftp: sftp, plan: plan,
+                                                         direction: direction, requestTimeout: requestTimeout,
+                                                         logger: plan.configuration.logger, whenNeeded: true)
+                    let (report, lost) = await withTaskExecutorPreference(client.taskExecutor) { () -> (SyncReport, Error?) in
+                        let report = await body(client, pool, listing, events)
+                        var lost: Error? = await client.connectionFailure
+                        if lost == nil, let failure = sftp.sessionFailure { lost = failure }
+                        await pool.close()
+                        for failure in pool.openFailures { flags.log(1, "could not open another SFTP session: \(failure)") }
+                        for outcome in listing.outcomes { flags.log(1, outcome) }
+                        sftp.close()
+                        await channel.close()
+                        return (report, lost)
+                    }
                     await client.close()
-                    throw error
+                    ran = true
+                    total.transferred += report.transferred
+                    total.bytes += report.bytes
+                    total.deleted += report.deleted
+                    total.directoriesCreated += report.directoriesCreated
+                    total.attributesSet += report.attributesSet
+                    total.checked = report.checked
+                    total.skipped = report.skipped
+                    total.failures = report.failures
+                    total.deletionSkipped = report.deletionSkipped
+                    // A loss is for `run` to retry.
+                    if let lost { throw lost }
+                    events.release()
+                } onRetry: { retry in
+                    if ran {
+                        ran = false
+                        say("connection lost after \(String(format: "%.1f", TransferAttempts.seconds(started.duration(to: .now)))) s "
+                            + "(\(total.transferred) transferred): \(retry.error); reconnecting (\(retry.number)/\(retry.limit)) in \(policy.delayText)")
+                        display.reconnected()
+                    } else {
+                        say("\(retry.error); reconnecting (\(retry.number)/\(retry.limit)) in \(policy.delayText)")
+                    }
+                    waits.arm()
                 }
-            } catch let error as ValidationError {
-                throw error
-            } catch {
-                if retriesUsed < policy.retries, RetryPolicy.isConnectionLoss(error) {
-                    retriesUsed += 1
-                    say("\(error); reconnecting (\(retriesUsed)/\(policy.retries)) in \(policy.delayText)")
-                    try? await Task.sleep(for: policy.delay)
-                    continue
-                }
-                ErrorText.report(error)
-                throw ExitCode(ExitCodes.sshFailure)
             }
-            if retriesUsed == 0 { await SFTPSessionLog.log(sftp, flags) }
-            display.start()
-            let held = HeldEvents(holding: retriesUsed < policy.retries, display: display)
-            let pool = SFTPSessionPool.spreading(sessions.spread, client: client, sftp: sftp, plan: plan,
-                                                 direction: direction, requestTimeout: requestTimeout,
-                                                 logger: plan.configuration.logger, whenNeeded: true)
-            let (report, lost) = await withTaskExecutorPreference(client.taskExecutor) { () -> (SyncReport, Error?) in
-                let report = await body(client, pool, listing, held)
-                var lost: Error? = await client.connectionFailure
-                if lost == nil, let failure = sftp.sessionFailure { lost = failure }
-                await pool.close()
-                for failure in pool.openFailures { flags.log(1, "could not open another SFTP session: \(failure)") }
-                for outcome in listing.outcomes { flags.log(1, outcome) }
-                sftp.close()
-                await channel.close()
-                return (report, lost)
+        } catch where interruption.interrupted {
+            // Ctrl-C during the wait before a reconnect (or the reconnect):
+            // the sync ends with what the connections before did, as get
+            // and put end.
+            let elapsed = started.duration(to: .now).components
+            display.finish(files: total.transferred, bytes: total.bytes, failed: total.failures.count, skipped: total.skipped,
+                           seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+            FileHandle.standardError.write(Data("ferry: interrupted\n".utf8))
+            if let hint = TransferInterruption.hint(partialFiles: interruption.partialFiles, continuing: "run the same command to continue") {
+                FileHandle.standardError.write(Data((hint + "\n").utf8))
             }
-            await client.close()
-            total.transferred += report.transferred
-            total.bytes += report.bytes
-            total.deleted += report.deleted
-            total.directoriesCreated += report.directoriesCreated
-            total.attributesSet += report.attributesSet
-            if let lost, retriesUsed < policy.retries, RetryPolicy.isConnectionLoss(lost) {
-                retriesUsed += 1
-                say("connection lost after \(String(format: "%.1f", TransferAttempts.seconds(started.duration(to: .now)))) s "
-                    + "(\(total.transferred) transferred): \(lost); reconnecting (\(retriesUsed)/\(policy.retries)) in \(policy.delayText)")
-                display.reconnected()
-                try? await Task.sleep(for: policy.delay)
-                continue
-            }
-            held.release()
-            if let lost { say("connection lost: \(lost)") }
-            total.checked = report.checked
-            total.skipped = report.skipped
-            total.failures = report.failures
-            total.deletionSkipped = report.deletionSkipped
-            break
+            throw ExitCode(TransferInterruption.exitStatus)
+        } catch where ran {
+            // The connection was lost under the sync, for good.
+            held?.release()
+            say("connection lost: \(error)")
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            ErrorText.report(error)
+            throw ExitCode(ExitCodes.sshFailure)
         }
         let elapsed = started.duration(to: .now).components
         display.finish(files: total.transferred, bytes: total.bytes, failed: total.failures.count, skipped: total.skipped,

@@ -30,25 +30,16 @@ struct TransferAttempts {
     /// The "Resuming …" lines go to stderr when the file goes to stdout.
     let summaryToStandardError: Bool
 
-    /// How one connection ended.
-    enum Outcome {
-        /// Connecting (or opening SFTP) failed.
-        case connectFailed(Error)
-        /// The transfer ran; `lost` says why the connection ended under it, if it did.
-        case ran(TransferReport, lost: Error?)
-    }
-
-    /// Runs the transfer over as many connections as it takes. Returns the
-    /// report summed over all of them (files and bytes of every connection,
-    /// the failures of the last); throws exit 255 when no connection could
-    /// be made.
+    /// Runs the transfer over as many connections as it takes
+    /// (`RetryPolicy.run`). Returns the report summed over all of them
+    /// (files and bytes of every connection, the failures of the last);
+    /// throws exit 255 when no connection could be made.
     func run(options: TransferOptions,
              scp scpBody: (SCPTransfer) async -> TransferReport,
              _ body: (FileTransfer, TransferRun.Expand) async -> TransferReport) async throws -> TransferReport {
         var options = options
         if policy.retries > 0 { options.completed = CompletedFiles() }
         var total = TransferReport()
-        var retriesUsed = 0
         let started = ContinuousClock.now
         // Resolved and its keys loaded once: a reconnect asks nobody for a
         // passphrase again.
@@ -61,69 +52,81 @@ struct TransferAttempts {
             ErrorText.report(error)
             throw ExitCode(ExitCodes.sshFailure)
         }
-        while true {
-            let held = HeldEvents(holding: retriesUsed < policy.retries, display: display)
-            interruption.forgetPartialFiles()
-            let outcome = await attempt(plan, options: options, held: held, scp: scpBody, body)
-            switch outcome {
-            case .connectFailed(let error):
-                if error is ValidationError { throw error }
-                if retriesUsed < policy.retries, RetryPolicy.isConnectionLoss(error) {
-                    retriesUsed += 1
-                    if !flags.quiet { say("\(error); reconnecting (\(retriesUsed)/\(policy.retries)) in \(policy.delayText)") }
-                    if await interruptedWhileWaiting() { return total }
-                    continue
-                }
-                ErrorText.report(error)
-                throw ExitCode(ExitCodes.sshFailure)
-            case .ran(let report, let lost):
-                total.files += report.files
-                total.bytes += report.bytes
-                total.skipped = report.skipped
-                if let lost, !interruption.interrupted, retriesUsed < policy.retries, RetryPolicy.isConnectionLoss(lost) {
-                    retriesUsed += 1
-                    let elapsed = Self.seconds(started.duration(to: .now))
-                    let done = options.completed?.count ?? total.files
-                    if !flags.quiet { say(String(format: "connection lost after %.1f s (%d file%@ complete): %@; reconnecting (%d/%d) in %@",
-                                                 elapsed, done, done == 1 ? "" : "s", "\(lost)", retriesUsed, policy.retries, policy.delayText)) }
-                    options.resume = true
-                    display.reconnected()
-                    if await interruptedWhileWaiting() {
-                        total.failures = report.failures
-                        return total
+        let policy = policy, quiet = flags.quiet, display = display, interruption = interruption
+        // Whether the try under way got as far as the transfer: its loss
+        // then says how far the transfer got, and its report counts.
+        var ran = false
+        var held: HeldEvents?
+        // After a loss under a transfer: the files complete, said once the
+        // next connection is up.
+        var complete: Int?
+        do {
+            try await interruption.endingRetryWaits { waits in
+                try await policy.run(connectingWith: plan) { connection, attempt in
+                    waits.disarm()
+                    if let done = complete {
+                        complete = nil
+                        if !quiet, done > 0 { say("resuming: \(done) complete file\(done == 1 ? "" : "s") will not be copied again") }
                     }
-                    if !flags.quiet, done > 0 { say("resuming: \(done) complete file\(done == 1 ? "" : "s") will not be copied again") }
-                    continue
+                    // While a retry remains, the lines about single files
+                    // wait until the connection's fate is known.
+                    let events = HeldEvents(holding: !attempt.isLast, display: display)
+                    held = events
+                    interruption.forgetPartialFiles()
+                    let (report, lost) = try await self.attempt(connection.client, plan, options: options, held: events,
+                                                                scp: scpBody, body)
+                    ran = true
+                    total.files += report.files
+                    total.bytes += report.bytes
+                    total.skipped = report.skipped
+                    total.failures = report.failures
+                    // A loss is for `run` to retry, unless Ctrl-C caused it.
+                    if let lost, !interruption.interrupted { throw lost }
+                    events.release()
+                } onRetry: { retry in
+                    if ran {
+                        ran = false
+                        let elapsed = Self.seconds(started.duration(to: .now))
+                        let done = options.completed?.count ?? total.files
+                        if !quiet { say(String(format: "connection lost after %.1f s (%d file%@ complete): %@; reconnecting (%d/%d) in %@",
+                                               elapsed, done, done == 1 ? "" : "s", "\(retry.error)", retry.number, retry.limit,
+                                               policy.delayText)) }
+                        options.resume = true
+                        display.reconnected()
+                        complete = done
+                    } else if !quiet {
+                        say("\(retry.error); reconnecting (\(retry.number)/\(retry.limit)) in \(policy.delayText)")
+                    }
+                    waits.arm()
                 }
-                held.release()
-                if let lost, !interruption.interrupted { say("connection lost: \(lost)") }
-                total.failures = report.failures
-                return total
             }
+        } catch where interruption.interrupted {
+            // Ctrl-C during the wait (or the reconnect after it): the
+            // transfer ends with what the connections before did.
+            return total
+        } catch where ran {
+            // The connection was lost under the transfer, for good.
+            held?.release()
+            say("connection lost: \(error)")
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            ErrorText.report(error)
+            throw ExitCode(ExitCodes.sshFailure)
         }
+        return total
     }
 
-    /// One connection: connect, open the session, run the transfer beside
-    /// a task that waits for Ctrl-C, close.
-    private func attempt(_ plan: SSHConnectionPlan, options: TransferOptions, held: HeldEvents,
+    /// One connection: open the session, run the transfer beside a task
+    /// that waits for Ctrl-C, close. Returns the report and, when the
+    /// connection ended under the transfer, why; throws when the session
+    /// could not be opened (the caller closes the client then).
+    private func attempt(_ client: SSHClient, _ plan: SSHConnectionPlan, options: TransferOptions, held: HeldEvents,
                          scp scpBody: (SCPTransfer) async -> TransferReport,
-                         _ body: (FileTransfer, TransferRun.Expand) async -> TransferReport) async -> Outcome {
+                         _ body: (FileTransfer, TransferRun.Expand) async -> TransferReport) async throws -> (TransferReport, Error?) {
         let quiet = flags.quiet
-        let client: SSHClient
-        let sftp: SFTPClient?
-        let channel: SSHChannelStream?
-        do {
-            client = try await plan.connect()
-            do {
-                let session = try await TransferRun.openSFTP(client, selected, transfer, quiet: quiet, statsAhead: statsAhead)
-                (sftp, channel) = (session?.0, session?.1)
-            } catch {
-                await client.close()
-                throw error
-            }
-        } catch {
-            return .connectFailed(error)
-        }
+        let session = try await TransferRun.openSFTP(client, selected, transfer, quiet: quiet, statsAhead: statsAhead)
+        let (sftp, channel) = (session?.0, session?.1)
         let interruption = interruption
         let display = display
         let showsResuming = !quiet && !transfer.output.json
@@ -208,23 +211,7 @@ struct TransferAttempts {
             await channel.close()
         }
         await client.close()
-        return .ran(report, lost: lost)
-    }
-
-    /// Sleeps `--retry-delay` before a reconnect; true when Ctrl-C ended
-    /// the wait (and with it the transfer).
-    private func interruptedWhileWaiting() async -> Bool {
-        let interruption = interruption
-        let delay = policy.delay
-        let signal = interruption.start()
-        defer { signal.cancel() }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: delay) }
-            group.addTask { await interruption.waitForSignal() }
-            await group.next()
-            group.cancelAll()
-        }
-        return interruption.interrupted
+        return (report, lost)
     }
 
     private func say(_ line: String) {
@@ -241,16 +228,23 @@ struct TransferAttempts {
 /// skipped, a notice) until the connection's fate is known: shown if it
 /// is the last, dropped if a reconnect redoes their files, which would
 /// otherwise be reported twice or reported failed and then copied.
+///
+/// With an `interruption`, it first counts the partial files the events
+/// say were kept, for the line Ctrl-C leaves (sync's events come only
+/// through here).
 final class HeldEvents: Sendable {
     private let held: Locked<[TransferEvent]?>
     let display: TransferDisplay
+    let interruption: TransferInterruption?
 
-    init(holding: Bool, display: TransferDisplay) {
+    init(holding: Bool, display: TransferDisplay, interruption: TransferInterruption? = nil) {
         held = Locked(holding ? [] : nil)
         self.display = display
+        self.interruption = interruption
     }
 
     func handle(_ event: TransferEvent) {
+        interruption?.note(event)
         switch event {
         case .failed, .skipped, .notice:
             let now: Bool = held.withLock { held in

@@ -15,25 +15,33 @@ final class TransferInterruption: Sendable {
     private struct State {
         var interrupted = false
         var partialFiles = 0
+        /// The SIGINTs of the latest `start()`: a stream of its own each
+        /// time, as a stream ends for good when a task waiting on it is
+        /// cancelled (each connection's transfer waits on one).
+        var signals: AsyncStream<Void>?
     }
 
     private let state = Locked(State())
-    /// Yields once per SIGINT.
-    let signals: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
 
     /// As bash and ssh: 128 + SIGINT.
     static let exitStatus: Int32 = 130
 
-    init() {
-        (signals, continuation) = AsyncStream.makeStream(of: Void.self)
+    init() {}
+
+    /// Watches for SIGINT until the returned signal's `cancel()`; each
+    /// one yields to the stream `waitForSignal()` waits on.
+    func start() -> InterruptSignal {
+        let (signals, continuation) = AsyncStream.makeStream(of: Void.self)
+        state.withLock { $0.signals = signals }
+        return watch { continuation.yield() }
     }
 
-    /// Watches for SIGINT until `stop()`.
-    func start() -> InterruptSignal {
+    /// Watches for SIGINT until the returned signal's `cancel()`: notes
+    /// the interruption, then calls `handler`.
+    func watch(_ handler: @escaping @Sendable () -> Void) -> InterruptSignal {
         InterruptSignal { [self] in
             state.withLock { $0.interrupted = true }
-            continuation.yield()
+            handler()
         }
     }
 
@@ -51,17 +59,21 @@ final class TransferInterruption: Sendable {
         state.withLock { $0.partialFiles = 0 }
     }
 
-    /// Waits for a SIGINT; returns early when the task is cancelled.
+    /// Waits for a SIGINT of the latest `start()`; returns early when the
+    /// task is cancelled (at once without a `start()`).
     func waitForSignal() async {
+        guard let signals = state.withLock({ $0.signals }) else { return }
         for await _ in signals { return }
     }
 
     /// The one line that tells the user how to continue, or nil when
-    /// nothing was kept.
-    static func hint(partialFiles count: Int) -> String? {
+    /// nothing was kept. `continuing` says how: get and put continue with
+    /// -a, a sync by running again (it always resumes), a batch with
+    /// reget and reput.
+    static func hint(partialFiles count: Int, continuing: String = "run the same command with -a to continue") -> String? {
         guard count > 0 else { return nil }
         let files = count == 1 ? "1 partial file kept" : "\(count) partial files kept"
-        return "ferry: \(files); run the same command with -a to continue"
+        return "ferry: \(files); \(continuing)"
     }
 
     /// sftp's line for a resumed file ("Resuming upload of %s to %s"),

@@ -86,7 +86,21 @@ public final class SSHClient: Sendable {
     }
 
     /// Connects, verifies the server and authenticates; `timeout` covers all three.
+    ///
+    /// Cancelling the task ends the attempt at once, whatever stage it is
+    /// in (TCP connect, a server that never speaks, key exchange,
+    /// authentication): the socket is closed and `CancellationError` thrown.
     public static func connect(_ configuration: Configuration, eventLoopGroup: EventLoopGroup? = nil) async throws -> SSHClient {
+        let attempt = ConnectAttempt()
+        return try await withTaskCancellationHandler {
+            try await connect(configuration, eventLoopGroup: eventLoopGroup, attempt: attempt)
+        } onCancel: {
+            attempt.cancel()
+        }
+    }
+
+    private static func connect(_ configuration: Configuration, eventLoopGroup: EventLoopGroup?,
+                                attempt: ConnectAttempt) async throws -> SSHClient {
         let owned = eventLoopGroup == nil ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
         guard let group = eventLoopGroup ?? owned else { throw SSHError(.io, "no event loop") }
         do {
@@ -100,7 +114,9 @@ public final class SSHClient: Sendable {
             // once, and would hide the real error behind "handler not found".
             let handlerPromise = eventLoop.makePromise(of: NIOLoopBound<SSHClientHandler>.self)
             let install: @Sendable (Channel) -> EventLoopFuture<Void> = { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                    // Cancelled already: the bootstrap closes the channel.
+                    guard attempt.attach(channel) else { return channel.eventLoop.makeFailedFuture(CancellationError()) }
+                    return channel.eventLoop.makeCompletedFuture {
                         var policy = configuration.authentication
                         policy.canPrompt = configuration.answerPrompt != nil
                         if policy.host.isEmpty { policy.host = configuration.host }
@@ -178,6 +194,8 @@ public final class SSHClient: Sendable {
             return SSHClient(channel: channel, handler: handler, ownedGroup: owned)
         } catch {
             try? await owned?.shutdownGracefully()
+            // The closed socket was the cancellation's doing, not the server's.
+            if attempt.isCancelled { throw CancellationError() }
             throw Self.translate(error, host: configuration.host, port: configuration.port)
         }
     }
@@ -288,8 +306,10 @@ public final class SSHClient: Sendable {
         }
     }
 
-    /// Disconnects and releases the connection.
+    /// Disconnects and releases the connection. Closing a closed client
+    /// does nothing (its event loop is gone by then).
     public func close() async {
+        guard !lifetime.isClosed else { return }
         let handler = self.handler
         try? await channel.eventLoop.submit { handler.value.disconnect(description: "disconnected by user") }.get()
         try? await channel.closeFuture.get()
