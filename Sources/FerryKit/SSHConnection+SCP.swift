@@ -19,8 +19,8 @@ extension SSHConnection {
     /// Uploads `local` to `remote` over the legacy scp protocol (`scp -t`).
     /// The server's scp writes in place: an interrupted upload can leave a
     /// short file under its final name, which SFTP uploads never do. A
-    /// recursive upload of many files goes over four scp sessions at once,
-    /// each costing a round trip per file instead of all of them one.
+    /// recursive upload of many files can go over several scp sessions at
+    /// once (`SCPTransfer.sessions`; the `ferry` CLI's `--channels`).
     @discardableResult
     public func scpUpload(_ local: String, to remote: String, recursive: Bool = false,
                           options: TransferOptions = TransferOptions(),

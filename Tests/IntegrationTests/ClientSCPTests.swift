@@ -184,7 +184,7 @@ struct ClientSCPTests {
         try Proof.write("\(scratch)/up/big/d5", Array("in the way\n".utf8))
         for path in ["\(scratch)/up", "\(scratch)/up/big", "\(scratch)/up/big/d5"] { Proof.giveToAccount(path, sshd) }
         let sessionsBefore = sshd.log.components(separatedBy: "Starting session: command").count
-        let put = try await Self.ferry("put", ["--scp", "-r", "-p", tree, Proof.remote(sshd, "\(scratch)/up/")], on: sshd)
+        let put = try await Self.ferry("put", ["--scp", "--channels", "4", "-r", "-p", tree, Proof.remote(sshd, "\(scratch)/up/")], on: sshd)
         #expect(put.exit.code == 1, "\(put.summary)")
         #expect(put.stderr.contains("d5"), "\(put.summary)")
         #expect(sshd.log.components(separatedBy: "Starting session: command").count - sessionsBefore >= 3,
@@ -206,7 +206,7 @@ struct ClientSCPTests {
         chmod(local.file("big/ro"), 0o755)
         try Proof.makeDirectory("\(scratch)/new")
         Proof.giveToAccount("\(scratch)/new", sshd)
-        let fresh = try await Self.ferry("put", ["--scp", "-r", tree, Proof.remote(sshd, "\(scratch)/new/fresh")], on: sshd)
+        let fresh = try await Self.ferry("put", ["--scp", "--channels", "4", "-r", tree, Proof.remote(sshd, "\(scratch)/new/fresh")], on: sshd)
         #expect(fresh.exit == Proof.ok, "\(fresh.summary)")
         for (name, contents) in files {
             #expect(Proof.contents("\(scratch)/new/fresh/\(name)") == contents, "fresh/\(name)")
@@ -227,7 +227,7 @@ struct ClientSCPTests {
             try Proof.makeDirectory(local.file("tree/d\(index % 4)"))
             try Proof.write(local.file("tree/d\(index % 4)/f\(index)"), Array("file \(index)\n".utf8), mode: 0o644)
         }
-        let put = try await Self.ferry("put", ["--scp", "-r", local.file("tree"), Proof.remote(sshd, "\(scratch)/copy")], on: sshd)
+        let put = try await Self.ferry("put", ["--scp", "--channels", "4", "-r", local.file("tree"), Proof.remote(sshd, "\(scratch)/copy")], on: sshd)
         #expect(put.exit == Proof.ok, "\(put.summary)")
         for index in 0..<80 {
             #expect(Proof.contents("\(scratch)/copy/d\(index % 4)/f\(index)") == Array("file \(index)\n".utf8), "f\(index)")

@@ -114,7 +114,7 @@ import Testing
         defer { unlink(secret) }
         let received = NIOLockedValueBox<[String: [UInt8]]>([:])
         let planted = NIOLockedValueBox(false)
-        let transfer = SCPTransfer(open: { _ in
+        var transfer = SCPTransfer(open: { _ in
             planted.withLockedValue { done in
                 if !done {
                     done = true
@@ -126,6 +126,7 @@ import Testing
             Task { await Self.remoteSink(theirs, received: received) }
             return (ours, {})
         })
+        transfer.sessions = 2
         let report = await transfer.put([root], to: Array("dest".utf8), recursive: true)
         #expect(report.files == 69, "\(report.failures)")
         #expect(report.failures.count == 1 && report.failures.first?.message.contains("f5") == true, "\(report.failures)")
