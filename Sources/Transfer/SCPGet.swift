@@ -70,6 +70,9 @@ private struct SinkSession {
     /// written, file and all, in one trip to a disk thread (nil for a
     /// file written as it comes).
     private var gathered: [ByteBuffer]?
+    /// A big file's pieces not yet written, and their size.
+    private var unwritten: [ByteBuffer] = []
+    private var unwrittenBytes = 0
     private var topEntries = 0
     /// Directories this session created, removed again (when still empty)
     /// if the source turns out hostile or broken.
@@ -200,16 +203,15 @@ private struct SinkSession {
                 transfer.onEvent(.progress(bytes: UInt64(data.readableBytes)))
                 return
             }
-            guard let open = file else { return }
-            do {
-                try await open.write(data)
-                transfer.onEvent(.progress(bytes: UInt64(data.readableBytes)))
-            } catch {
-                fileFailure = TransferError.wrap(error, "\(filePath)")
-                open.abandon(after: error)
-                file = nil
-            }
+            guard file != nil else { return }
+            // Pieces are written a quarter MiB at a time: a channel hands
+            // them out as they come (32 KiB packets), and each write is a
+            // trip to a disk thread.
+            unwritten.append(data)
+            unwrittenBytes += data.readableBytes
+            if unwrittenBytes >= SCPTransfer.readLength { await writeUnwritten() }
         case .fileEnd(let remoteFailure):
+            await writeUnwritten()
             let open = file
             file = nil
             if remoteFailure == nil, fileFailure == nil, let chunks = gathered, let entry = fileEntry {
@@ -242,6 +244,23 @@ private struct SinkSession {
                 transfer.onEvent(.finished(path: "\(filePath)", bytes: bytes))
                 sink.finishFile()
             }
+        }
+    }
+
+    /// Writes the pieces held for the open file in one trip to a disk thread.
+    private mutating func writeUnwritten() async {
+        let pieces = unwritten
+        let bytes = unwrittenBytes
+        unwritten = []
+        unwrittenBytes = 0
+        guard let open = file, !pieces.isEmpty else { return }
+        do {
+            try await DiskIO.run { for piece in pieces { try open.writeBlocking(piece) } }
+            transfer.onEvent(.progress(bytes: UInt64(bytes)))
+        } catch {
+            fileFailure = TransferError.wrap(error, "\(filePath)")
+            open.abandon(after: error)
+            file = nil
         }
     }
 
