@@ -52,6 +52,11 @@ extension SCPTransfer {
             var components: [[UInt8]]
             var path: LocalPath
             var st: stat
+
+            /// The mode its `D` records carry while files go in: owner
+            /// rwx added, so no session meets a directory it cannot fill
+            /// (the true mode comes with `-p`'s last pass).
+            var fillingMode: UInt32 { UInt32(st.st_mode) & 0o7777 | 0o700 }
         }
 
         struct File: Sendable {
@@ -162,7 +167,7 @@ extension SCPTransfer {
         let prefix: [[UInt8]] = targetIsDirectory ? [rootName] : []
         do {
             try await session.reply()
-            let rootMode = UInt32(root.st.st_mode) & 0o7777 | 0o700
+            let rootMode = root.fillingMode
             guard try await session.announce(root.path, root.st, name: rootName, directory: true,
                                              mode: rootMode, &report) else {
                 // Reported; nothing of the tree can go.
@@ -404,7 +409,7 @@ extension SCPSourceSession {
             let components = Array(target[0...at.count])
             guard let found = tree.byComponents[components] else { return false }
             let directory = tree.directories[found]
-            let mode = UInt32(directory.st.st_mode) & 0o7777 | 0o700
+            let mode = directory.fillingMode
             guard try await announce(directory.path, directory.st, name: components[components.count - 1], directory: true,
                                      times: false, mode: mode, &report) else { return false }
             at.append(components[components.count - 1])
@@ -428,7 +433,7 @@ extension SCPSourceSession {
                 runs.decide(index, refused: true)
                 continue
             }
-            let mode = UInt32(directory.st.st_mode) & 0o7777 | 0o700
+            let mode = directory.fillingMode
             if try await announce(directory.path, directory.st, name: directory.components.last ?? [],
                                   directory: true, times: false, mode: mode, &report) {
                 try await leave(&report)

@@ -146,7 +146,11 @@ struct PacketFramer {
             throw SSHError(.protocolError, "payload of \(payloadLength) bytes is too large for one packet")
         }
         if paddingPool.count - paddingPoolUsed < padding {
-            paddingPool = try SecureRandom.bytes(max(Self.paddingPoolSize, padding))
+            // Refilled in place: one array for the framer's life.
+            if paddingPool.count < max(Self.paddingPoolSize, padding) {
+                paddingPool = [UInt8](repeating: 0, count: max(Self.paddingPoolSize, padding))
+            }
+            try paddingPool.withUnsafeMutableBytes { try SecureRandom.fill($0) }
             paddingPoolUsed = 0
         }
         out.writeBytes(paddingPool[paddingPoolUsed..<(paddingPoolUsed + padding)])
