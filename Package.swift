@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(
             name: "SSHCoreTests",
             dependencies: [
-                "SSHCore", "SSHCrypto", "SSHWire",
+                "SSHCore", "SSHCrypto", "SSHWire", "Locking",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
@@ -107,18 +107,18 @@ let package = Package(
         ),
         .testTarget(
             name: "SFTPTests",
-            dependencies: ["SFTP", "SFTPTestSupport", "SSHWire", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["SFTP", "SFTPTestSupport", "SSHWire", "Locking", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(name: "SCPTests", dependencies: ["SCP", "ByteStreams", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "TransferTests",
-            dependencies: ["Transfer", "SFTP", "SFTPTestSupport", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["Transfer", "SFTP", "SFTPTestSupport", "Locking", .product(name: "NIOCore", package: "swift-nio")]
         ),
         // Unit tests of the command line's pure pieces (option parsing, reports).
         .testTarget(name: "FerryTests", dependencies: ["ferry"]),
         .testTarget(
             name: "ShellTests",
-            dependencies: ["Shell", "Transfer", "SFTP", "SFTPTestSupport"]
+            dependencies: ["Shell", "Transfer", "SFTP", "SFTPTestSupport", "Locking"]
         ),
         .testTarget(
             name: "IntegrationTests",

@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
 @_spi(Internals) import SSHCore
-import Synchronization
+import Locking
 import Testing
 
 // SSHClient.exec(_:stdin:…) as a library caller uses it: any async sequence
@@ -13,7 +13,7 @@ import Testing
 struct ClientExecStdinTests {
     /// Collects a command's output.
     final class Output: Sendable {
-        private let bytes = Mutex<[UInt8]>([])
+        private let bytes = Locked<[UInt8]>([])
         func append(_ buffer: ByteBuffer) { bytes.withLock { $0.append(contentsOf: buffer.readableBytesView) } }
         var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
     }

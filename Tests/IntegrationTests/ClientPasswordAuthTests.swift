@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 @_spi(Internals) import SSHCore
 import SSHCrypto
-import Synchronization
+import Locking
 import Testing
 
 // Password and keyboard-interactive authentication of ferry's client against
@@ -11,7 +11,7 @@ import Testing
 
 /// PromptLog answers prompts with fixed answers and records what was asked.
 final class PromptLog: Sendable {
-    private let asked = Mutex<[AuthenticationPrompt]>([])
+    private let asked = Locked<[AuthenticationPrompt]>([])
     let answer: String
 
     init(answer: String) { self.answer = answer }

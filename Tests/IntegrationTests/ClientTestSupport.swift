@@ -3,7 +3,7 @@ import Glibc
 import NIOCore
 @_spi(Internals) import SSHCore
 import SSHCrypto
-import Synchronization
+import Locking
 import Testing
 
 // Helpers for the tests of ferry's own client (SSHClient and `ferry exec`)
@@ -15,7 +15,7 @@ import Testing
 
 /// HostKeyRecorder keeps the host key a server presented.
 final class HostKeyRecorder: Sendable {
-    private let value = Mutex<SSHCrypto.SSHPublicKey?>(nil)
+    private let value = Locked<SSHCrypto.SSHPublicKey?>(nil)
     func record(_ key: SSHCrypto.SSHPublicKey) { value.withLock { $0 = key } }
     /// The last key presented, if any.
     var key: SSHCrypto.SSHPublicKey? { value.withLock { $0 } }
@@ -151,7 +151,7 @@ func forEach<T: Sendable>(_ items: [T], width: Int, _ body: @escaping @Sendable 
 /// StreamingDigest hashes a byte stream as it arrives (SHA-256, with
 /// ferry's `Digest`), so that hundreds of MiB are checked without being kept.
 final class StreamingDigest: Sendable {
-    private let state = Mutex<(bytes: UInt64, digest: Digest)>((0, Digest(.sha256)))
+    private let state = Locked<(bytes: UInt64, digest: Digest)>((0, Digest(.sha256)))
 
     func update(_ buffer: ByteBuffer) {
         buffer.withUnsafeReadableBytes { raw in
@@ -170,7 +170,7 @@ final class StreamingDigest: Sendable {
 
 /// StreamingCollector keeps a (small) output stream, such as stderr.
 final class StreamingCollector: Sendable {
-    private let bytes = Mutex<[UInt8]>([])
+    private let bytes = Locked<[UInt8]>([])
 
     func append(_ buffer: ByteBuffer) {
         bytes.withLock { $0.append(contentsOf: buffer.readableBytesView) }

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import Locking
 
 /// FaultProxy is a TCP relay on 127.0.0.1 between ferry and a server
 /// fixture that breaks connections on purpose, over real sockets: it cuts
@@ -52,7 +52,7 @@ final class FaultProxy: Sendable {
     private let listener: Int32
     private let upstreamPort: Int
     private let faults: @Sendable (Int) -> Fault
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var stopped = false
@@ -162,7 +162,7 @@ final class FaultProxy: Sendable {
         let upstream: Int32
         let fault: Fault
         let proxy: FaultProxy
-        private let shared = Mutex((stalled: false, closedPumps: 0))
+        private let shared = Locked((stalled: false, closedPumps: 0))
 
         init(client: Int32, upstream: Int32, fault: Fault, proxy: FaultProxy) {
             self.client = client

@@ -24,7 +24,8 @@ public final class SFTPServerProcess: ByteStream, @unchecked Sendable {
     private let writeQueue = DispatchQueue(label: "sftp-server.write")
     private let lock = NSLock()
     private var inputClosed = false
-    private var reaped = false
+    /// Read and written on `readQueue` only.
+    private var outputClosed = false
 
     public init(arguments: [String]) throws {
         var toChild: [Int32] = [0, 0]
@@ -85,6 +86,9 @@ public final class SFTPServerProcess: ByteStream, @unchecked Sendable {
         let fd = output
         return try await withCheckedThrowingContinuation { continuation in
             readQueue.async {
+                // After stop() the descriptor's number may belong to
+                // another test's pipe: never read it again.
+                if self.outputClosed { return continuation.resume(returning: nil) }
                 var buffer = ByteBuffer()
                 buffer.reserveCapacity(64 * 1024)
                 let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 64 * 1024) { raw -> Int in
@@ -101,6 +105,8 @@ public final class SFTPServerProcess: ByteStream, @unchecked Sendable {
         let fd = input
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             writeQueue.async {
+                // The same for writes: once closed, the number is not ours.
+                if self.isInputClosed { return continuation.resume(throwing: SFTPTestError("sftp-server's input is closed")) }
                 let failed = data.withUnsafeReadableBytes { raw -> Bool in
                     var offset = 0
                     while offset < raw.count {
@@ -128,6 +134,12 @@ public final class SFTPServerProcess: ByteStream, @unchecked Sendable {
         }
     }
 
+    private var isInputClosed: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return inputClosed
+    }
+
     private func closeInput() {
         lock.lock()
         defer { lock.unlock() }
@@ -139,8 +151,16 @@ public final class SFTPServerProcess: ByteStream, @unchecked Sendable {
 
     /// Ends the child (closing its input first, then SIGTERM if needed) and
     /// reaps it; waits up to a few seconds.
+    ///
+    /// Both descriptors are closed on their own queues, behind any read or
+    /// write still queued there: closed here while a queued read had not
+    /// run yet, the read went to whatever pipe the next test had been given
+    /// that number, and either took that test's replies (a hang) or failed
+    /// on a write end ("closed the stream before sending its version"), as
+    /// seen under AddressSanitizer's slower timing. A read still queued
+    /// returns end of stream once the child is gone (no writer is left).
     public func stop() {
-        closeInput()
+        writeQueue.async { self.closeInput() }
         for attempt in 0..<400 {
             var status: Int32 = 0
             let result = waitpid(pid, &status, WNOHANG)
@@ -148,7 +168,10 @@ public final class SFTPServerProcess: ByteStream, @unchecked Sendable {
             if attempt == 200 { kill(pid, SIGTERM) }
             usleep(10_000)
         }
-        close(output)
+        readQueue.async {
+            self.outputClosed = true
+            close(self.output)
+        }
     }
 }
 

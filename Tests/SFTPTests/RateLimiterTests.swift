@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
 import SFTPTestSupport
-import Synchronization
+import Locking
 import Testing
 @testable import SFTP
 
@@ -54,8 +54,8 @@ import Testing
     /// A fake clock whose sleep moves time forward: what the limiter's
     /// callers would have waited, without waiting.
     final class FakeClock: Sendable {
-        let time = Mutex<Duration>(.zero)
-        let sleeps = Mutex<[Duration]>([])
+        let time = Locked<Duration>(.zero)
+        let sleeps = Locked<[Duration]>([])
         func now() -> Duration { time.withLock { $0 } }
         func sleep(_ duration: Duration) {
             sleeps.withLock { $0.append(duration) }
@@ -84,7 +84,7 @@ import Testing
     @Test func concurrentCallersWaitInTheOrderTheyAsked() async throws {
         let capacity = Int(RateLimiter.capacity(for: 10_000))
         // Time stands still: each grant adds to the debt, so the waits grow.
-        let waits = Mutex<[Duration]>([])
+        let waits = Locked<[Duration]>([])
         let recording = RateLimiter(bytesPerSecond: 10_000, now: { .zero }, sleep: { duration in waits.withLock { $0.append(duration) } })
         try await recording.acquire(capacity)
         await withTaskGroup(of: Void.self) { group in

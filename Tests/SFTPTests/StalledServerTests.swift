@@ -1,5 +1,5 @@
 import NIOCore
-import Synchronization
+import Locking
 import Testing
 @testable import SFTP
 
@@ -141,7 +141,7 @@ struct Hung: Error {}
 
 /// Counter adds up from the pipeline's sink.
 final class Counter: Sendable {
-    private let total = Mutex(0)
+    private let total = Locked(0)
     func add(_ count: Int) { total.withLock { $0 += count } }
     var value: Int { total.withLock { $0 } }
 }

@@ -1,7 +1,7 @@
 import Foundation
 @_spi(Internals) import SSHCore
 import SSHCrypto
-import Synchronization
+import Locking
 import Testing
 
 /// IdentityFiles: passphrases are asked only for encrypted files and asked
@@ -29,7 +29,7 @@ import Testing
 
     /// A provider that answers from `answers` in turn and records the paths asked about.
     final class Provider: Sendable {
-        let asked = Mutex<[String]>([])
+        let asked = Locked<[String]>([])
         let answers: [String?]
         init(_ answers: [String?]) { self.answers = answers }
         var callback: IdentityFiles.PassphraseProvider {

@@ -1,13 +1,13 @@
 import Foundation
 import SFTP
 import SFTPTestSupport
-import Synchronization
+import Locking
 @testable import Shell
 import Transfer
 
 /// Collects what a session writes, for assertions.
 final class CapturedOutput: Sendable {
-    private let storage = Mutex<(out: String, err: String)>(("", ""))
+    private let storage = Locked<(out: String, err: String)>(("", ""))
 
     var output: ShellOutput {
         ShellOutput(standardOutput: { text in self.storage.withLock { $0.out += text } },

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 import SFTPTestSupport
 import Foundation
 import Glibc
@@ -126,7 +126,7 @@ func withSessions<T>(_ count: Int, _ body: (SessionSet) async throws -> T) async
         try dir.create("source", Data(contents))
         try Disk.mkdir(dir.file("up"))
         try Disk.mkdir(dir.file("down"))
-        let progressed = Mutex<UInt64>(0)
+        let progressed = Locked<UInt64>(0)
         var options = Self.options()
         let rate: UInt64 = 6 << 20
         options.bytesPerSecond = rate

@@ -1,6 +1,6 @@
 import SFTPTestSupport
 import Foundation
-import Synchronization
+import Locking
 import SFTP
 import Testing
 @testable import Transfer
@@ -22,7 +22,7 @@ import Testing
             /// Files started before any plan was reported.
             var startedBeforePlan = 0
         }
-        let counts = Mutex(Counts())
+        let counts = Locked(Counts())
 
         func record(_ event: TransferEvent) {
             counts.withLock { c in

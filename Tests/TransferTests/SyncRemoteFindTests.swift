@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import SFTP
 import SFTPTestSupport
-import Synchronization
+import Locking
 import Testing
 @testable import Transfer
 
@@ -11,7 +11,7 @@ import Testing
 /// (sftp-server over pipes) and this shell see the same file system, so a
 /// sync gets the very snapshot `find` over exec would give it.
 final class LocalShellListing: RemoteTreeListing {
-    private let asked = Mutex<[SFTPPath]>([])
+    private let asked = Locked<[SFTPPath]>([])
     /// What the shell is given instead of the root asked for (to list
     /// another directory, as a shell with another working directory would).
     let substitute: SFTPPath?

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import SFTP
 import SFTPTestSupport
-import Synchronization
+import Locking
 import Testing
 @testable import Transfer
 
@@ -24,7 +24,7 @@ import Testing
 
     /// Changes and events a sync reported.
     final class Log: Sendable {
-        private let state = Mutex<([SyncChange], [TransferEvent])>(([], []))
+        private let state = Locked<([SyncChange], [TransferEvent])>(([], []))
         func change(_ change: SyncChange) { state.withLock { $0.0.append(change) } }
         func event(_ event: TransferEvent) { state.withLock { $0.1.append(event) } }
         var changes: [SyncChange] { state.withLock { $0.0 } }

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import Locking
 
 /// ExitStatus is how a child process ended.
 struct ExitStatus: Sendable, Equatable, CustomStringConvertible {
@@ -31,7 +31,7 @@ final class ChildProcess: Sendable {
     let leadsGroup: Bool
     /// True if `OrphanWatchdog` ends the child should the test process die.
     let watched: Bool
-    private let reaped = Mutex<ExitStatus?>(nil)
+    private let reaped = Locked<ExitStatus?>(nil)
 
     private init(pid: pid_t, leadsGroup: Bool, watched: Bool) {
         self.pid = pid

@@ -1,5 +1,5 @@
 import Glibc
-import Synchronization
+import Locking
 
 /// OrphanWatchdog cleans up after a test process that died without stopping
 /// its servers (a crash, a trap in the code under test, a killed run): it
@@ -57,7 +57,7 @@ final class OrphanWatchdog: Sendable {
         var failure: String?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Registers a child just started: its process group if it leads one,
     /// else the process alone.

@@ -1,5 +1,5 @@
 import Glibc
-import Synchronization
+import Locking
 
 /// PortPicker finds free TCP ports on 127.0.0.1 for fixture servers: it binds
 /// a socket to port 0, reads the port the kernel chose, and closes it.
@@ -11,7 +11,7 @@ import Synchronization
 /// handed out twice, so two fixtures starting at once never race each other
 /// for the same port.
 enum PortPicker {
-    private static let handedOut = Mutex(Set<Int>())
+    private static let handedOut = Locked(Set<Int>())
 
     /// A port on 127.0.0.1 that was free a moment ago and that this process
     /// has not handed out before.

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// SSHServerFixture is the surface every real-server fixture (sshd, dropbear,
 /// tinysshd) gives a test: where the server listens, whom to log in as, with
@@ -80,7 +80,7 @@ final class RunningServer: Sendable {
     let startupTime: Duration
     let process: ServerProcess
     private let cleanup: @Sendable () -> Void
-    private let finalLog = Mutex<String?>(nil)
+    private let finalLog = Locked<String?>(nil)
 
     /// Wraps a launched server; writes its known_hosts file. `cleanup` runs
     /// once on stop, after the server is gone and before the directory is

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import Locking
 
 /// ServerProcess is one long-running server (sshd, dropbear, socat) started
 /// by a fixture, with stdout and stderr going to a log file.
@@ -17,7 +17,7 @@ final class ServerProcess: Sendable {
     let logPath: String
 
     private let child: ChildProcess
-    private let stopped = Mutex(false)
+    private let stopped = Locked(false)
 
     private init(child: ChildProcess, logPath: String) {
         self.child = child
