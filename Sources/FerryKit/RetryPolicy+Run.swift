@@ -84,6 +84,13 @@ extension RetryPolicy {
     /// keep it in what `attempt` returns. When `attempt` throws, `run`
     /// closes it.
     ///
+    /// An error of the attempt's own that is not a connection loss (a
+    /// `TransferFailure` whose files failed with the connection, a
+    /// `CommandFailure`) still counts as one when the connection was lost
+    /// under it: while a retry remains, `onRetry` hears the connection's
+    /// loss and the attempt runs again on a new connection; on the last
+    /// try `run` throws the attempt's own error (with its report).
+    ///
     /// ```swift
     /// let plan = try await SSHConnectionPlan.make(SSHDestination(parsing: "build-box"))
     /// let result = try await RetryPolicy(retries: 5, delay: .seconds(10)).run(connectingWith: plan) { connection, _ in
@@ -102,7 +109,10 @@ extension RetryPolicy {
                 try Task.checkCancellation()
                 return try await attempt(connection, current)
             } catch {
+                // Asked before closing, which ends the connection on purpose.
+                let lost = Self.isConnectionLoss(error) ? nil : await connection.client.connectionFailure
                 await connection.close()
+                if let lost, Self.isConnectionLoss(lost), !current.isLast { throw lost }
                 throw error
             }
         }, onRetry: onRetry)

@@ -6,7 +6,7 @@ import Testing
 // RetryPolicy.run, the retry loop of get, put, cp, sync and `sftp -b`:
 // what it retries, how it counts, what its observer hears, and that
 // cancellation ends its wait at once. No server needed, except for the
-// connecting form's refused port.
+// connecting form's refused port and its transfers through a fault proxy.
 
 @Suite("RetryPolicy.run: retries, observer, cancellation")
 struct RetryPolicyRunTests {
@@ -165,5 +165,59 @@ struct RetryPolicyRunTests {
             #expect(RetryPolicy.isConnectionLoss(error), "\(error)")
         }
         #expect(heard == [1, 2] && tries == 0)
+    }
+
+    /// A download through a proxy that cuts the first connection 1 MiB
+    /// into a 4 MiB file, in `run(connectingWith:)`; the attempts it took.
+    static func downloadOverACut(retries: Int) async throws -> (tries: Int, copy: String, cuts: Int, heard: [any Error]) {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let remote = "\(sshd.scratchDirectory)/big"
+        try await Proof.makeRandomFile(remote, bytes: 4 << 20, seed: 0x21)
+        Proof.giveToAccount(remote, sshd)
+        let server = try FaultedServer(sshd, first: .cut(after: 1 << 20, .toClient))
+        defer { server.stop() }
+        let files = try FixtureDirectory.create(prefix: "ferrykit-retry-transfer", traversable: true)
+        let options = try ConnectionLifetimeTests.config(sshd, port: server.proxy.port,
+                                                         knownHosts: server.directory.file("known_hosts"), in: files)
+        let plan = try await SSHConnectionPlan.make(SSHDestination(parsing: "box"), options: options)
+        var tries = 0
+        var heard: [any Error] = []
+        let copy = files.file("big")
+        do {
+            try await RetryPolicy(retries: retries, delay: .milliseconds(10)).run(connectingWith: plan) { connection, _ in
+                tries += 1
+                let sftp = try await connection.openSFTP()
+                try await sftp.download(remote, to: copy)
+                await sftp.close()
+                await connection.close()
+            } onRetry: { retry in
+                heard.append(retry.error)
+            }
+        } catch {
+            files.remove()
+            throw error
+        }
+        let same = try await Proof.sha256(copy) == Proof.sha256(remote)
+        files.remove()
+        return (tries, same ? "identical" : "differs", server.proxy.faultsDone, heard)
+    }
+
+    @Test("a download that fails because its connection was cut is retried on a new connection")
+    func aTransferFailureOnALostConnectionIsRetried() async throws {
+        let run = try await Self.downloadOverACut(retries: 2)
+        #expect(run.tries == 2 && run.copy == "identical" && run.cuts == 1, "\(run)")
+        let errors = run.heard
+        #expect(errors.count == 1 && errors.allSatisfy { RetryPolicy.isConnectionLoss($0) }, "onRetry hears the loss: \(errors)")
+    }
+
+    @Test("on the last try the attempt's own error is thrown, with its report")
+    func theLastTryThrowsTheTransferFailure() async throws {
+        do {
+            let run = try await Self.downloadOverACut(retries: 0)
+            Issue.record("the cut download succeeded: \(run)")
+        } catch let failure as TransferFailure {
+            #expect(failure.report.files == 0 && !failure.report.failures.isEmpty, "\(failure)")
+        }
     }
 }
