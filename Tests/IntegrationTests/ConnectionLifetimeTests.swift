@@ -28,16 +28,14 @@ struct ConnectionLifetimeTests {
         }
     }
 
-    /// An ssh_config naming the server "box" at `port` (the fixture's, or a
-    /// proxy's in front of it), trusting `knownHosts`.
-    static func config(_ sshd: SSHDFixture, port: Int, knownHosts: String, in directory: FixtureDirectory) throws -> SSHOptions {
-        let lines = ["Host box", "  HostName 127.0.0.1", "  Port \(port)", "  User \(sshd.user)",
-                     "  IdentityFile \(sshd.clientKeyPath)", "  UserKnownHostsFile \(knownHosts)",
-                     "  GlobalKnownHostsFile none", "  StrictHostKeyChecking yes"]
-        var options = SSHOptions()
-        options.configFile = try directory.write("config", lines.joined(separator: "\n") + "\n", mode: 0o600)
-        options.environment = [:]
-        return options
+    /// Options naming `server`'s sshd "box" behind its fault proxy (strict
+    /// checking, the host key listed at the proxy's port).
+    static func proxiedOptions(_ server: FaultedServer, in directory: FixtureDirectory) throws -> SSHOptions {
+        let port = server.proxy.port
+        let config = try FerryKitTests.writeConfig([("box", server.sshd, ["StrictHostKeyChecking yes"])],
+                                                   knownHosts: knownHostsText(host: "127.0.0.1", port: port, keys: server.sshd.hostKeys),
+                                                   ports: ["box": port], in: directory)
+        return FerryKitTests.options(config)
     }
 
     @Test("closed connections (a command, an SFTP session, a download each) are freed")
@@ -46,8 +44,7 @@ struct ConnectionLifetimeTests {
         defer { sshd.stop() }
         let files = try FixtureDirectory.create(prefix: "ferry-lifetime", traversable: true)
         defer { files.remove() }
-        let known = try files.write("known_hosts", sshd.knownHosts + "\n", mode: 0o600)
-        let options = try Self.config(sshd, port: sshd.port, knownHosts: known, in: files)
+        let options = FerryKitTests.options(try FerryKitTests.writeConfig([("box", sshd, ["StrictHostKeyChecking yes"])], in: files))
         let remote = "\(sshd.scratchDirectory)/small"
         try Proof.write(remote, Proof.bytes(100_000, seed: 3))
         Proof.giveToAccount(remote, sshd)
@@ -79,7 +76,7 @@ struct ConnectionLifetimeTests {
         defer { server.stop() }
         let files = try FixtureDirectory.create(prefix: "ferry-lifetime-lost", traversable: true)
         defer { files.remove() }
-        let options = try Self.config(sshd, port: server.proxy.port, knownHosts: server.directory.file("known_hosts"), in: files)
+        let options = try Self.proxiedOptions(server, in: files)
 
         var references: [Weak] = []
         for round in 0..<4 {

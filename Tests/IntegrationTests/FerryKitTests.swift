@@ -14,16 +14,18 @@ import Testing
 struct FerryKitTests {
     /// An ssh_config that names each fixture by an alias, with its key and
     /// known_hosts and strict checking, as a user's ~/.ssh/config would.
-    /// `extra` lines go under the given alias.
+    /// `extra` lines go under the given alias; `ports` reaches an alias at
+    /// another port than its fixture's (a proxy in front of it).
     static func writeConfig(_ hosts: [(alias: String, fixture: SSHDFixture, extra: [String])],
-                            knownHosts: String? = nil, in directory: FixtureDirectory) throws -> String {
+                            knownHosts: String? = nil, ports: [String: Int] = [:],
+                            in directory: FixtureDirectory) throws -> String {
         let known = knownHosts ?? hosts.map(\.fixture.knownHosts).joined(separator: "\n")
         let knownPath = try directory.write("known_hosts", known + "\n", mode: 0o600)
         var lines: [String] = []
         for host in hosts {
             lines += ["Host \(host.alias)",
                       "  HostName 127.0.0.1",
-                      "  Port \(host.fixture.port)",
+                      "  Port \(ports[host.alias] ?? host.fixture.port)",
                       "  User \(host.fixture.user)",
                       "  IdentityFile \(host.fixture.clientKeyPath)",
                       "  UserKnownHostsFile \(knownPath)",

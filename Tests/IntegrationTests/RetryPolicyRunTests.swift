@@ -178,8 +178,7 @@ struct RetryPolicyRunTests {
         let server = try FaultedServer(sshd, first: .cut(after: 1 << 20, .toClient))
         defer { server.stop() }
         let files = try FixtureDirectory.create(prefix: "ferrykit-retry-transfer", traversable: true)
-        let options = try ConnectionLifetimeTests.config(sshd, port: server.proxy.port,
-                                                         knownHosts: server.directory.file("known_hosts"), in: files)
+        let options = try ConnectionLifetimeTests.proxiedOptions(server, in: files)
         let plan = try await SSHConnectionPlan.make(SSHDestination(parsing: "box"), options: options)
         var tries = 0
         var heard: [any Error] = []

@@ -22,7 +22,7 @@ public final class SFTPServerProcess: ByteStream, @unchecked Sendable {
     private let output: Int32  // we read replies here
     private let readQueue = DispatchQueue(label: "sftp-server.read")
     private let writeQueue = DispatchQueue(label: "sftp-server.write")
-    private let lock = NSLock()
+    /// Read and written on `writeQueue` only.
     private var inputClosed = false
     /// Read and written on `readQueue` only.
     private var outputClosed = false
@@ -106,7 +106,7 @@ public final class SFTPServerProcess: ByteStream, @unchecked Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             writeQueue.async {
                 // The same for writes: once closed, the number is not ours.
-                if self.isInputClosed { return continuation.resume(throwing: SFTPTestError("sftp-server's input is closed")) }
+                if self.inputClosed { return continuation.resume(throwing: SFTPTestError("sftp-server's input is closed")) }
                 let failed = data.withUnsafeReadableBytes { raw -> Bool in
                     var offset = 0
                     while offset < raw.count {
@@ -134,15 +134,8 @@ public final class SFTPServerProcess: ByteStream, @unchecked Sendable {
         }
     }
 
-    private var isInputClosed: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return inputClosed
-    }
-
+    /// On `writeQueue` only.
     private func closeInput() {
-        lock.lock()
-        defer { lock.unlock() }
         if !inputClosed {
             inputClosed = true
             close(input)
