@@ -165,7 +165,8 @@ public final class SFTPSession: Sendable {
                               onEvent: @escaping @Sendable (TransferEvent) -> Void,
                               _ body: @escaping @Sendable (FileTransfer) async -> TransferReport) async -> TransferReport {
         let pool = SFTPSessionPool.spreading(spread, client: connection, sftp: client, plan: plan, direction: direction,
-                                             requestTimeout: requestTimeout, logger: plan.configuration.logger)
+                                             requestTimeout: requestTimeout, logger: plan.configuration.logger,
+                                             roundTrip: channel.openRoundTrip)
         let transfer = FileTransfer(pool: pool, options: options, onEvent: onEvent)
         let report = await withTaskExecutorPreference(connection.taskExecutor) { await body(transfer) }
         await pool.close()
@@ -195,7 +196,7 @@ public final class SFTPSession: Sendable {
         listing.start(remoteRoot)
         let pool = SFTPSessionPool.spreading(spread, client: connection, sftp: client, plan: plan, direction: way,
                                              requestTimeout: requestTimeout, logger: plan.configuration.logger,
-                                             whenNeeded: true)
+                                             whenNeeded: true, roundTrip: channel.openRoundTrip)
         let transfer = FileTransfer(pool: pool, options: transferOptions, onEvent: onEvent)
         let report = await withTaskExecutorPreference(connection.taskExecutor) {
             await transfer.sync(direction, options: options, remoteListing: listing, onChange: onChange)

@@ -35,21 +35,30 @@ extension SFTPSessionPool {
     /// made with `plan` (its credentials already loaded: nothing is asked
     /// twice but a password), each closed with its last session.
     /// `whenNeeded`: the other sessions open only once the transfer asks
-    /// for them (a sync, which may find nothing to copy).
+    /// for them (a sync starts them unless it is a dry run).
+    /// `roundTrip`: the connection's round trip when already measured (the
+    /// SFTP channel's `SSHChannelStream.openRoundTrip`): the channels are
+    /// then chosen and opened at once, a round trip before the limits
+    /// reply would have said (on a 50 ms link, 50 ms sooner ready).
     public static func spreading(_ spread: SessionSpread, client: SSHClient, sftp: SFTPClient, plan: SSHConnectionPlan,
                                  direction: TransferDirection, requestTimeout: Duration?,
-                                 logger: Logger, whenNeeded: Bool = false) -> SFTPSessionPool {
+                                 logger: Logger, whenNeeded: Bool = false, roundTrip: Duration? = nil) -> SFTPSessionPool {
         let pool = SFTPSessionPool(primary: sftp)
         let channels = spread.channels
         let connections = max(1, spread.connections)
         if channels == 1 && connections == 1 { return pool }
         let channelOpener = Self.channelOpener(client, requestTimeout: requestTimeout, closesConnection: nil)
         let prepare: @Sendable (SFTPSessionPool) async -> Void = { pool in
-            let started = ContinuousClock.now
-            await sftp.limitsResolved()
-            // The limits request's own round trip; timing this wait instead
-            // gave microseconds whenever the reply was already in.
-            let rtt = sftp.limitsRoundTrip ?? started.duration(to: .now)
+            let rtt: Duration
+            if let roundTrip {
+                rtt = roundTrip
+            } else {
+                let started = ContinuousClock.now
+                await sftp.limitsResolved()
+                // The limits request's own round trip; timing this wait instead
+                // gave microseconds whenever the reply was already in.
+                rtt = sftp.limitsRoundTrip ?? started.duration(to: .now)
+            }
             let policy = SessionCountPolicy()
             let window = direction == .upload ? SessionCountPolicy.openSSHChannelWindow : TransferOptions.receiveWindow
             let total = channels.map { $0 * connections } ?? policy.initial(rtt: rtt, window: window)

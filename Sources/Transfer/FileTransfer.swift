@@ -52,7 +52,19 @@ public struct FileTransfer: Sendable {
         if let handles = client.limits?.maxOpenHandles, handles > 0 {
             width = min(width, max(1, Int(min(handles, 1 << 20)) - 2))
         }
+        if let rtt = client.limitsRoundTrip, rtt < options.nearbyRoundTrip {
+            width = min(width, max(1, options.nearbyConcurrentFiles))
+        }
         return width
+    }
+
+    /// Sizes what the transfer keeps in flight to the link, once the first
+    /// session's round trip is known (after `limitsResolved()`): a long
+    /// link gets the larger budget (`TransferOptions.longLinkMemoryBudget`);
+    /// a nearby one fewer files at once (`concurrentFiles`).
+    func fitToLink() {
+        guard let rtt = client.limitsRoundTrip, rtt >= options.longRoundTrip else { return }
+        budget.raise(to: options.longLinkMemoryBudget)
     }
 }
 

@@ -137,9 +137,8 @@ public final class SFTPSessionPool: Sendable {
     }
 
     /// As `prepare`, but held until a file is first leased (or
-    /// `startPreparing` is called): a transfer that turns out to have
-    /// nothing to copy (a sync with no change) opens no sessions, and
-    /// its close waits for none being opened.
+    /// `startPreparing` is called): a transfer that may copy nothing (a
+    /// sync's dry run, which never starts it) opens no sessions.
     public func prepareWhenNeeded(_ body: @escaping @Sendable (SFTPSessionPool) async -> Void) {
         state.withLock { state in
             guard !state.closed else { return }
@@ -168,7 +167,9 @@ public final class SFTPSessionPool: Sendable {
                 if state.closed { return session }
                 state.entries.append(Entry(client: session.client, close: session.close))
             case .failure(let error):
-                state.openFailures.append("\(error)")
+                // After `close` a failure is the closing's doing (the
+                // connection went first), not worth reporting.
+                if !state.closed { state.openFailures.append("\(error)") }
             }
             return nil
         }
@@ -192,16 +193,15 @@ public final class SFTPSessionPool: Sendable {
     }
 
     /// Closes every session the pool opened (not the primary, which its
-    /// opener closes), waiting for those still being opened.
+    /// opener closes). Sessions still being opened are not waited for:
+    /// each is closed as soon as it opens (`add`), or fails with its
+    /// connection. So a sync that started opening sessions early and then
+    /// found nothing to copy ends at once, not three round trips later.
     public func close() async {
-        let tasks = state.withLock { state -> [Task<Void, Never>] in
+        let entries = state.withLock { state -> [Entry] in
             state.closed = true
             state.deferred = nil
-            defer { state.opening.removeAll() }
-            return state.opening
-        }
-        for task in tasks { await task.value }
-        let entries = state.withLock { state -> [Entry] in
+            state.opening.removeAll()
             defer { state.entries = [state.entries[0]] }
             return Array(state.entries.dropFirst())
         }

@@ -125,6 +125,11 @@ struct SyncRun: Sendable {
                 fail(TransferError(.usage, "\(source.rootDescription): not a directory (sync copies the contents of a directory)"))
                 return nil
             }
+            // The other sessions open while the trees are listed: by the
+            // time the first changed file is found (a few round trips on
+            // a long link) they are ready, and a sync that finds nothing
+            // to copy does not wait for them (`SFTPSessionPool.close`).
+            if !options.dryRun { transfer.pool?.startPreparing() }
             let targetKind = try await target.rootKind()
             if let targetKind {
                 guard targetKind == .directory else {
@@ -133,11 +138,7 @@ struct SyncRun: Sendable {
                 }
                 return true
             }
-            if !options.dryRun {
-                // Everything will be copied: the other sessions can open now.
-                transfer.pool?.startPreparing()
-                try await target.makeRoot()
-            }
+            if !options.dryRun { try await target.makeRoot() }
             onChange(SyncChange(.newDirectory, "./"))
             report.update { $0.directoriesCreated += 1 }
             return false
@@ -166,6 +167,7 @@ struct SyncRun: Sendable {
                 // nothing to do waits for it.
                 if !limitsKnown {
                     await transfer.client.limitsResolved()
+                    transfer.fitToLink()
                     limitsKnown = true
                 }
                 while running >= transfer.filesInFlight {

@@ -23,7 +23,10 @@ extension FileTransfer {
         // The width depends on the server's open-handle limit; a single job
         // needs none, so its OPEN goes out with the limits request rather
         // than a round trip after it.
-        if jobs.count > 1 { await client.limitsResolved() }
+        if jobs.count > 1 {
+            await client.limitsResolved()
+            fitToLink()
+        }
         var width = concurrentFiles
         var queue = DestinationQueue(jobs)
         onEvent(.planned(files: jobs.count, bytes: jobs.reduce(0) { $0 &+ ($1.expectedSize ?? 0) }))

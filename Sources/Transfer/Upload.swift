@@ -281,19 +281,20 @@ extension FileTransfer {
         let owner = existing?.owner
         do {
             let piece = count == 0 ? ByteBuffer() : try await DiskIO.run { try source.file.read(at: 0, length: count) }
-            onEvent(.progress(bytes: UInt64(piece.readableBytes)))
-            pool?.moved(piece.readableBytes)
+            let length = piece.readableBytes
+            onEvent(.progress(bytes: UInt64(length)))
+            pool?.moved(length)
             let ownerSet: Bool
             do {
                 // The handle is gone after this, even when it throws.
-                ownerSet = try await client.writeAndClose(partial.handle, offset: 0, data: piece,
+                ownerSet = try await client.writeAndClose(partial.handle, offset: 0, data: consume piece,
                                                           trying: owner.map { SFTPAttributes(owner: $0) }, setting: settings)
             } catch {
                 throw await explainingFullDisk(error, at: partial.path, path)
             }
             if !ownerSet, let owner { await keepGroup(owner, of: partial.path, mode: mode) }
             try await rename(partial.path, over: path)
-            return UInt64(piece.readableBytes)
+            return UInt64(length)
         } catch {
             if let kept = await partial.abandon(client) { onEvent(.partialKept(path: "\(path)", bytes: kept)) }
             throw error

@@ -284,7 +284,8 @@ enum SyncSession {
                     interruption.forgetPartialFiles()
                     let pool = SFTPSessionPool.spreading(sessions.spread, client: client, sftp: sftp, plan: plan,
                                                          direction: direction, requestTimeout: requestTimeout,
-                                                         logger: plan.configuration.logger, whenNeeded: true)
+                                                         logger: plan.configuration.logger, whenNeeded: true,
+                                                         roundTrip: channel.openRoundTrip)
                     let (report, lost) = await withTaskExecutorPreference(client.taskExecutor) { () -> (SyncReport, Error?) in
                         let report = await body(client, pool, listing, events)
                         var lost: Error? = await client.connectionFailure

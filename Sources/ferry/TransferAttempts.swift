@@ -157,6 +157,7 @@ struct TransferAttempts {
         let connectionFlags = flags
         let sessions = transfer.sessions
         let requestTimeout = transfer.requestTimeout
+        let roundTrip = channel?.openRoundTrip
         let direction = direction
         let signal = interruption.start()
         let (report, lost) = await withoutActuallyEscaping(body) { body in
@@ -175,7 +176,7 @@ struct TransferAttempts {
                         }
                         let pool = SFTPSessionPool.spreading(sessions.spread, client: client, sftp: sftp, plan: plan,
                                                              direction: direction, requestTimeout: requestTimeout,
-                                                             logger: plan.configuration.logger)
+                                                             logger: plan.configuration.logger, roundTrip: roundTrip)
                         let files = FileTransfer(pool: pool, options: options, onEvent: onEvent)
                         let expand: TransferRun.Expand = { path in try await files.expandSource(path) }
                         let report = await body(files, expand)

@@ -30,6 +30,33 @@ import Testing
         #expect(budget.available == 10)
     }
 
+    @Test func raisingTheCapacityFreesTheDifferenceAndWakesWhoNowFits() async {
+        let budget = PipelineBudget(bytes: 10)
+        #expect(budget.tryAcquire(8))
+        let waiter = Task { await budget.acquire(10) }
+        while budget.waiting == 0 { await Task.yield() }
+        budget.raise(to: 20)
+        // 2 free + 10 more: the waiter's 10 fit.
+        #expect(await waiter.value == 10)
+        #expect(budget.capacity == 20)
+        #expect(budget.available == 2)
+        budget.release(18)
+        #expect(budget.available == 20)
+        // Asking for more than the old capacity is no longer clamped to it.
+        #expect(await budget.acquire(15) == 15)
+        budget.release(15)
+    }
+
+    @Test func raisingNeverLowers() {
+        let budget = PipelineBudget(bytes: 10)
+        #expect(budget.tryAcquire(4))
+        budget.raise(to: 5)
+        #expect(budget.capacity == 10)
+        #expect(budget.available == 6)
+        budget.release(4)
+        #expect(budget.available == 10)
+    }
+
     @Test func initialWindowCoversAKnownSizePlusTheEOFProbe() {
         #expect(PipelineWindow.initial(covering: nil, block: 1000) == 1)
         #expect(PipelineWindow.initial(covering: 0, block: 1000) == 1)

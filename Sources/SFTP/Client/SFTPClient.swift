@@ -248,11 +248,15 @@ public final class SFTPClient: Sendable {
     /// write; a failed WRITE is reported first, and the caller must not
     /// rename the file then. The handle is closed afterwards as with
     /// `close(_:trying:setting:)`. Returns whether `trying` succeeded.
-    public func writeAndClose(_ handle: SFTPHandle, offset: UInt64, data: ByteBuffer,
+    ///
+    /// `data` is consumed: once its packet is queued, the caller no longer
+    /// holds it while the replies are awaited (with many small files in
+    /// flight on a long link, that was a second copy of every file).
+    public func writeAndClose(_ handle: SFTPHandle, offset: UInt64, data: consuming ByteBuffer,
                               trying optional: SFTPAttributes?, setting attributes: SFTPAttributes?) async throws -> Bool {
         guard data.readableBytes > 0 else { return try await close(handle, trying: optional, setting: attributes) }
         let (replies, continuation) = AsyncStream.makeStream(of: Result<SFTPReply, SFTPError>.self)
-        connection.send(.write(handle: handle, offset: offset, data: data)) { continuation.yield($0) }
+        connection.send(.write(handle: handle, offset: offset, data: consume data)) { continuation.yield($0) }
         async let closing = close(handle, trying: optional, setting: attributes)
         var written: Result<SFTPReply, SFTPError>?
         for await result in replies {

@@ -18,12 +18,19 @@ import Locking
 /// and `tryAcquire` fails while anyone waits, so a busy big file cannot
 /// starve the small ones queued behind it.
 public final class PipelineBudget: Sendable {
-    /// The most bytes outstanding at once.
-    public let capacity: Int
-
     private struct State {
+        var capacity: Int
         var available: Int
         var waiters = CircularBuffer<(Int, CheckedContinuation<Void, Never>)>()
+
+        /// Wakes the waiters that now fit, in order.
+        mutating func wakeReady(into woken: inout [CheckedContinuation<Void, Never>]) {
+            while let (wanted, continuation) = waiters.first, wanted <= available {
+                available -= wanted
+                waiters.removeFirst()
+                woken.append(continuation)
+            }
+        }
     }
 
     private let state: Locked<State>
@@ -32,8 +39,27 @@ public final class PipelineBudget: Sendable {
     public static let defaultCapacity = 64 << 20
 
     public init(bytes: Int = PipelineBudget.defaultCapacity) {
-        capacity = max(1, bytes)
-        state = Locked(State(available: max(1, bytes)))
+        state = Locked(State(capacity: max(1, bytes), available: max(1, bytes)))
+    }
+
+    /// The most bytes outstanding at once.
+    public var capacity: Int { state.withLock { $0.capacity } }
+
+    /// Raises the capacity to `bytes` (never lowers it). A transfer sizes
+    /// its budget before it knows the link; one that then measures a long
+    /// round trip needs more in flight to cover it (see
+    /// `TransferOptions.longLinkMemoryBudget`). Pipelines that took their
+    /// block length from the old capacity keep it; waiters that now fit
+    /// are woken.
+    public func raise(to bytes: Int) {
+        var woken: [CheckedContinuation<Void, Never>] = []
+        state.withLock { state in
+            guard bytes > state.capacity else { return }
+            state.available += bytes - state.capacity
+            state.capacity = bytes
+            state.wakeReady(into: &woken)
+        }
+        for continuation in woken { continuation.resume() }
     }
 
     /// Bytes free now (for tests and reports).
@@ -43,8 +69,8 @@ public final class PipelineBudget: Sendable {
 
     /// Takes `bytes` (at most the capacity) if free and nobody waits.
     func tryAcquire(_ bytes: Int) -> Bool {
-        let bytes = min(bytes, capacity)
-        return state.withLock { state in
+        state.withLock { state in
+            let bytes = min(bytes, state.capacity)
             guard state.waiters.isEmpty, state.available >= bytes else { return false }
             state.available -= bytes
             return true
@@ -76,12 +102,8 @@ public final class PipelineBudget: Sendable {
         guard bytes > 0 else { return }
         var woken: [CheckedContinuation<Void, Never>] = []
         state.withLock { state in
-            state.available = min(capacity, state.available + bytes)
-            while let (wanted, continuation) = state.waiters.first, wanted <= state.available {
-                state.available -= wanted
-                state.waiters.removeFirst()
-                woken.append(continuation)
-            }
+            state.available = min(state.capacity, state.available + bytes)
+            state.wakeReady(into: &woken)
         }
         for continuation in woken { continuation.resume() }
     }

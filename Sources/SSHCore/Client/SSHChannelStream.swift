@@ -15,14 +15,20 @@ public final class SSHChannelStream: Sendable {
     private let handler: NIOLoopBound<SSHClientHandler>
     private let buffer: NIOLoopBound<StreamBuffer>
     private let lifetime: ClientLifetime
+    /// From CHANNEL_OPEN sent to its confirmation: one round trip of the
+    /// connection, with next to no server work in it (a server allocates a
+    /// channel; it starts nothing until a request comes). A transfer can
+    /// size itself from it before any protocol on the channel answers.
+    public let openRoundTrip: Duration
 
     init(id: ChannelID, eventLoop: EventLoop, handler: NIOLoopBound<SSHClientHandler>, buffer: NIOLoopBound<StreamBuffer>,
-         lifetime: ClientLifetime) {
+         lifetime: ClientLifetime, openRoundTrip: Duration) {
         self.id = id
         self.eventLoop = eventLoop
         self.handler = handler
         self.buffer = buffer
         self.lifetime = lifetime
+        self.openRoundTrip = openRoundTrip
     }
 
     /// The next bytes from the server, or nil once it sent EOF or closed

@@ -251,6 +251,7 @@ public final class SSHClient: Sendable {
                     open: @escaping @Sendable (inout ChannelMultiplexer) throws -> ChannelID) async throws -> SSHChannelStream {
         let eventLoop = channel.eventLoop
         let handler = self.handler
+        let sent = ContinuousClock.now
         let (session, buffer) = try await eventLoop.submit { () -> (NIOLoopBound<SessionChannel>, NIOLoopBound<StreamBuffer>) in
             let id = try handler.value.command(open)
             let buffer = NIOLoopBound(StreamBuffer(eventLoop: eventLoop), eventLoop: eventLoop)
@@ -268,6 +269,7 @@ public final class SSHClient: Sendable {
         }
         defer { deadline.cancel() }
         try await eventLoop.flatSubmit { session.value.opened.futureResult }.get()
+        let openRoundTrip = sent.duration(to: .now)
         if let request {
             try await eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
                 do {
@@ -282,7 +284,8 @@ public final class SSHClient: Sendable {
             }.get()
         }
         let lifetime = self.lifetime
-        return try await eventLoop.submit { SSHChannelStream(id: session.value.id, eventLoop: eventLoop, handler: handler, buffer: buffer, lifetime: lifetime) }.get()
+        return try await eventLoop.submit { SSHChannelStream(id: session.value.id, eventLoop: eventLoop, handler: handler, buffer: buffer, lifetime: lifetime,
+                                                openRoundTrip: openRoundTrip) }.get()
     }
 
     /// A client released without `close()` still ends its connection: the
