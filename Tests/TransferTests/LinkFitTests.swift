@@ -49,34 +49,39 @@ private final class DelayedStream: ByteStream, Sendable {
     }
 
     @Test func aLongLinkGetsTheLargerBudgetAndEveryFileAtOnce() async throws {
-        let server = try SFTPServerProcess(arguments: [])
-        defer { server.stop() }
-        let client = try await SFTPClient.connect(over: DelayedStream(server, delay: .milliseconds(25)))
-        defer { client.close() }
-        await client.limitsResolved()
-        let rtt = try #require(client.limitsRoundTrip)
-        let options = TransferOptions()
-        #expect(rtt >= options.longRoundTrip)
-        let transfer = FileTransfer(client: client, options: options)
-        #expect(transfer.concurrentFiles == options.concurrentFiles)
-        #expect(transfer.budget.capacity == options.memoryBudget, "raised only once the link is fitted")
-        transfer.fitToLink()
-        #expect(transfer.budget.capacity == options.longLinkMemoryBudget)
-        #expect(transfer.budget.available == options.longLinkMemoryBudget)
+        try await Self.withLongLink { client in
+            let rtt = try #require(client.limitsRoundTrip)
+            let options = TransferOptions()
+            #expect(rtt >= options.longRoundTrip)
+            let transfer = FileTransfer(client: client, options: options)
+            #expect(transfer.concurrentFiles == options.concurrentFiles)
+            #expect(transfer.budget.capacity == options.memoryBudget, "raised only once the link is fitted")
+            transfer.fitToLink()
+            #expect(transfer.budget.capacity == options.longLinkMemoryBudget)
+            #expect(transfer.budget.available == options.longLinkMemoryBudget)
+        }
     }
 
     @Test func aBudgetSetBelowTheDefaultIsRaisedOnlyAsFarAsLongLinkMemoryBudgetSays() async throws {
+        try await Self.withLongLink { client in
+            var options = TransferOptions()
+            options.memoryBudget = 4 << 20
+            options.longLinkMemoryBudget = 2 << 20
+            let transfer = FileTransfer(client: client, options: options)
+            transfer.fitToLink()
+            #expect(transfer.budget.capacity == 4 << 20)
+        }
+    }
+
+    /// A client of a local sftp-server whose answers all come 25 ms late,
+    /// its limits (and so its round trip) already in.
+    static func withLongLink(_ body: (SFTPClient) async throws -> Void) async throws {
         let server = try SFTPServerProcess(arguments: [])
         defer { server.stop() }
         let client = try await SFTPClient.connect(over: DelayedStream(server, delay: .milliseconds(25)))
         defer { client.close() }
         await client.limitsResolved()
-        var options = TransferOptions()
-        options.memoryBudget = 4 << 20
-        options.longLinkMemoryBudget = 2 << 20
-        let transfer = FileTransfer(client: client, options: options)
-        transfer.fitToLink()
-        #expect(transfer.budget.capacity == 4 << 20)
+        try await body(client)
     }
 }
 

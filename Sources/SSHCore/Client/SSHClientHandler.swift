@@ -25,6 +25,9 @@ final class SSHClientHandler: ChannelInboundHandler {
     /// True while `dispatchEvents` runs: a callback that re-enters through
     /// `command` leaves the remaining events to the loop already running.
     private var dispatching = false
+    /// Set by `disconnect`: the end that follows is ours, not a failure
+    /// (the debug log says so; `failure` still records how it ended).
+    private var disconnecting = false
     let authenticated: EventLoopPromise<Void>
     /// Called with banners and displayed debug messages (stderr in the CLI).
     let onMessage: @Sendable (String) -> Void
@@ -129,6 +132,7 @@ final class SSHClientHandler: ChannelInboundHandler {
     /// Closes the connection politely (DISCONNECT by application).
     func disconnect(description: String) {
         guard let context else { return }
+        disconnecting = true
         machine.writeDisconnect(reason: .byApplication, description: description, into: &output)
         let chunk = output
         output = context.channel.allocator.buffer(capacity: 0)
@@ -384,7 +388,11 @@ final class SSHClientHandler: ChannelInboundHandler {
         keepaliveTask = nil
         if failure == nil {
             failure = error
-            logger.debug("connection failed", metadata: ["error": "\(error)"])
+            if disconnecting {
+                logger.debug("connection closed by this client")
+            } else {
+                logger.debug("connection failed", metadata: ["error": "\(error)"])
+            }
         }
         let reported = failure ?? error
         authenticated.fail(reported)
