@@ -58,10 +58,10 @@ public struct FileTransfer: Sendable {
         return width
     }
 
-    /// Sizes what the transfer keeps in flight to the link, once the first
-    /// session's round trip is known (after `limitsResolved()`): a long
-    /// link gets the larger budget (`TransferOptions.longLinkMemoryBudget`);
-    /// a nearby one fewer files at once (`concurrentFiles`).
+    /// Gives a long link the larger memory budget
+    /// (`TransferOptions.longLinkMemoryBudget`), once the first session's
+    /// round trip is known (after `limitsResolved()`). The nearby rule
+    /// needs no call: `concurrentFiles` reads the round trip itself.
     func fitToLink() {
         guard let rtt = client.limitsRoundTrip, rtt >= options.longRoundTrip else { return }
         budget.raise(to: options.longLinkMemoryBudget)
