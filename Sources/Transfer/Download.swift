@@ -240,7 +240,7 @@ extension FileTransfer {
                          _ write: @escaping (UInt64, ByteBuffer) async throws -> Void) async throws -> UInt64 {
         let maxSize = options.maxSize
         let end = try await ReadPipeline(client: client, handle: source.handle, blockLength: options.blockLength,
-                                         maxOutstanding: options.maxOutstanding, startOffset: start,
+                                         maxOutstanding: maxOutstanding, startOffset: start,
                                          expectedSize: source.attributes.size, budget: budget, limiter: limiter)
             .run { offset, data in
                 if let maxSize, offset + UInt64(data.readableBytes) > maxSize {

@@ -58,6 +58,14 @@ public struct FileTransfer: Sendable {
         return width
     }
 
+    /// Requests kept outstanding per file: `options.maxOutstanding`, and
+    /// at most `options.nearbyMaxOutstanding` once the round trip is known
+    /// to be under `options.nearbyRoundTrip`.
+    var maxOutstanding: Int {
+        guard let rtt = client.limitsRoundTrip, rtt < options.nearbyRoundTrip else { return options.maxOutstanding }
+        return min(options.maxOutstanding, max(1, options.nearbyMaxOutstanding))
+    }
+
     /// Gives a long link the larger memory budget
     /// (`TransferOptions.longLinkMemoryBudget`), once the first session's
     /// round trip is known (after `limitsResolved()`). The nearby rule

@@ -341,7 +341,7 @@ extension FileTransfer {
         let size = source.size
         let file = source.file
         return try await WritePipeline(client: client, handle: handle, blockLength: options.blockLength,
-                                       maxOutstanding: options.maxOutstanding, memoryBudget: options.writeMemoryBudget,
+                                       maxOutstanding: maxOutstanding, memoryBudget: options.writeMemoryBudget,
                                        startOffset: start, expectedSize: size - min(size, start), budget: budget, limiter: limiter)
             .run { offset, length in
                 guard offset < size else { return nil }

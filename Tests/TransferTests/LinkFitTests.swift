@@ -43,6 +43,8 @@ private final class DelayedStream: ByteStream, Sendable {
             let transfer = FileTransfer(client: client, options: options)
             #expect(options.concurrentFiles > options.nearbyConcurrentFiles)
             #expect(transfer.concurrentFiles == options.nearbyConcurrentFiles)
+            #expect(options.maxOutstanding > options.nearbyMaxOutstanding)
+            #expect(transfer.maxOutstanding == options.nearbyMaxOutstanding)
             transfer.fitToLink()
             #expect(transfer.budget.capacity == options.memoryBudget, "no larger budget nearby")
         }
@@ -55,6 +57,7 @@ private final class DelayedStream: ByteStream, Sendable {
             #expect(rtt >= options.longRoundTrip)
             let transfer = FileTransfer(client: client, options: options)
             #expect(transfer.concurrentFiles == options.concurrentFiles)
+            #expect(transfer.maxOutstanding == options.maxOutstanding)
             #expect(transfer.budget.capacity == options.memoryBudget, "raised only once the link is fitted")
             transfer.fitToLink()
             #expect(transfer.budget.capacity == options.longLinkMemoryBudget)
