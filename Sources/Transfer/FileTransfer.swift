@@ -52,24 +52,27 @@ public struct FileTransfer: Sendable {
         if let handles = client.limits?.maxOpenHandles, handles > 0 {
             width = min(width, max(1, Int(min(handles, 1 << 20)) - 2))
         }
-        if let rtt = client.limitsRoundTrip, rtt < options.nearbyRoundTrip {
-            width = min(width, max(1, options.nearbyConcurrentFiles))
-        }
+        if onNearbyLink { width = min(width, max(1, options.nearbyConcurrentFiles)) }
         return width
     }
 
-    /// Requests kept outstanding per file: `options.maxOutstanding`, and
-    /// at most `options.nearbyMaxOutstanding` once the round trip is known
-    /// to be under `options.nearbyRoundTrip`.
+    /// Requests kept outstanding per file: `options.maxOutstanding`, at
+    /// most `options.nearbyMaxOutstanding` on a nearby link.
     var maxOutstanding: Int {
-        guard let rtt = client.limitsRoundTrip, rtt < options.nearbyRoundTrip else { return options.maxOutstanding }
-        return min(options.maxOutstanding, max(1, options.nearbyMaxOutstanding))
+        onNearbyLink ? min(options.maxOutstanding, max(1, options.nearbyMaxOutstanding)) : options.maxOutstanding
+    }
+
+    /// True once the session's round trip is known to be under
+    /// `options.nearbyRoundTrip`.
+    private var onNearbyLink: Bool {
+        guard let rtt = client.limitsRoundTrip else { return false }
+        return rtt < options.nearbyRoundTrip
     }
 
     /// Gives a long link the larger memory budget
     /// (`TransferOptions.longLinkMemoryBudget`), once the first session's
-    /// round trip is known (after `limitsResolved()`). The nearby rule
-    /// needs no call: `concurrentFiles` reads the round trip itself.
+    /// round trip is known (after `limitsResolved()`). The nearby rules
+    /// need no call: `concurrentFiles` and `maxOutstanding` read it.
     func fitToLink() {
         guard let rtt = client.limitsRoundTrip, rtt >= options.longRoundTrip else { return }
         budget.raise(to: options.longLinkMemoryBudget)
