@@ -94,4 +94,13 @@ public struct TransferOptions: Sendable {
         self.blockLength = blockLength
         self.maxOutstanding = maxOutstanding
     }
+
+    /// What `-R` asked for: `count` requests outstanding per file on every
+    /// link, a nearby one too (its cap is for the default); nil keeps the
+    /// defaults.
+    public mutating func requests(_ count: Int?) {
+        guard let count else { return }
+        maxOutstanding = count
+        nearbyMaxOutstanding = count
+    }
 }

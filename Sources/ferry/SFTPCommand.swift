@@ -31,8 +31,8 @@ struct SFTPCommand: AsyncParsableCommand {
     @Option(name: [.customShort("B"), .customLong("buffer-size")], help: ArgumentHelp("Bytes per read/write request (default: the server's limit, else 32768).", valueName: "bytes"))
     var blockSize: Int?
 
-    @Option(name: [.customShort("R"), .customLong("requests")], help: ArgumentHelp("Most requests outstanding per file.", valueName: "count"))
-    var requests: Int = ReadPipeline.defaultMaxOutstanding
+    @Option(name: [.customShort("R"), .customLong("requests")], help: ArgumentHelp("Most requests outstanding per file (default \(ReadPipeline.defaultMaxOutstanding); \(TransferOptions().nearbyMaxOutstanding) on a link under 2 ms unless given).", valueName: "count"))
+    var requests: Int?
 
     @Option(help: ArgumentHelp("Fail a transfer when the server sends nothing for this many seconds (default \(Int(SFTPClient.defaultRequestTimeout.components.seconds)); 0: wait forever).", valueName: "seconds"))
     var timeout: Double?
@@ -52,7 +52,7 @@ struct SFTPCommand: AsyncParsableCommand {
         if let blockSize, !(1...SFTPProtocol.maxReadLength).contains(blockSize) {
             throw ValidationError("-B must be between 1 and \(SFTPProtocol.maxReadLength)")
         }
-        guard (1...4096).contains(requests) else { throw ValidationError("-R must be between 1 and 4096") }
+        if let requests, !(1...4096).contains(requests) { throw ValidationError("-R must be between 1 and 4096") }
         if let timeout, !(timeout == 0 || (0.001...1e9).contains(timeout)) {
             throw ValidationError("--timeout must be a number of seconds (0 for no timeout)")
         }
@@ -102,7 +102,8 @@ struct SFTPCommand: AsyncParsableCommand {
             throw ExitCode(ExitCodes.sshFailure)
         }
         let interactive = lines == nil
-        var options = TransferOptions(blockLength: blockSize, maxOutstanding: requests)
+        var options = TransferOptions(blockLength: blockSize)
+        options.requests(requests)
         options.concurrentFiles = 128
         options.fsync = reliability.fsync || fsyncShort
         // The meter of `progress` (on by default in an interactive session,

@@ -65,8 +65,8 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(name: [.customShort("B"), .customLong("buffer-size")], help: ArgumentHelp("Bytes per read/write request (default: the server's limit, else 32768).", valueName: "bytes"))
     var blockSize: Int?
 
-    @Option(name: [.customShort("R"), .customLong("requests")], help: ArgumentHelp("Most requests outstanding per file.", valueName: "count"))
-    var requests: Int = ReadPipeline.defaultMaxOutstanding
+    @Option(name: [.customShort("R"), .customLong("requests")], help: ArgumentHelp("Most requests outstanding per file (default \(ReadPipeline.defaultMaxOutstanding); \(TransferOptions().nearbyMaxOutstanding) on a link under 2 ms unless given).", valueName: "count"))
+    var requests: Int?
 
     @OptionGroup var reliability: ReliabilityFlags
 
@@ -88,7 +88,7 @@ struct SyncCommand: AsyncParsableCommand {
         if let blockSize, !(1...SFTPProtocol.maxReadLength).contains(blockSize) {
             throw ValidationError("-B must be between 1 and \(SFTPProtocol.maxReadLength)")
         }
-        guard (1...4096).contains(requests) else { throw ValidationError("-R must be between 1 and 4096") }
+        if let requests, !(1...4096).contains(requests) { throw ValidationError("-R must be between 1 and 4096") }
         if let timeout, !(timeout == 0 || (0.001...1e9).contains(timeout)) {
             throw ValidationError("--timeout must be a number of seconds (0 for no timeout)")
         }
@@ -162,7 +162,8 @@ struct SyncCommand: AsyncParsableCommand {
             throw ValidationError("one of SOURCE and TARGET must be remote ([user@]host:path or sftp://host/path)")
         }
         let options = try syncOptions
-        var transferOptions = TransferOptions(preserve: preserve, blockLength: blockSize, maxOutstanding: requests)
+        var transferOptions = TransferOptions(preserve: preserve, blockLength: blockSize)
+        transferOptions.requests(requests)
         transferOptions.keepTimes = true
         transferOptions.bytesPerSecond = bandwidthLimit.flatMap { BandwidthLimit.rsync($0) ?? nil }
         transferOptions.fsync = reliability.fsync
@@ -263,6 +264,18 @@ enum SyncSession {
             throw ExitCode(ExitCodes.sshFailure)
         }
         let interruption = TransferInterruption()
+        /// Ends an interrupted sync as get and put end: the display's
+        /// last word, "interrupted", the hint; exit 130.
+        func endInterrupted() -> ExitCode {
+            let elapsed = started.duration(to: .now).components
+            display.finish(files: total.transferred, bytes: total.bytes, failed: total.failures.count, skipped: total.skipped,
+                           seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
+            FileHandle.standardError.write(Data("ferry: interrupted\n".utf8))
+            if let hint = TransferInterruption.hint(partialFiles: interruption.partialFiles, continuing: "run the same command to continue") {
+                FileHandle.standardError.write(Data((hint + "\n").utf8))
+            }
+            return ExitCode(TransferInterruption.exitStatus)
+        }
         // Whether the try under way got as far as the sync: its loss then
         // says how far the sync got.
         var ran = false
@@ -286,7 +299,13 @@ enum SyncSession {
                                                          direction: direction, requestTimeout: requestTimeout,
                                                          logger: plan.configuration.logger, whenNeeded: true,
                                                          roundTrip: channel.openRoundTrip)
-                    let (report, lost) = await withTaskExecutorPreference(client.taskExecutor) { () -> (SyncReport, Error?) in
+                    // Beside a task that waits for Ctrl-C, as get and put
+                    // run: the first SIGINT cancels the sync (no rename of a
+                    // file not complete, no deletion after it).
+                    let signal = interruption.start()
+                    defer { signal.cancel() }
+                    let (report, lost) = await interruption.cancellingOnSignal(on: client.taskExecutor, orElse: (SyncReport(), nil)) {
+                        () async -> (SyncReport, Error?) in
                         let report = await body(client, pool, listing, events)
                         var lost: Error? = await client.connectionFailure
                         if lost == nil, let failure = sftp.sessionFailure { lost = failure }
@@ -308,8 +327,8 @@ enum SyncSession {
                     total.skipped = report.skipped
                     total.failures = report.failures
                     total.deletionSkipped = report.deletionSkipped
-                    // A loss is for `run` to retry.
-                    if let lost { throw lost }
+                    // A loss is for `run` to retry, unless Ctrl-C caused it.
+                    if let lost, !interruption.interrupted { throw lost }
                     events.release()
                 } onRetry: { retry in
                     if ran {
@@ -327,14 +346,7 @@ enum SyncSession {
             // Ctrl-C during the wait before a reconnect (or the reconnect):
             // the sync ends with what the connections before did, as get
             // and put end.
-            let elapsed = started.duration(to: .now).components
-            display.finish(files: total.transferred, bytes: total.bytes, failed: total.failures.count, skipped: total.skipped,
-                           seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
-            FileHandle.standardError.write(Data("ferry: interrupted\n".utf8))
-            if let hint = TransferInterruption.hint(partialFiles: interruption.partialFiles, continuing: "run the same command to continue") {
-                FileHandle.standardError.write(Data((hint + "\n").utf8))
-            }
-            throw ExitCode(TransferInterruption.exitStatus)
+            throw endInterrupted()
         } catch where ran {
             // The connection was lost under the sync, for good.
             held?.release()
@@ -345,6 +357,8 @@ enum SyncSession {
             ErrorText.report(error)
             throw ExitCode(ExitCodes.sshFailure)
         }
+        // Ctrl-C under the sync: what it did, then how to continue.
+        if interruption.interrupted { throw endInterrupted() }
         let elapsed = started.duration(to: .now).components
         display.finish(files: total.transferred, bytes: total.bytes, failed: total.failures.count, skipped: total.skipped,
                        seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)

@@ -150,61 +150,31 @@ struct TransferAttempts {
         }
         if let sftp { await SFTPSessionLog.log(sftp, flags) }
         display.start()
-        // The transfer runs on the connection's event loop: no thread hop
-        // between a reply arriving and the task that waits for it. It is a
-        // child task beside one that waits for Ctrl-C, so that SIGINT can
-        // cancel it; both end before this returns.
-        let connectionFlags = flags
-        let sessions = transfer.sessions
-        let requestTimeout = transfer.requestTimeout
-        let roundTrip = channel?.openRoundTrip
-        let direction = direction
+        // The transfer is a child task beside one that waits for Ctrl-C,
+        // so that SIGINT can cancel it; both end before this returns.
         let signal = interruption.start()
-        let (report, lost) = await withoutActuallyEscaping(body) { body in
-            await withoutActuallyEscaping(scpBody) { scpBody in
-                // Only the child task calls the bodies, while this task
-                // waits for it in the group: never two at once.
-                let bodies = StructuredOnly((body, scpBody))
-                return await withTaskGroup(of: StructuredOnly<(TransferReport, Error?)>?.self) { group in
-                    group.addTask(executorPreference: client.taskExecutor) {
-                        let (body, scpBody) = bodies.value
-                        guard let sftp else {
-                            // SCP has no resume: its connection is not retried.
-                            var scp = SCPTransfer(client: client, options: options, onEvent: onEvent)
-                            if let channels = sessions.channels { scp.sessions = channels }
-                            return StructuredOnly((await scpBody(scp), nil))
-                        }
-                        let pool = SFTPSessionPool.spreading(sessions.spread, client: client, sftp: sftp, plan: plan,
-                                                             direction: direction, requestTimeout: requestTimeout,
-                                                             logger: plan.configuration.logger, roundTrip: roundTrip)
-                        let files = FileTransfer(pool: pool, options: options, onEvent: onEvent)
-                        let expand: TransferRun.Expand = { path in try await files.expandSource(path) }
-                        let report = await body(files, expand)
-                        // Asked before closing: closing ends the session on purpose.
-                        var lost: Error? = await client.connectionFailure
-                        if lost == nil, let failure = sftp.sessionFailure { lost = failure }
-                        await pool.close()
-                        for failure in pool.openFailures {
-                            connectionFlags.log(1, "could not open another SFTP session: \(failure)")
-                        }
-                        return StructuredOnly((report, lost))
-                    }
-                    group.addTask {
-                        await interruption.waitForSignal()
-                        return nil
-                    }
-                    var result: (TransferReport, Error?) = (TransferReport(), nil)
-                    while let next = await group.next() {
-                        if let next {
-                            result = next.value
-                            group.cancelAll()
-                        } else if interruption.interrupted {
-                            group.cancelAll()
-                        }
-                    }
-                    return result
-                }
+        let (report, lost) = await interruption.cancellingOnSignal(on: client.taskExecutor, orElse: (TransferReport(), nil)) {
+            () async -> (TransferReport, Error?) in
+            guard let sftp else {
+                // SCP has no resume: its connection is not retried.
+                var scp = SCPTransfer(client: client, options: options, onEvent: onEvent)
+                if let channels = transfer.sessions.channels { scp.sessions = channels }
+                return (await scpBody(scp), nil)
             }
+            let pool = SFTPSessionPool.spreading(transfer.sessions.spread, client: client, sftp: sftp, plan: plan,
+                                                 direction: direction, requestTimeout: transfer.requestTimeout,
+                                                 logger: plan.configuration.logger, roundTrip: channel?.openRoundTrip)
+            let files = FileTransfer(pool: pool, options: options, onEvent: onEvent)
+            let expand: TransferRun.Expand = { path in try await files.expandSource(path) }
+            let report = await body(files, expand)
+            // Asked before closing: closing ends the session on purpose.
+            var lost: Error? = await client.connectionFailure
+            if lost == nil, let failure = sftp.sessionFailure { lost = failure }
+            await pool.close()
+            for failure in pool.openFailures {
+                flags.log(1, "could not open another SFTP session: \(failure)")
+            }
+            return (report, lost)
         }
         signal.cancel()
         if let sftp, let channel {
@@ -246,6 +216,9 @@ final class HeldEvents: Sendable {
 
     func handle(_ event: TransferEvent) {
         interruption?.note(event)
+        // After Ctrl-C every file in flight fails with the cancellation:
+        // the line after the run says what was left instead.
+        if case .failed = event, interruption?.interrupted == true { return }
         switch event {
         case .failed, .skipped, .notice:
             let now: Bool = held.withLock { held in

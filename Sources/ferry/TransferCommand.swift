@@ -19,8 +19,8 @@ struct TransferFlags: ParsableArguments {
     @Option(name: [.customShort("B"), .customLong("buffer-size")], help: ArgumentHelp("Bytes per read/write request (default: the server's limit, else 32768).", valueName: "bytes"))
     var blockSize: Int?
 
-    @Option(name: [.customShort("R"), .customLong("requests")], help: ArgumentHelp("Most requests outstanding per file; the window grows toward it as replies come, within a 32 MiB buffer budget.", valueName: "count"))
-    var requests: Int = ReadPipeline.defaultMaxOutstanding
+    @Option(name: [.customShort("R"), .customLong("requests")], help: ArgumentHelp("Most requests outstanding per file (default \(ReadPipeline.defaultMaxOutstanding); \(TransferOptions().nearbyMaxOutstanding) on a link under 2 ms unless given).", valueName: "count"))
+    var requests: Int?
 
     @Flag(name: .customLong("inplace"), help: "Write into existing destination files instead of replacing them: their inode and hard links stay, but an interrupted transfer leaves them partly rewritten.")
     var inPlace = false
@@ -42,7 +42,7 @@ struct TransferFlags: ParsableArguments {
         if let blockSize, !(1...SFTPProtocol.maxReadLength).contains(blockSize) {
             throw ValidationError("-B must be between 1 and \(SFTPProtocol.maxReadLength)")
         }
-        guard (1...4096).contains(requests) else { throw ValidationError("-R must be between 1 and 4096") }
+        if let requests, !(1...4096).contains(requests) { throw ValidationError("-R must be between 1 and 4096") }
         if let timeout, !(timeout == 0 || (0.001...1e9).contains(timeout)) {
             throw ValidationError("--timeout must be a number of seconds (0 for no timeout)")
         }
@@ -63,7 +63,8 @@ struct TransferFlags: ParsableArguments {
     }
 
     var options: TransferOptions {
-        var options = TransferOptions(preserve: preserve, resume: resume, blockLength: blockSize, maxOutstanding: requests)
+        var options = TransferOptions(preserve: preserve, resume: resume, blockLength: blockSize)
+        options.requests(requests)
         options.inPlace = inPlace
         options.resumesDestination = resume
         options.bytesPerSecond = bandwidth.bytesPerSecond

@@ -66,6 +66,40 @@ final class TransferInterruption: Sendable {
         for await _ in signals { return }
     }
 
+    /// Runs `body` as a child task on `executor` beside one that waits
+    /// for a SIGINT of the latest `start()`: the first one cancels `body`
+    /// (every pipeline stops asking; partial files stay). Returns what
+    /// `body` returned, cancelled or not; `fallback` only if it never
+    /// returned, which a task group does not allow.
+    ///
+    /// The transfer runs on the connection's event loop (`executor`): no
+    /// thread hop between a reply arriving and the task that waits for it.
+    func cancellingOnSignal<Result>(on executor: any TaskExecutor, orElse fallback: Result,
+                                    _ body: () async -> Result) async -> Result {
+        await withoutActuallyEscaping(body) { body in
+            // Only the child task calls `body`, while this task waits for
+            // it in the group: never two at once.
+            let work = StructuredOnly(body)
+            return await withTaskGroup(of: StructuredOnly<Result>?.self) { group in
+                group.addTask(executorPreference: executor) { StructuredOnly(await work.value()) }
+                group.addTask {
+                    await self.waitForSignal()
+                    return nil
+                }
+                var result: Result?
+                while let next = await group.next() {
+                    if let next {
+                        result = next.value
+                        group.cancelAll()
+                    } else if interrupted {
+                        group.cancelAll()
+                    }
+                }
+                return result ?? fallback
+            }
+        }
+    }
+
     /// The one line that tells the user how to continue, or nil when
     /// nothing was kept. `continuing` says how: get and put continue with
     /// -a, a sync by running again (it always resumes), a batch with

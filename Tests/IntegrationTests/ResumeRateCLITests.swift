@@ -72,6 +72,53 @@ struct ResumeRateCLITests {
         #expect(!Proof.exists(remotePartial))
     }
 
+    @Test("Ctrl-C during sync both ways: exit 130, nothing under the final name, no deletion, one hint; a rerun finishes identical")
+    func syncInterruptThenRerun() async throws {
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "ferry-sigint-sync")
+        defer { local.remove() }
+        let size = 48 << 20
+        let remoteRoot = "\(sshd.scratchDirectory)/tree"
+        try Proof.makeDirectory(remoteRoot)
+        try await Proof.makeRandomFile("\(remoteRoot)/big.bin", bytes: size, seed: 15)
+        Proof.giveToAccount(remoteRoot, sshd)
+        let expected = try await Proof.sha256("\(remoteRoot)/big.bin")
+        let syncHint = "ferry: 1 partial file kept; run the same command to continue"
+
+        // Down, with a file that --delete would remove once the sync is
+        // complete: an interrupted one is not complete.
+        let down = local.file("down")
+        try Proof.makeDirectory(down)
+        try Proof.write("\(down)/extra", Array("not on the server".utf8))
+        let (status, stderr) = try await Self.interrupt("sync", ["--delete", "--bwlimit", "16M", Proof.remote(sshd, remoteRoot), down],
+                                                         on: sshd, partial: "\(down)/.big.bin.ferry-part", threshold: 4 << 20)
+        #expect(status == ExitStatus(code: 130, signaled: false), "sync down: \(status.map { "\($0)" } ?? "still running")\n\(stderr)")
+        #expect(Proof.lines(stderr) == ["ferry: interrupted", syncHint], "sync down stderr:\n\(stderr)")
+        #expect(!Proof.exists("\(down)/big.bin"), "an interrupted sync left a file under the final name")
+        #expect(Proof.exists("\(down)/extra"), "an interrupted sync deleted")
+        let kept = try #require(Proof.size("\(down)/.big.bin.ferry-part"), "the interrupted sync kept no partial file\n\(stderr)")
+        #expect(kept > 0 && kept < UInt64(size))
+
+        let rerun = try await Proof.ferry("sync", ["--delete", Proof.remote(sshd, remoteRoot), down], on: sshd)
+        #expect(rerun.exit == Proof.ok && rerun.stderr.isEmpty, "\(rerun.summary)")
+        #expect(try await Proof.sha256("\(down)/big.bin") == expected)
+        #expect(Proof.names(down) == ["big.bin"], "the rerun left \(Proof.names(down) ?? [])")
+
+        // Up: the partial file is on the server.
+        let upRoot = "\(sshd.scratchDirectory)/up"
+        let (putStatus, putStderr) = try await Self.interrupt("sync", ["--bwlimit", "16M", down, Proof.remote(sshd, upRoot)],
+                                                               on: sshd, partial: "\(upRoot)/.big.bin.ferry-part", threshold: 4 << 20)
+        #expect(putStatus == ExitStatus(code: 130, signaled: false), "sync up: \(putStatus.map { "\($0)" } ?? "still running")\n\(putStderr)")
+        #expect(Proof.lines(putStderr) == ["ferry: interrupted", syncHint], "sync up stderr:\n\(putStderr)")
+        #expect(!Proof.exists("\(upRoot)/big.bin"), "an interrupted sync left a file under the final name")
+        #expect(Proof.size("\(upRoot)/.big.bin.ferry-part") != nil, "the interrupted sync kept no partial file\n\(putStderr)")
+        let upAgain = try await Proof.ferry("sync", [down, Proof.remote(sshd, upRoot)], on: sshd)
+        #expect(upAgain.exit == Proof.ok && upAgain.stderr.isEmpty, "\(upAgain.summary)")
+        #expect(try await Proof.sha256("\(upRoot)/big.bin") == expected)
+        #expect(Proof.names(upRoot) == ["big.bin"], "the rerun left \(Proof.names(upRoot) ?? [])")
+    }
+
     @Test("-a continues what sftp or scp left under the final name, skips a complete file, replaces a longer one")
     func finalNameResume() async throws {
         let sshd = try await SSHDFixture.start()

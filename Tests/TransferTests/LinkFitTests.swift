@@ -47,6 +47,16 @@ private final class DelayedStream: ByteStream, Sendable {
             #expect(transfer.maxOutstanding == options.nearbyMaxOutstanding)
             transfer.fitToLink()
             #expect(transfer.budget.capacity == options.memoryBudget, "no larger budget nearby")
+
+            // `-R` as given holds on a nearby link too, above the cap or below.
+            for asked in [options.nearbyMaxOutstanding * 4, 5] {
+                var explicit = options
+                explicit.requests(asked)
+                #expect(FileTransfer(client: client, options: explicit).maxOutstanding == asked)
+            }
+            var unset = options
+            unset.requests(nil)
+            #expect(unset.maxOutstanding == options.maxOutstanding && unset.nearbyMaxOutstanding == options.nearbyMaxOutstanding)
         }
     }
 

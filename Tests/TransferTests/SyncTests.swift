@@ -29,6 +29,8 @@ import Testing
         func event(_ event: TransferEvent) { state.withLock { $0.1.append(event) } }
         var changes: [SyncChange] { state.withLock { $0.0 } }
         func paths(_ kind: SyncChange.Kind) -> [String] { changes.filter { $0.kind == kind }.map(\.path).sorted() }
+        /// Whether a file's copy has started.
+        var started: Bool { state.withLock { $0.1.contains { if case .started = $0 { true } else { false } } } }
         var notices: [String] {
             state.withLock { $0.1.compactMap { if case .notice(_, let message) = $0 { message } else { nil } } }
         }
@@ -128,6 +130,38 @@ import Testing
             #expect(report.deleted == 3)
             #expect(log.paths(.deleted) == ["empty", "sub/deeper", "sub/deeper/c.txt"].map { $0 == "sub/deeper" ? "sub/deeper/" : $0 }.sorted())
             #expect(Self.snapshot(dir.file("dst")) == Self.snapshot(dir.file("src")))
+        }
+    }
+
+    /// Ctrl-C (or a library caller's cancel) under a sync with `--delete`:
+    /// nothing is deleted, and no "errors occurred" notice is given (the
+    /// caller says the sync was interrupted).
+    @Test(arguments: Way.allCases) func aCancelledSyncDeletesNothingAndGivesNoNotice(way: Way) async throws {
+        try await withSFTPServer { client, dir in
+            try Self.makeSource(dir)
+            _ = await Self.sync(client, way, dir)
+            try Self.write(dir.file("dst/extra.txt"), "only in the target")
+            // A changed file big enough to be under way when the cancel
+            // comes: 2 MiB at 1 MiB/s.
+            try Self.write(dir.file("src/a.txt"), String(repeating: "A", count: 2 << 20), mtime: 1_600_000_100)
+            var options = SyncOptions()
+            options.delete = true
+            var transferOptions = TransferOptions(blockLength: 32768, maxOutstanding: 4)
+            transferOptions.bytesPerSecond = 1 << 20
+            let log = Log()
+            let transfer = FileTransfer(client: client, options: transferOptions) { log.event($0) }
+            let direction = way.direction(dir, from: "src", to: "dst")
+            let task = Task { await transfer.sync(direction, options: options) { log.change($0) } }
+            let deadline = ContinuousClock.now.advanced(by: .seconds(20))
+            while !log.started, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(log.started, "the changed file never started")
+            try await Task.sleep(for: .milliseconds(100))
+            task.cancel()
+            let report = await task.value
+            #expect(report.deleted == 0)
+            #expect(FileManager.default.fileExists(atPath: dir.file("dst/extra.txt")), "a cancelled sync deleted")
+            #expect(log.notices.isEmpty, "\(log.notices)")
+            #expect(log.paths(.deleted).isEmpty)
         }
     }
 
