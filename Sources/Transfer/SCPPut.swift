@@ -195,8 +195,12 @@ struct SCPSourceSession: Sendable {
 
     /// Sends the `T` (with -p) and `C`/`D` record of an entry; false when
     /// the sink refused it (reported), so its contents are not sent.
+    ///
+    /// `whileWaiting` runs once the record has gone out, before its answer
+    /// is awaited: work that then costs no time of its own.
     mutating func announce(_ path: LocalPath, _ st: stat, name: [UInt8], directory: Bool, times: Bool? = nil,
-                           mode: UInt32? = nil, _ report: inout TransferReport) async throws -> Bool {
+                           mode: UInt32? = nil, whileWaiting: (() -> Void)? = nil,
+                           _ report: inout TransferReport) async throws -> Bool {
         do {
             if times ?? transfer.options.preserve {
                 let times = SCPTimes(modification: UInt32(clamping: max(0, st.st_mtim.tv_sec)),
@@ -214,6 +218,10 @@ struct SCPSourceSession: Sendable {
                 throw TransferError(.refusedName, "\(path): \(error.message)")
             }
             write(record)
+            if let whileWaiting {
+                try await flush()
+                whileWaiting()
+            }
             try await settle(&report)
             try await reply()
             return true
@@ -245,13 +253,21 @@ struct SCPSourceSession: Sendable {
             return
         }
         let size = UInt64(max(0, st.st_size))
-        // The first piece is read while the `C` record's answer travels.
-        // Every way out waits for the read in flight: the file is closed
-        // on return, and a read must not meet a closed (or reused)
-        // descriptor.
-        var pending: DiskIO.Job<ByteBuffer>? = size > 0 ? Self.read(file, at: 0, size: size) : nil
+        // The first piece is read while the `C` record's answer travels: a
+        // small file's on this thread once the record is out (a page-cache
+        // read of a few KiB costs less than the two thread hand-offs of the
+        // disk pool, and the answer is a round trip through the server
+        // away), a bigger one's on the disk pool. Every way out waits for
+        // the read in flight: the file is closed on return, and a read must
+        // not meet a closed (or reused) descriptor.
+        let inline = size > 0 && size <= UInt64(Self.inlineReadLength)
+        var pending: DiskIO.Job<ByteBuffer>? = size > 0 && !inline ? Self.read(file, at: 0, size: size) : nil
+        var readInline: Result<ByteBuffer, Error>?
         do {
-            guard try await announce(path, st, name: name, directory: false, &report) else {
+            let announced = try await announce(path, st, name: name, directory: false, whileWaiting: inline ? {
+                readInline = Result { try file.read(at: 0, length: Int(size)) }
+            } : nil, &report)
+            guard announced else {
                 _ = try? await pending?.value
                 return
             }
@@ -262,7 +278,15 @@ struct SCPSourceSession: Sendable {
             var offset: UInt64 = 0
             while offset < size {
                 var piece = ByteBuffer()
-                if failure == nil, let reading = pending {
+                if failure == nil, let read = readInline {
+                    readInline = nil
+                    do {
+                        piece = try read.get()
+                        if piece.readableBytes == 0 { throw TransferError(.local, "\(path): file shrank while it was sent") }
+                    } catch {
+                        failure = TransferError.wrap(error, "\(path)")
+                    }
+                } else if failure == nil, let reading = pending {
                     pending = nil
                     do {
                         piece = try await reading.value
@@ -291,6 +315,10 @@ struct SCPSourceSession: Sendable {
             throw error
         }
     }
+
+    /// Files up to this size are read whole on the session's own thread
+    /// while their `C` record's answer travels (see `sendFile`).
+    static let inlineReadLength = 64 * 1024
 
     /// Reads the piece at `offset` (never past `size`) off the event loop.
     private static func read(_ file: LocalFile, at offset: UInt64, size: UInt64) -> DiskIO.Job<ByteBuffer> {
