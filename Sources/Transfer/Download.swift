@@ -241,7 +241,8 @@ extension FileTransfer {
         let maxSize = options.maxSize
         let end = try await ReadPipeline(client: client, handle: source.handle, blockLength: options.blockLength,
                                          maxOutstanding: maxOutstanding, startOffset: start,
-                                         expectedSize: source.attributes.size, budget: budget, limiter: limiter)
+                                         expectedSize: source.attributes.size, budget: budget, limiter: limiter,
+                                         initialRequests: initialRequests)
             .run { offset, data in
                 if let maxSize, offset + UInt64(data.readableBytes) > maxSize {
                     throw TransferError(.tooLarge, "\(source.remote): larger than --max-size (\(maxSize) bytes); stopped there")

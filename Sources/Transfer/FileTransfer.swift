@@ -62,6 +62,14 @@ public struct FileTransfer: Sendable {
         onNearbyLink ? min(options.maxOutstanding, max(1, options.nearbyMaxOutstanding)) : options.maxOutstanding
     }
 
+    /// READs a download of known size starts with: more than the
+    /// pipeline's default on a long link (`options.longLinkInitialRequests`,
+    /// within `maxOutstanding`), else the default (nil).
+    var initialRequests: Int? {
+        guard onLongLink else { return nil }
+        return min(maxOutstanding, max(1, options.longLinkInitialRequests))
+    }
+
     /// True once the session's round trip is known to be under
     /// `options.nearbyRoundTrip`.
     private var onNearbyLink: Bool {
@@ -69,12 +77,19 @@ public struct FileTransfer: Sendable {
         return rtt < options.nearbyRoundTrip
     }
 
+    /// True once the session's round trip is known to be at least
+    /// `options.longRoundTrip`.
+    private var onLongLink: Bool {
+        guard let rtt = client.limitsRoundTrip else { return false }
+        return rtt >= options.longRoundTrip
+    }
+
     /// Gives a long link the larger memory budget
     /// (`TransferOptions.longLinkMemoryBudget`), once the first session's
     /// round trip is known (after `limitsResolved()`). The nearby rules
     /// need no call: `concurrentFiles` and `maxOutstanding` read it.
     func fitToLink() {
-        guard let rtt = client.limitsRoundTrip, rtt >= options.longRoundTrip else { return }
+        guard onLongLink else { return }
         budget.raise(to: options.longLinkMemoryBudget)
     }
 }

@@ -56,7 +56,8 @@ extension FileTransfer {
                 let end = try await ReadPipeline(client: session, handle: handle, blockLength: options.blockLength,
                                                  maxOutstanding: options.maxOutstanding, startOffset: from,
                                                  endOffset: isLast ? nil : range.upperBound,
-                                                 expectedSize: range.upperBound, budget: budget, limiter: limiter)
+                                                 expectedSize: range.upperBound, budget: budget, limiter: limiter,
+                                                 initialRequests: initialRequests)
                     .run { offset, data in
                         let count = data.readableBytes
                         if let maxSize = options.maxSize, offset + UInt64(count) > maxSize {

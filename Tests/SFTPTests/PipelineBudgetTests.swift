@@ -64,6 +64,27 @@ import Testing
         #expect(PipelineWindow.initial(covering: 1000, block: 1000) == 2)
         #expect(PipelineWindow.initial(covering: 1001, block: 1000) == 3)
         #expect(PipelineWindow.initial(covering: 1 << 40, block: 1000) == PipelineWindow.initialCap)
+        // A caller that knows the link holds more raises the cap only.
+        #expect(PipelineWindow.initial(covering: 1 << 40, block: 1000, cap: 64) == 64)
+        #expect(PipelineWindow.initial(covering: 3000, block: 1000, cap: 64) == 4)
+        #expect(PipelineWindow.initial(covering: 1 << 40, block: 1000, cap: 0) == 1)
+    }
+
+    /// The server answers nothing until 20 READs arrived: a pipeline told
+    /// to start with 20 (a long link) sends them at once; with the default
+    /// first window of 8 it would wait here for ever.
+    @Test(.timeLimit(.minutes(1))) func aPipelineStartsWithTheInitialRequestsItIsGiven() async throws {
+        let contents = Array((0..<30_000).map { UInt8(truncatingIfNeeded: $0 &* 11) })
+        let (client, server) = try await ScriptedServer.connect(.init(contents: contents, holdUntilReads: 20))
+        defer { client.close() }
+        let handle = try await client.open("file", flags: .read)
+        var received: [UInt8] = []
+        let end = try await ReadPipeline(client: client, handle: handle, blockLength: 1000, expectedSize: 30_000,
+                                         initialRequests: 20)
+            .run { _, data in received += data.readableBytesView }
+        #expect(end == 30_000)
+        #expect(received == contents)
+        #expect(await server.reads >= 20)
     }
 
     /// The server answers nothing until two READs arrived: a pipeline that

@@ -45,6 +45,7 @@ private final class DelayedStream: ByteStream, Sendable {
             #expect(transfer.concurrentFiles == options.nearbyConcurrentFiles)
             #expect(options.maxOutstanding > options.nearbyMaxOutstanding)
             #expect(transfer.maxOutstanding == options.nearbyMaxOutstanding)
+            #expect(transfer.initialRequests == nil, "the pipeline's own first window nearby")
             transfer.fitToLink()
             #expect(transfer.budget.capacity == options.memoryBudget, "no larger budget nearby")
 
@@ -68,6 +69,10 @@ private final class DelayedStream: ByteStream, Sendable {
             let transfer = FileTransfer(client: client, options: options)
             #expect(transfer.concurrentFiles == options.concurrentFiles)
             #expect(transfer.maxOutstanding == options.maxOutstanding)
+            #expect(transfer.initialRequests == options.longLinkInitialRequests)
+            var few = options
+            few.requests(16)
+            #expect(FileTransfer(client: client, options: few).initialRequests == 16, "never more than -R")
             #expect(transfer.budget.capacity == options.memoryBudget, "raised only once the link is fitted")
             transfer.fitToLink()
             #expect(transfer.budget.capacity == options.longLinkMemoryBudget)

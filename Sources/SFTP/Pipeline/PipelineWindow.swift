@@ -20,11 +20,13 @@ struct PipelineWindow {
 
     /// The starting window for `bytes` still to read or write in blocks of
     /// `block`: one request per block plus one (the EOF probe), capped.
-    static func initial(covering bytes: UInt64?, block: Int) -> Int {
+    /// `cap` is `initialCap` unless the caller knows the link holds more
+    /// (`ReadPipeline.initialRequests`).
+    static func initial(covering bytes: UInt64?, block: Int, cap: Int = initialCap) -> Int {
         guard let bytes else { return 1 }
         let block = UInt64(max(1, block))
         let blocks = bytes / block + (bytes % block == 0 ? 0 : 1)
-        return Int(min(UInt64(initialCap), blocks + 1))
+        return Int(min(UInt64(max(1, cap)), blocks + 1))
     }
 
     mutating func replied() {

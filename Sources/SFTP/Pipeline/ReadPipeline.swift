@@ -40,6 +40,12 @@ public struct ReadPipeline: Sendable {
     /// other pipelines of a transfer; nil: no limit.
     public let limiter: RateLimiter?
 
+    /// The most READs a file of known size starts with, when not the
+    /// default (`PipelineWindow.initialCap`, 8). The window then grows by
+    /// one per reply, doubling each round trip: over a long link a caller
+    /// that knows it can start nearer the bandwidth-delay product.
+    public let initialRequests: Int?
+
     /// Outstanding READs by default: enough to fill a long fat link (the
     /// budget caps the bytes; at 255 KiB a block that is 64 MiB).
     public static let defaultMaxOutstanding = 256
@@ -50,9 +56,10 @@ public struct ReadPipeline: Sendable {
     public init(client: SFTPClient, handle: SFTPHandle, blockLength: Int? = nil,
                 maxOutstanding: Int = ReadPipeline.defaultMaxOutstanding,
                 startOffset: UInt64 = 0, endOffset: UInt64? = nil, expectedSize: UInt64? = nil,
-                budget: PipelineBudget? = nil, limiter: RateLimiter? = nil) {
+                budget: PipelineBudget? = nil, limiter: RateLimiter? = nil, initialRequests: Int? = nil) {
         self.client = client
         self.limiter = limiter
+        self.initialRequests = initialRequests
         self.handle = handle
         self.budget = budget ?? PipelineBudget()
         self.requestedBlockLength = blockLength
@@ -75,7 +82,8 @@ public struct ReadPipeline: Sendable {
         let known = expectedSize.map { min($0, endOffset ?? .max) }
         var window = PipelineWindow(
             limit: maxOutstanding,
-            initial: PipelineWindow.initial(covering: known.map { $0 > startOffset ? $0 - startOffset : 0 }, block: blockLength))
+            initial: PipelineWindow.initial(covering: known.map { $0 > startOffset ? $0 - startOffset : 0 }, block: blockLength,
+                                            cap: initialRequests ?? PipelineWindow.initialCap))
         var nextOffset = startOffset
         var delivered = startOffset
         var outstanding = 0
