@@ -10,6 +10,10 @@ import Testing
 /// ProxyCommand) makes the transfer last long enough for the meter.
 @Suite("ferry get/put output: progress meter, -v, --json", .serialized)
 struct TransferOutputCLITests {
+    /// What only the meter prints: its ETA column (" 00:07 ETA"). A bare
+    /// "ETA" also turns up in a temporary directory's random name.
+    static let meter = " ETA"
+
     /// A relay between ferry and the fixture's sshd that moves at most
     /// `rate` bytes per second each way.
     static let relay = """
@@ -71,7 +75,7 @@ struct TransferOutputCLITests {
         let shown = try await Self.onTerminal(arguments)
         #expect(shown.succeeded, "\(shown.summary)")
         let text = shown.stdout
-        #expect(text.contains("ETA") && text.contains("%") && text.contains("/s") && text.contains("1 files"), "\(text)")
+        #expect(text.contains(Self.meter) && text.contains("%") && text.contains("/s") && text.contains("1 files"), "\(text)")
         #expect(text.contains("big.bin"), "the current file's name: \(text)")
         // The meter redraws in place and is cleared before the summary.
         #expect(text.contains("\r"), "\(text)")
@@ -83,7 +87,7 @@ struct TransferOutputCLITests {
         let quiet = try await Self.onTerminal(["get", "-q"] + FerryCLI.connectionArguments(for: sshd, options: link)
                                               + [Proof.remote(sshd, remote), work.file("quiet.bin")])
         #expect(quiet.succeeded, "\(quiet.summary)")
-        #expect(!quiet.stdout.contains("ETA") && !quiet.stdout.contains("bytes in"), "-q: \(quiet.stdout)")
+        #expect(!quiet.stdout.contains(Self.meter) && !quiet.stdout.contains("bytes in"), "-q: \(quiet.stdout)")
     }
 
     @Test("no meter when standard error is not a terminal, unless --progress")
@@ -98,11 +102,11 @@ struct TransferOutputCLITests {
         let destination = Proof.remote(sshd, "\(sshd.scratchDirectory)/up.bin")
         let plain = try await FerryCLI.run(["put"] + FerryCLI.connectionArguments(for: sshd, options: link) + [source, destination])
         #expect(plain.succeeded, "\(plain.summary)")
-        #expect(!plain.stderr.contains("ETA") && !plain.stderr.contains("\r"), "\(plain.summary)")
+        #expect(!plain.stderr.contains(Self.meter) && !plain.stderr.contains("\r"), "\(plain.summary)")
         let forced = try await FerryCLI.run(["put", "--progress"] + FerryCLI.connectionArguments(for: sshd, options: link)
                                             + [source, destination])
         #expect(forced.succeeded, "\(forced.summary)")
-        #expect(forced.stderr.contains("ETA") && forced.stderr.contains("up.bin"), "\(forced.summary)")
+        #expect(forced.stderr.contains(Self.meter) && forced.stderr.contains("up.bin"), "\(forced.summary)")
         #expect(forced.stdout.contains("1 file, 1000000 bytes"), "\(forced.summary)")
     }
 
@@ -241,7 +245,7 @@ struct TransferOutputCLITests {
         #expect(zip(times, times.dropFirst()).allSatisfy { $1 - $0 >= 0.099 }, "more than 10 a second: \(times)")
         #expect(progress.allSatisfy { $0["bytes_total"] as? Int == 1_000_000 && $0["files_total"] as? Int == 1 }, "\(slow.stdout)")
         #expect(slowEvents.last?["event"] as? String == "summary", "\(slow.stdout)")
-        #expect(!slow.stderr.contains("ETA"), "no meter with --json on a pipe: \(slow.stderr)")
+        #expect(!slow.stderr.contains(Self.meter), "no meter with --json on a pipe: \(slow.stderr)")
     }
 
     @Test("ferry sftp: the progress command turns the meter on in a batch (off by default there, as sftp)")
@@ -259,11 +263,11 @@ struct TransferOutputCLITests {
         let shownOn = try await Self.onTerminal(["sftp", "-b", on] + FerryCLI.connectionArguments(for: sshd, options: link)
                                                 + ["\(sshd.user)@\(sshd.host)"])
         #expect(shownOn.succeeded, "\(shownOn.summary)")
-        #expect(shownOn.stdout.contains("Progress meter enabled") && shownOn.stdout.contains("ETA"), "\(shownOn.stdout)")
+        #expect(shownOn.stdout.contains("Progress meter enabled") && shownOn.stdout.contains(Self.meter), "\(shownOn.stdout)")
         #expect(Proof.size(work.file("on.bin")) == 1_000_000)
         let shownOff = try await Self.onTerminal(["sftp", "-b", off] + FerryCLI.connectionArguments(for: sshd, options: link)
                                                  + ["\(sshd.user)@\(sshd.host)"])
         #expect(shownOff.succeeded, "\(shownOff.summary)")
-        #expect(!shownOff.stdout.contains("ETA"), "\(shownOff.stdout)")
+        #expect(!shownOff.stdout.contains(Self.meter), "\(shownOff.stdout)")
     }
 }
