@@ -8,21 +8,30 @@ import Testing
 /// reconnects many times (a retry loop, a long-running daemon) must not
 /// keep every lost connection alive. LeakSanitizer's exit-time reports
 /// of the CLI had left this open (docs/fuzzing.md); these tests watch the
-/// `SSHClient` of each connection through a weak reference.
+/// `SSHClient` and the event loop of each connection through weak
+/// references.
 @Suite("FerryKit: closed and lost connections are freed", .serialized)
 struct ConnectionLifetimeTests {
-    /// A weak reference that can cross tasks.
+    /// Weak references to a connection's client and to its event loop,
+    /// that can cross tasks. The loop outlived freed clients until
+    /// SSHClientHandler let go of its pipeline context (a cycle holding
+    /// the channel, its buffers and the loop).
     final class Weak: @unchecked Sendable {
         weak var client: SSHClient?
-        init(_ client: SSHClient) { self.client = client }
+        weak var loop: AnyObject?
+        init(_ client: SSHClient) {
+            self.client = client
+            self.loop = client.taskExecutor.eventLoop as AnyObject
+        }
     }
 
-    /// Waits up to `limit` for every reference to be gone; the number left.
+    /// Waits up to `limit` for every client and loop to be gone; the
+    /// number of connections with either left.
     static func alive(_ references: [Weak], within limit: Duration = .seconds(10)) async -> Int {
         let clock = ContinuousClock()
         let end = clock.now.advanced(by: limit)
         while true {
-            let left = references.filter { $0.client != nil }.count
+            let left = references.filter { $0.client != nil || $0.loop != nil }.count
             if left == 0 || clock.now >= end { return left }
             try? await Task.sleep(for: .milliseconds(20))
         }

@@ -23,6 +23,12 @@ import Testing
     func runFerry(_ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String, errorText: String) {
         let binary = Self.ferryBinary
         try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) missing: run swift build --build-tests first")
+        // scripts/sanitize: a sanitized ferry gets the children's options,
+        // as the integration fixtures give them (detect_leaks=0: at exit,
+        // `Match exec`'s Foundation.Process leaves a 32-byte weak-reference
+        // side table that LeakSanitizer reports).
+        var environment = environment
+        if let child = ProcessInfo.processInfo.environment["FERRY_CHILD_ASAN_OPTIONS"] { environment["ASAN_OPTIONS"] = child }
         let result = try runProgram(binary, arguments, environment: environment)
         return (result.status, result.output, result.errorText)
     }

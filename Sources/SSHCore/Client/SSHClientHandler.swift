@@ -69,6 +69,15 @@ final class SSHClientHandler: ChannelInboundHandler {
         output = context.channel.allocator.buffer(capacity: 64 * 1024)
     }
 
+    /// Lets go of the context when the closed channel's pipeline removes
+    /// this handler. The context holds the handler, so keeping it made a
+    /// cycle that outlived every connection: the channel, its buffers and
+    /// its event loop (about half a MiB each under AddressSanitizer's
+    /// count) stayed allocated after `close()`.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         do {
             try machine.start(into: &output)
