@@ -74,7 +74,19 @@ final class SSHClientHandler: ChannelInboundHandler {
     /// cycle that outlived every connection: the channel, its buffers and
     /// its event loop (about half a MiB each under AddressSanitizer's
     /// count) stayed allocated after `close()`.
+    ///
+    /// Whatever still waits on this connection learns that it ended (a
+    /// connect that failed before the channel was active never saw
+    /// `channelInactive`): an unfulfilled promise may not outlive its
+    /// handler, which is now freed.
     func handlerRemoved(context: ChannelHandlerContext) {
+        connectDeadlineTask?.cancel()
+        keepaliveTask?.cancel()
+        keepaliveTask = nil
+        let reported = failure ?? SSHError(.connectionClosed, "the connection to the server was closed")
+        authenticated.fail(reported)  // nothing happens once it completed
+        for session in sessions.values { session.fail(reported) }
+        sessions.removeAll()
         self.context = nil
     }
 
