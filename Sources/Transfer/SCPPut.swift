@@ -278,18 +278,15 @@ struct SCPSourceSession: Sendable {
             var offset: UInt64 = 0
             while offset < size {
                 var piece = ByteBuffer()
-                if failure == nil, let read = readInline {
-                    readInline = nil
+                if failure == nil, readInline != nil || pending != nil {
                     do {
-                        piece = try read.get()
-                        if piece.readableBytes == 0 { throw TransferError(.local, "\(path): file shrank while it was sent") }
-                    } catch {
-                        failure = TransferError.wrap(error, "\(path)")
-                    }
-                } else if failure == nil, let reading = pending {
-                    pending = nil
-                    do {
-                        piece = try await reading.value
+                        if let read = readInline {
+                            readInline = nil
+                            piece = try read.get()
+                        } else if let reading = pending {
+                            pending = nil
+                            piece = try await reading.value
+                        }
                         if piece.readableBytes == 0 { throw TransferError(.local, "\(path): file shrank while it was sent") }
                     } catch {
                         failure = TransferError.wrap(error, "\(path)")

@@ -238,11 +238,12 @@ struct SyncRun: Sendable {
     /// the source could not be listed or some file failed.
     private func delete(_ extras: [SyncExtra], sourceComplete: Bool) async {
         guard !extras.isEmpty else { return }
-        if !sourceComplete || !report.value.failures.isEmpty || Task.isCancelled {
+        let cancelled = Task.isCancelled
+        if !sourceComplete || !report.value.failures.isEmpty || cancelled {
             report.update { $0.deletionSkipped = true }
             // A cancelled sync (Ctrl-C) is said to be interrupted by its
             // caller: its failures are the cancellation's, not errors.
-            guard !Task.isCancelled else { return }
+            guard !cancelled else { return }
             transfer.onEvent(.notice(path: target.rootDescription,
                                      message: "errors occurred (a source directory not listed, or a file not copied): skipping deletion"))
             return

@@ -190,12 +190,7 @@ struct SFTPCommand: AsyncParsableCommand {
         await connections.closeAll()
         if interruption.interrupted {
             // As get and put end on Ctrl-C.
-            FileHandle.standardError.write(Data("ferry: interrupted\n".utf8))
-            let kept = interruption.partialFiles
-            if let hint = TransferInterruption.hint(partialFiles: kept, continuing: "reget or reput continues \(kept == 1 ? "it" : "them")") {
-                FileHandle.standardError.write(Data((hint + "\n").utf8))
-            }
-            throw ExitCode(TransferInterruption.exitStatus)
+            throw interruption.ended(continuing: "reget or reput continues \(interruption.partialFiles == 1 ? "it" : "them")")
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -270,11 +270,7 @@ enum SyncSession {
             let elapsed = started.duration(to: .now).components
             display.finish(files: total.transferred, bytes: total.bytes, failed: total.failures.count, skipped: total.skipped,
                            seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
-            FileHandle.standardError.write(Data("ferry: interrupted\n".utf8))
-            if let hint = TransferInterruption.hint(partialFiles: interruption.partialFiles, continuing: "run the same command to continue") {
-                FileHandle.standardError.write(Data((hint + "\n").utf8))
-            }
-            return ExitCode(TransferInterruption.exitStatus)
+            return interruption.ended(continuing: "run the same command to continue")
         }
         // Whether the try under way got as far as the sync: its loss then
         // says how far the sync got.

@@ -216,11 +216,7 @@ enum TransferRun {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         display.finish(report, seconds: seconds)
         if interruption.interrupted {
-            FileHandle.standardError.write(Data("ferry: interrupted\n".utf8))
-            if let hint = TransferInterruption.hint(partialFiles: interruption.partialFiles) {
-                FileHandle.standardError.write(Data((hint + "\n").utf8))
-            }
-            throw ExitCode(TransferInterruption.exitStatus)
+            throw interruption.ended()
         }
         if !quiet && !transfer.output.json {
             let rate = seconds > 0 ? Double(report.bytes) / seconds / 1e6 : 0

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Locking
 import Transfer
@@ -22,6 +23,9 @@ final class TransferInterruption: Sendable {
     }
 
     private let state = Locked(State())
+
+    /// How get and put continue what a run kept.
+    static let continueWithA = "run the same command with -a to continue"
 
     /// As bash and ssh: 128 + SIGINT.
     static let exitStatus: Int32 = 130
@@ -104,10 +108,21 @@ final class TransferInterruption: Sendable {
     /// nothing was kept. `continuing` says how: get and put continue with
     /// -a, a sync by running again (it always resumes), a batch with
     /// reget and reput.
-    static func hint(partialFiles count: Int, continuing: String = "run the same command with -a to continue") -> String? {
+    static func hint(partialFiles count: Int, continuing: String = continueWithA) -> String? {
         guard count > 0 else { return nil }
         let files = count == 1 ? "1 partial file kept" : "\(count) partial files kept"
         return "ferry: \(files); \(continuing)"
+    }
+
+    /// Says on stderr that the run was interrupted and, when partial files
+    /// were kept, how to continue them (`hint`); returns the exit status
+    /// to end with (130).
+    func ended(continuing: String = TransferInterruption.continueWithA) -> ExitCode {
+        FileHandle.standardError.write(Data("ferry: interrupted\n".utf8))
+        if let hint = Self.hint(partialFiles: partialFiles, continuing: continuing) {
+            FileHandle.standardError.write(Data((hint + "\n").utf8))
+        }
+        return ExitCode(Self.exitStatus)
     }
 
     /// sftp's line for a resumed file ("Resuming upload of %s to %s"),

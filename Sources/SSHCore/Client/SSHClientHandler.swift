@@ -80,13 +80,7 @@ final class SSHClientHandler: ChannelInboundHandler {
     /// `channelInactive`): an unfulfilled promise may not outlive its
     /// handler, which is now freed.
     func handlerRemoved(context: ChannelHandlerContext) {
-        connectDeadlineTask?.cancel()
-        keepaliveTask?.cancel()
-        keepaliveTask = nil
-        let reported = failure ?? SSHError(.connectionClosed, "the connection to the server was closed")
-        authenticated.fail(reported)  // nothing happens once it completed
-        for session in sessions.values { session.fail(reported) }
-        sessions.removeAll()
+        endWaiters(failure ?? SSHError(.connectionClosed, "the connection to the server was closed"))
         self.context = nil
     }
 
@@ -403,10 +397,19 @@ final class SSHClientHandler: ChannelInboundHandler {
         }
     }
 
-    private func fail(_ error: Error, context: ChannelHandlerContext) {
+    /// Stops the timers and fails whatever still waits on the connection
+    /// (authentication, every session); a promise completed already is
+    /// left as it is.
+    private func endWaiters(_ reported: Error) {
         connectDeadlineTask?.cancel()
         keepaliveTask?.cancel()
         keepaliveTask = nil
+        authenticated.fail(reported)
+        for session in sessions.values { session.fail(reported) }
+        sessions.removeAll()
+    }
+
+    private func fail(_ error: Error, context: ChannelHandlerContext) {
         if failure == nil {
             failure = error
             if disconnecting {
@@ -416,9 +419,7 @@ final class SSHClientHandler: ChannelInboundHandler {
             }
         }
         let reported = failure ?? error
-        authenticated.fail(reported)
-        for session in sessions.values { session.fail(reported) }
-        sessions.removeAll()
+        endWaiters(reported)
         if let sshError = reported as? SSHError, sshError.code == .protocolError || sshError.code == .integrityFailure {
             machine.writeDisconnect(reason: sshError.code == .integrityFailure ? .macError : .protocolError,
                                     description: sshError.message, into: &output)
