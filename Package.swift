@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "SSHCore",
             dependencies: [
-                "SSHWire", "SSHCrypto",
+                "SSHWire", "SSHCrypto", "ByteStreams",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -109,6 +109,7 @@ let package = Package(
             name: "SFTPTests",
             dependencies: ["SFTP", "SFTPTestSupport", "SSHWire", "Locking", .product(name: "NIOCore", package: "swift-nio")]
         ),
+        .testTarget(name: "ByteStreamsTests", dependencies: ["ByteStreams", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "SCPTests", dependencies: ["SCP", "ByteStreams", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "TransferTests",

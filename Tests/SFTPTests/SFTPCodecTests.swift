@@ -168,6 +168,55 @@ import Testing
         #expect(shared)
     }
 
+    /// DATA replies split across chunks, as a download receives them: each
+    /// is gathered into a buffer of its own while earlier ones are still
+    /// held (not yet written), and a gathering buffer is used again only
+    /// once its reply has been let go.
+    @Test func splitRepliesAreGatheredIntoRecycledBuffersOnlyWhenFree() throws {
+        func reply(_ id: UInt32) -> ByteBuffer {
+            SFTPMessage.reply(id: id, .data(ByteBuffer(repeating: UInt8(id), count: 40_000))).encoded()
+        }
+        func address(_ buffer: ByteBuffer) -> UInt { buffer.withVeryUnsafeBytes { UInt(bitPattern: $0.baseAddress) } }
+        var frames = SFTPFrameDecoder()
+        var held: [(UInt32, ByteBuffer)] = []
+        var places = Set<UInt>()
+        for id in UInt32(1)...6 {
+            var packet = reply(id)
+            // Split in two chunks: the reply has to be gathered.
+            frames.append(packet.readSlice(length: 1000)!)
+            #expect(try frames.next() == nil)
+            frames.append(packet)
+            let body = try #require(try frames.next())
+            places.insert(address(body))
+            held.append((id, body))
+        }
+        // Six gathered while all were held: six buffers, each intact.
+        #expect(places.count == 6)
+        for (id, body) in held {
+            guard case .reply(let got, .data(let data)) = try SFTPMessage.decode(body) else {
+                Issue.record("not DATA")
+                continue
+            }
+            #expect(got == id)
+            #expect(data.readableBytesView.allSatisfy { $0 == UInt8(id) })
+        }
+        // Once let go, the next gather reuses a kept buffer, whole: a
+        // small reply lands in one of the 40 KB buffers, not a new one of
+        // its own size.
+        held.removeAll()
+        var small = SFTPMessage.reply(id: 7, .data(ByteBuffer(repeating: 7, count: 3000))).encoded()
+        frames.append(small.readSlice(length: 1000)!)
+        frames.append(small)
+        let body = try #require(try frames.next())
+        #expect(places.contains(address(body)))
+        #expect(body.capacity >= 40_000)
+        guard case .reply(7, .data(let data)) = try SFTPMessage.decode(body) else {
+            Issue.record("not DATA 7")
+            return
+        }
+        #expect(data.readableBytes == 3000 && data.readableBytesView.allSatisfy { $0 == 7 })
+    }
+
     @Test func componentProblems() {
         #expect(SFTPName("ok").componentProblem == nil)
         #expect(SFTPName("..x").componentProblem == nil)

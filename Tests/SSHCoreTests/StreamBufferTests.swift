@@ -37,6 +37,29 @@ import Testing
         #expect(second.value == .some(ByteBuffer(bytes: [4])))
     }
 
+    /// A chunk the reader let go of is where the next bytes land (its
+    /// pages stay mapped); one the reader still holds is never written.
+    @Test func aChunkIsReusedOnlyOnceTheReaderLetsGo() throws {
+        func address(_ buffer: ByteBuffer) -> UInt { buffer.withVeryUnsafeBytes { UInt(bitPattern: $0.baseAddress) } }
+        let loop = EmbeddedEventLoop()
+        let buffer = StreamBuffer(eventLoop: loop)
+        buffer.append(ByteBuffer(bytes: [1, 2, 3]))
+        var held = try #require(try buffer.ready() ?? nil)
+        let first = address(held)
+        buffer.append(ByteBuffer(bytes: [4, 5]))
+        let second = try #require(try buffer.ready() ?? nil)
+        #expect(address(second) != first)
+        #expect(held == ByteBuffer(bytes: [1, 2, 3]) && second == ByteBuffer(bytes: [4, 5]))
+        #expect(buffer.keptBuffers == 2)
+        held = ByteBuffer()
+        buffer.append(ByteBuffer(bytes: [6]))
+        let third = try #require(try buffer.ready() ?? nil)
+        // The first buffer again, not a third one.
+        #expect(buffer.keptBuffers == 2)
+        #expect(address(third) == first)
+        #expect(third == ByteBuffer(bytes: [6]) && second == ByteBuffer(bytes: [4, 5]))
+    }
+
     @Test func dataBeforeTheEndComesFirst() throws {
         let loop = EmbeddedEventLoop()
         let buffer = StreamBuffer(eventLoop: loop)

@@ -1,3 +1,4 @@
+import ByteStreams
 import NIOCore
 
 /// SFTPFrameDecoder cuts a byte stream into SFTP packets (uint32 length,
@@ -6,12 +7,20 @@ import NIOCore
 ///
 /// Received chunks are kept as they are, in a queue: a packet that lies
 /// inside one chunk is handed out as a slice of it (no copy), and only a
-/// packet split across chunks is gathered, into a buffer of exactly its
-/// size. A chunk is never appended to, so slices still held by the reader
-/// (DATA waiting to be written) never force a copy of a whole chunk.
+/// packet split across chunks is gathered, into a buffer of its own. A
+/// chunk is never appended to, so slices still held by the reader (DATA
+/// waiting to be written) never force a copy of a whole chunk.
+///
+/// Gathering buffers are recycled (`BufferRecycler`): in a download nearly
+/// every 255 KiB DATA reply spans chunks, and a new buffer for each was
+/// page-faulted in, page by page, every time.
 public struct SFTPFrameDecoder: Sendable {
+    /// Gathered packets kept for reuse: those whose data is still being
+    /// written are skipped, so a few cover the replies in flight to disk.
+    static let recycledGathers = 8
     public let maxPacketLength: Int
     private var chunks = CircularBuffer<ByteBuffer>()
+    private var gathers = BufferRecycler(limit: SFTPFrameDecoder.recycledGathers)
     private var buffered = 0
 
     public init(maxPacketLength: Int = SFTPProtocol.maxPacketLength) {
@@ -47,7 +56,7 @@ public struct SFTPFrameDecoder: Sendable {
             return body
         }
         // Split across chunks: gather exactly this packet.
-        var body = ByteBufferAllocator().buffer(capacity: Int(length))
+        var body = gathers.buffer(capacity: Int(length))
         var skip = 4
         var needed = Int(length)
         while needed > 0 || skip > 0, var chunk = chunks.popFirst() {
@@ -61,6 +70,7 @@ public struct SFTPFrameDecoder: Sendable {
             }
             if chunk.readableBytes > 0 { chunks.prepend(chunk) }
         }
+        gathers.keep(body)
         return body
     }
 

@@ -1,3 +1,4 @@
+import ByteStreams
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -124,9 +125,16 @@ final class ClientLifetime: Sendable {
 /// the wake-up is scheduled once, after the packets of the current socket
 /// read have all been appended, so one buffer carries them all (one
 /// allocation and one hop per read from the socket, not per packet, and
-/// fewer SFTP replies split across buffers).
+/// fewer SFTP replies split across buffers). The buffers come from a
+/// `BufferRecycler`: one whose reader has let go of every slice is used
+/// again, so its pages stay mapped (a new one per read page-faulted its
+/// way through most of a download's system time).
 final class StreamBuffer {
+    /// Buffers kept for reuse: a reader holds one or two (the one it
+    /// decodes, a reply being written from the one before).
+    static let recycledBuffers = 4
     private let eventLoop: EventLoop
+    private var recycler = BufferRecycler(limit: StreamBuffer.recycledBuffers)
     private var pending: ByteBuffer?
     private var finished = false
     private var error: Error?
@@ -135,11 +143,14 @@ final class StreamBuffer {
 
     init(eventLoop: EventLoop) { self.eventLoop = eventLoop }
 
+    /// Buffers kept for reuse, free or still read (for tests).
+    var keptBuffers: Int { recycler.keptCount }
+
     func append(_ chunk: ByteBuffer) {
         // After the end (ours, by close, or the server's) nothing more is read.
         guard chunk.readableBytes > 0, !finished else { return }
         if pending == nil {
-            pending = ByteBufferAllocator().buffer(capacity: max(chunk.readableBytes, 256 * 1024))
+            pending = recycler.buffer(capacity: max(chunk.readableBytes, 256 * 1024))
         }
         pending?.writeImmutableBuffer(chunk)
         if waiter != nil && !deliveryScheduled {
@@ -151,10 +162,18 @@ final class StreamBuffer {
 
     private func deliver() {
         deliveryScheduled = false
-        guard let waiter, let chunk = pending else { return }
+        guard let waiter, let chunk = takePending() else { return }
         self.waiter = nil
-        pending = nil
         waiter.succeed(chunk)
+    }
+
+    /// The bytes waiting, handed to the reader: the recycler keeps a
+    /// reference, to reuse the buffer once the reader is done with it.
+    private func takePending() -> ByteBuffer? {
+        guard let chunk = pending else { return nil }
+        pending = nil
+        recycler.keep(chunk)
+        return chunk
     }
 
     func finish(_ error: Error? = nil) {
@@ -163,9 +182,8 @@ final class StreamBuffer {
         self.error = error
         if let waiter {
             self.waiter = nil
-            if let chunk = pending {
+            if let chunk = takePending() {
                 // What arrived before the end is still delivered first.
-                pending = nil
                 waiter.succeed(chunk)
             } else if let error {
                 waiter.fail(error)
@@ -179,8 +197,7 @@ final class StreamBuffer {
     /// when bytes are waiting, `.some(nil)` at the end, nil when a reader
     /// would have to wait. Throws the error that ended the channel.
     func ready() throws -> ByteBuffer?? {
-        if let chunk = pending {
-            pending = nil
+        if let chunk = takePending() {
             return .some(chunk)
         }
         if finished {
@@ -191,8 +208,7 @@ final class StreamBuffer {
     }
 
     func next(eventLoop: EventLoop) -> EventLoopFuture<ByteBuffer?> {
-        if let chunk = pending {
-            pending = nil
+        if let chunk = takePending() {
             return eventLoop.makeSucceededFuture(chunk)
         }
         if finished {

@@ -1,3 +1,4 @@
+import ByteStreams
 import Logging
 import NIOCore
 #if canImport(Glibc)
@@ -20,6 +21,9 @@ final class SSHClientHandler: ChannelInboundHandler {
     /// (a reader taking data, a writer woken by the window) sends from inside
     /// the processing of received packets.
     private var output = ByteBuffer()
+    /// Written buffers, reused once the socket is done with them: an upload
+    /// fills megabytes of them a second, and new ones were page-faulted in.
+    private var written = BufferRecycler(limit: 4)
     private var sessions: [ChannelID: SessionChannel] = [:]
     private(set) var failure: Error?
     /// True while `dispatchEvents` runs: a callback that re-enters through
@@ -66,7 +70,7 @@ final class SSHClientHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        output = context.channel.allocator.buffer(capacity: 64 * 1024)
+        output = written.buffer(capacity: 64 * 1024)
     }
 
     /// Lets go of the context when the closed channel's pipeline removes
@@ -113,7 +117,8 @@ final class SSHClientHandler: ChannelInboundHandler {
     private func flush() {
         guard let context, output.readableBytes > 0 else { return }
         let chunk = output
-        output = context.channel.allocator.buffer(capacity: 64 * 1024)
+        written.keep(chunk)
+        output = written.buffer(capacity: 64 * 1024)
         context.writeAndFlush(wrapOutboundOut(chunk), promise: nil)
     }
 
