@@ -18,15 +18,20 @@ import NIOCore
 /// anybody else can see: ByteBuffer's copy-on-write is never triggered.
 ///
 /// At most `limit` buffers are kept; keeping one more lets the oldest go
-/// (freed by its last reader). Not thread-safe: one owner at a time (a
-/// channel's buffer on its event loop, a decoder in its read loop).
+/// (freed by its last reader). A buffer that grew past `maximumCapacity`
+/// (a channel's data piling up while its reader was slow) is not kept: held
+/// for the rest of the session, a few of those would cost far more memory
+/// than their page faults cost time. Not thread-safe: one owner at a time
+/// (a channel's buffer on its event loop, a decoder in its read loop).
 public struct BufferRecycler: Sendable {
     public let limit: Int
+    public let maximumCapacity: Int
     private var kept: [ByteBuffer] = []
     private let allocator = ByteBufferAllocator()
 
-    public init(limit: Int) {
+    public init(limit: Int, maximumCapacity: Int) {
         self.limit = max(0, limit)
+        self.maximumCapacity = maximumCapacity
     }
 
     /// Buffers kept, free or still read (for tests).
@@ -51,7 +56,7 @@ public struct BufferRecycler: Sendable {
     /// Keeps a reference to `buffer`, which its owner has filled and will
     /// not write again, to give it out again once its readers are done.
     public mutating func keep(_ buffer: ByteBuffer) {
-        guard limit > 0 else { return }
+        guard limit > 0, buffer.capacity <= maximumCapacity else { return }
         if kept.count >= limit { kept.removeFirst() }
         kept.append(buffer)
     }

@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test func aBufferNobodyReadsIsGivenOutAgainEmpty() {
-        var recycler = BufferRecycler(limit: 2)
+        var recycler = BufferRecycler(limit: 2, maximumCapacity: 1 << 20)
         var first = recycler.buffer(capacity: 1024)
         first.writeString("first")
         let place = Self.address(first)
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func aBufferWithALiveSliceIsNotTouched() {
-        var recycler = BufferRecycler(limit: 4)
+        var recycler = BufferRecycler(limit: 4, maximumCapacity: 1 << 20)
         var first = recycler.buffer(capacity: 64)
         first.writeBytes([UInt8](repeating: 0xAA, count: 64))
         let slice = first.getSlice(at: 8, length: 16)!  // a reply still being written
@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func aKeptBufferTooSmallIsNotGivenOut() {
-        var recycler = BufferRecycler(limit: 4)
+        var recycler = BufferRecycler(limit: 4, maximumCapacity: 1 << 20)
         recycler.keep(recycler.buffer(capacity: 16))
         let big = recycler.buffer(capacity: 1 << 16)
         #expect(big.capacity >= 1 << 16)
@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func atMostLimitAreKeptTheOldestLetGo() {
-        var recycler = BufferRecycler(limit: 3)
+        var recycler = BufferRecycler(limit: 3, maximumCapacity: 1 << 20)
         var held: [ByteBuffer] = []
         for index in 0..<5 {
             var buffer = recycler.buffer(capacity: 32)
@@ -76,8 +76,22 @@ import Testing
         #expect(recycler.keptCount == 0)
     }
 
+    /// A buffer that grew large (data piling up behind a slow reader) is
+    /// let go, not held for the rest of the session.
+    @Test func aBufferThatGrewPastTheMaximumIsNotKept() {
+        var recycler = BufferRecycler(limit: 4, maximumCapacity: 4096)
+        var grown = recycler.buffer(capacity: 1024)
+        grown.writeBytes([UInt8](repeating: 1, count: 10_000))
+        recycler.keep(grown)
+        #expect(recycler.keptCount == 0)
+        var small = recycler.buffer(capacity: 1024)
+        small.writeBytes([1, 2, 3])
+        recycler.keep(small)
+        #expect(recycler.keptCount == 1)
+    }
+
     @Test func aLimitOfZeroKeepsNothing() {
-        var recycler = BufferRecycler(limit: 0)
+        var recycler = BufferRecycler(limit: 0, maximumCapacity: 1 << 20)
         recycler.keep(recycler.buffer(capacity: 8))
         #expect(recycler.keptCount == 0)
     }

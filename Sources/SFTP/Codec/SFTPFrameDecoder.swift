@@ -20,11 +20,13 @@ public struct SFTPFrameDecoder: Sendable {
     static let recycledGathers = 8
     public let maxPacketLength: Int
     private var chunks = CircularBuffer<ByteBuffer>()
-    private var gathers = BufferRecycler(limit: SFTPFrameDecoder.recycledGathers)
+    private var gathers: BufferRecycler
     private var buffered = 0
 
     public init(maxPacketLength: Int = SFTPProtocol.maxPacketLength) {
         self.maxPacketLength = maxPacketLength
+        // NIO rounds a buffer's capacity up to a power of two.
+        gathers = BufferRecycler(limit: Self.recycledGathers, maximumCapacity: 2 * maxPacketLength)
     }
 
     /// Bytes received but not yet returned as a packet.

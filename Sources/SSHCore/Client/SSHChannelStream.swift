@@ -131,10 +131,11 @@ final class ClientLifetime: Sendable {
 /// way through most of a download's system time).
 final class StreamBuffer {
     /// Buffers kept for reuse: a reader holds one or two (the one it
-    /// decodes, a reply being written from the one before).
+    /// decodes, a reply being written from the one before). One that grew
+    /// past 1 MiB while the reader lagged is let go.
     static let recycledBuffers = 4
     private let eventLoop: EventLoop
-    private var recycler = BufferRecycler(limit: StreamBuffer.recycledBuffers)
+    private var recycler = BufferRecycler(limit: StreamBuffer.recycledBuffers, maximumCapacity: 1 << 20)
     private var pending: ByteBuffer?
     private var finished = false
     private var error: Error?

@@ -23,7 +23,8 @@ final class SSHClientHandler: ChannelInboundHandler {
     private var output = ByteBuffer()
     /// Written buffers, reused once the socket is done with them: an upload
     /// fills megabytes of them a second, and new ones were page-faulted in.
-    private var written = BufferRecycler(limit: 4)
+    /// One that grew past 4 MiB (a burst of queued data) is let go.
+    private var written = BufferRecycler(limit: 4, maximumCapacity: 4 << 20)
     private var sessions: [ChannelID: SessionChannel] = [:]
     private(set) var failure: Error?
     /// True while `dispatchEvents` runs: a callback that re-enters through
