@@ -82,9 +82,11 @@ public struct SCPSource: Sendable {
     }
 
     /// The status byte that ends a file: 0 when all of its announced
-    /// bytes were sent; else 1 and why (the sink discards the file; the
-    /// driver must still have sent the announced number of bytes, padding
-    /// with anything, so the stream stays in step).
+    /// bytes were sent; else 1 and why. The driver must still have sent
+    /// the announced number of bytes, padding with anything, so the stream
+    /// stays in step. What the sink does with the file then is its own
+    /// affair: ferry's `SCPSink` discards it, OpenSSH's scp keeps what it
+    /// wrote and only counts an error.
     public mutating func endFile(failure: String? = nil) throws -> [UInt8] {
         guard let left = remaining else { throw SCPError(.badSequence, "no file to end") }
         remaining = nil

@@ -8,8 +8,11 @@ import SCP
 /// `put --scp`: all local sources go to one `scp -t` session (with `-d`
 /// when there are several, so the target must be a directory), as
 /// OpenSSH's scp sends them. The remote scp writes each file as it
-/// arrives; a file read short locally is padded to its announced length
-/// and ended with status 1, so the server discards it.
+/// arrives, in place. A file read short locally (it shrank, or a read
+/// failed) is padded with zeros to its announced length and ended with
+/// status 1: the protocol has no other way to stay in step. OpenSSH's
+/// sink then only counts an error and keeps what it wrote, so the file's
+/// failure says the remote copy may be incomplete.
 extension SCPTransfer {
     /// Bytes read from a local file per piece of data sent.
     static let readLength = 256 * 1024
@@ -305,6 +308,12 @@ struct SCPSourceSession: Sendable {
                 offset = next
             }
             write(try source.endFile(failure: failure?.message))
+            if let read = failure {
+                var told = TransferError(read.code, read.message + "; the remote copy may be incomplete (zeros in place of what was not read)",
+                                         errno: read.systemError)
+                told.path = read.path
+                failure = told
+            }
             unanswered.append((path, size, failure))
             try await settle(&report, keeping: Self.maxUnanswered - 1)
         } catch {

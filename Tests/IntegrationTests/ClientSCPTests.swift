@@ -265,6 +265,32 @@ struct ClientSCPTests {
         #expect(Proof.status("\(scratch)/planted") == nil, "file data was read as a record")
     }
 
+    /// A file that gives fewer bytes than its size said (it shrank, or a
+    /// read failed) is padded to the size the `C` record announced and
+    /// ended with status 1. OpenSSH's sink keeps what it wrote, so the
+    /// failure must say the remote copy may be incomplete, and the files
+    /// sent after it must still land whole. A sysfs file is such a file by
+    /// nature: its size says 4096, a read gives a few bytes.
+    @Test("put --scp: a file read short fails, saying the remote copy may be incomplete; the next file lands whole")
+    func fileReadShort() async throws {
+        let short = "/sys/devices/system/cpu/online"
+        guard let st = Proof.status(short), st.st_size > 64 else { return }
+        let sshd = try await SSHDFixture.start()
+        defer { sshd.stop() }
+        let local = try FixtureDirectory.create(prefix: "ferry-scp-short")
+        defer { local.remove() }
+        let scratch = sshd.scratchDirectory
+        try Proof.makeDirectory("\(scratch)/up")
+        Proof.giveToAccount("\(scratch)/up", sshd)
+        try Proof.write(local.file("after"), Array("sent after\n".utf8), mode: 0o644)
+        let put = try await Self.ferry("put", ["--scp", short, local.file("after"), Proof.remote(sshd, "\(scratch)/up")], on: sshd)
+        #expect(put.exit.code == 1, "\(put.summary)")
+        #expect(put.stderr.contains("online: file shrank while it was sent; the remote copy may be incomplete"), "\(put.summary)")
+        #expect(Proof.contents("\(scratch)/up/after") == Array("sent after\n".utf8), "\(put.summary)")
+        // Why the message says so: OpenSSH's scp kept the padded file.
+        #expect(Proof.status("\(scratch)/up/online").map { Int64($0.st_size) } == Int64(st.st_size))
+    }
+
     /// A download answers the remote scp ahead (`SCPTransfer.answersAhead`),
     /// so a file this side cannot write is told to nobody but the user: the
     /// files after it must still land, each whole, and record-like data
