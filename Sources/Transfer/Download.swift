@@ -120,7 +120,7 @@ extension FileTransfer {
                 end = spread
             } else {
                 end = try await receive(source, from: start) { offset, data in
-                    try await DiskIO.run { try file.write(data, at: offset) }
+                    try await file.store(data, at: offset)
                 }
             }
             try file.truncate(to: end)
@@ -182,7 +182,7 @@ extension FileTransfer {
         onEvent(.resumed(source: "\(source.remote)", destination: "\(path)", offset: have, upload: false))
         do {
             let end = try await receive(source, from: have) { offset, data in
-                try await DiskIO.run { try file.write(data, at: offset) }
+                try await file.store(data, at: offset)
             }
             if options.preserve, let permissions = source.attributes.permissions { try file.setMode(permissions) }
             try setTimesIfPreserving(file, source)
@@ -205,7 +205,7 @@ extension FileTransfer {
         let have = UInt64(max(0, existing.st_size))
         let start = options.resume && have > 0 ? try await resumeOffset(of: file, have: have, source: source) : 0
         let end = try await receive(source, from: start) { offset, data in
-            try await DiskIO.run { try file.write(data, at: offset) }
+            try await file.store(data, at: offset)
         }
         try file.truncate(to: end)
         if options.preserve, let permissions = source.attributes.permissions { try file.setMode(permissions) }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import NIOCore
+import Synchronization
 
 /// LocalFile is an open local file descriptor with the positional calls a
 /// pipeline needs: pread/pwrite at explicit offsets, so pieces can land in
@@ -12,16 +13,22 @@ import NIOCore
 /// terminal, a device), which has no offsets.
 ///
 /// Calls are plain blocking system calls. The bulk reads and writes go
-/// through `DiskIO`, off the event loop that moves SSH packets, so a slow
+/// through `fetch` and `store`: on the event loop that moves SSH packets
+/// only when they cannot wait for a disk, else through `DiskIO`, so a slow
 /// disk delays one file, not the connection.
 final class LocalFile: @unchecked Sendable {
     let descriptor: Int32
     let path: LocalPath
+    /// Whether the file is in memory (tmpfs), for `fetch` and `store`.
+    let medium: LocalFileMedium
+    /// Set once preadv2(RWF_NOWAIT) was refused for this file.
+    let cacheReadsUnsupported = Atomic<Bool>(false)
     private var closed = false
 
     private init(descriptor: Int32, path: LocalPath) {
         self.descriptor = descriptor
         self.path = path
+        self.medium = LocalFileMedium.of(descriptor)
     }
 
     deinit { if !closed { _ = Glibc.close(descriptor) } }

@@ -63,7 +63,7 @@ extension FileTransfer {
                         if let maxSize = options.maxSize, offset + UInt64(count) > maxSize {
                             throw TransferError(.tooLarge, "\(remote): larger than --max-size (\(maxSize) bytes); stopped there")
                         }
-                        try await DiskIO.run { try file.write(data, at: offset) }
+                        try await file.store(data, at: offset)
                         progress.advance(index, to: offset + UInt64(count))
                         pool?.moved(count)
                         onEvent(.progress(bytes: UInt64(count)))

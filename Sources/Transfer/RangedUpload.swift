@@ -44,7 +44,7 @@ extension FileTransfer {
                     .run { offset, length in
                         guard offset < range.upperBound else { return nil }
                         let count = Int(min(UInt64(length), range.upperBound - offset))
-                        let data = try await DiskIO.run { try file.read(at: offset, length: count, headroom: WritePipeline.headroom) }
+                        let data = try await file.fetch(at: offset, length: count, headroom: WritePipeline.headroom)
                         pool?.moved(data.readableBytes)
                         onEvent(.progress(bytes: UInt64(data.readableBytes)))
                         return data

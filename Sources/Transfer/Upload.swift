@@ -280,7 +280,7 @@ extension FileTransfer {
         let (mode, settings) = finalAttributes(source, existing: existing)
         let owner = existing?.owner
         do {
-            let piece = count == 0 ? ByteBuffer() : try await DiskIO.run { try source.file.read(at: 0, length: count) }
+            let piece = count == 0 ? ByteBuffer() : try await source.file.fetch(at: 0, length: count)
             let length = piece.readableBytes
             onEvent(.progress(bytes: UInt64(length)))
             pool?.moved(length)
@@ -346,7 +346,7 @@ extension FileTransfer {
             .run { offset, length in
                 guard offset < size else { return nil }
                 let count = Int(min(UInt64(length), size - offset))
-                let piece = try await DiskIO.run { try file.read(at: offset, length: count, headroom: WritePipeline.headroom) }
+                let piece = try await file.fetch(at: offset, length: count, headroom: WritePipeline.headroom)
                 // Counted when handed to the pipeline: at most its memory
                 // budget ahead of what the server acknowledged.
                 onEvent(.progress(bytes: UInt64(piece.readableBytes)))

@@ -177,8 +177,8 @@ public struct SFTPTestError: Error, CustomStringConvertible {
 public struct TemporaryDirectory: Sendable {
     public let path: String
 
-    public init(prefix: String = "ferry-sftp") throws {
-        let base = FileManager.default.temporaryDirectory.path
+    /// A new directory under `base` (default: the temporary directory).
+    public init(prefix: String = "ferry-sftp", in base: String = FileManager.default.temporaryDirectory.path) throws {
         var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw SFTPTestError("mkdtemp failed") }
         // realpath: the server reports canonical paths (/tmp may be a link).

@@ -360,6 +360,37 @@ import Testing
         #expect(count == 2)
     }
 
+    /// Data queued as a slice of the sender's buffer comes out of
+    /// `nextOutbound()` as the same bytes `nextOutboundPayload()` encodes:
+    /// CHANNEL_DATA, CHANNEL_EXTENDED_DATA and a control message, in order.
+    @Test func outboundDataWrittenInPlaceMatchesItsEncoding() throws {
+        func queued() throws -> ChannelMultiplexer {
+            var client = ChannelMultiplexer(configuration: .client)
+            _ = try client.openSession()
+            try client.receive(payload: payload(.channelOpenConfirmation(.init(recipientChannel: 0, senderChannel: 9, initialWindowSize: 1 << 20, maximumPacketSize: 1 << 15))))
+            let data = (0..<40_000).map { UInt8(truncatingIfNeeded: $0 * 7) }
+            try client.sendData(buffer(data), on: ChannelID(0))
+            _ = try client.sendExtendedData(buffer([1, 2, 3]), dataType: 1, on: ChannelID(0))
+            try client.close(ChannelID(0))
+            return client
+        }
+        var encoded = try queued()
+        var inPlace = try queued()
+        var expected: [[UInt8]] = []
+        while let out = encoded.nextOutboundPayload() { expected.append(Array(out.readableBytesView)) }
+        var written: [[UInt8]] = []
+        while let out = inPlace.nextOutbound() {
+            var packet = ByteBuffer(bytes: [0xEE])  // what the framer wrote before the payload stays
+            out.write(into: &packet)
+            #expect(packet.readInteger(as: UInt8.self) == 0xEE)
+            #expect(packet.readableBytes == out.length)
+            written.append(Array(packet.readableBytesView))
+        }
+        // OPEN, two CHANNEL_DATA (32 KiB packets), one EXTENDED_DATA, CLOSE.
+        #expect(written == expected)
+        #expect(expected.map { $0.first } == [90, 94, 94, 95, 97])
+    }
+
     @Test func receivedDataEventIsASliceOfThePayload() throws {
         var pair = MultiplexerPair()
         let (c, s) = try pair.openSession()

@@ -39,6 +39,7 @@ private final class DelayedStream: ByteStream, Sendable {
             // generous, and the rule is the same.
             var options = TransferOptions()
             options.nearbyRoundTrip = .seconds(5)
+            options.longRoundTrip = .seconds(10)
             #expect(rtt < options.nearbyRoundTrip)
             let transfer = FileTransfer(client: client, options: options)
             #expect(options.concurrentFiles > options.nearbyConcurrentFiles)

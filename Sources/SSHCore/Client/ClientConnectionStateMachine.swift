@@ -104,8 +104,8 @@ import SSHCrypto
 
     /// Sends what the multiplexer queued (its events stay queued for `nextEvent`).
     private mutating func flushMultiplexer(output out: inout ByteBuffer) throws {
-        while var payload = mux.nextOutboundPayload() {
-            try transport.sendPayload(into: &out) { $0.writeBuffer(&payload) }
+        while let payload = mux.nextOutbound() {
+            try transport.sendPayload(into: &out) { payload.write(into: &$0) }
         }
     }
 

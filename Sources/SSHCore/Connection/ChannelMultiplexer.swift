@@ -15,11 +15,12 @@ import NIOCore
 ///   `sendData(_:on:)`, `consumed(_:on:)`, `close(_:)`…) change state and
 ///   queue payloads; misuse throws `ConnectionError` and changes nothing.
 /// - After any call, the owner drains `nextEvent()` until nil (what happened)
-///   and `nextOutboundPayload()` until nil (what to send, in order).
+///   and `nextOutboundPayload()` (or `nextOutbound()`) until nil (what to
+///   send, in order).
 ///
 /// Both queues keep their storage, so the steady state of the data path
 /// (CHANNEL_DATA in, WINDOW_ADJUST out, data out) allocates only the
-/// outbound packet buffers themselves.
+/// WINDOW_ADJUSTs' buffers: data goes out as slices of the sender's buffer.
 ///
 /// Memory: received data stays referenced by the owner's slices until it
 /// calls `consumed`; the peer cannot send beyond the window granted, so what
@@ -69,6 +70,14 @@ import NIOCore
     /// `payloadTailroom` bytes of capacity after the writer index are free
     /// for the transport to frame and encrypt in place.
     public mutating func nextOutboundPayload() -> ByteBuffer? {
+        outbound.next().map(outbound.materialize)
+    }
+
+    /// Takes the oldest payload to send, to be written into the packet
+    /// with `OutboundPayload.write(into:)`: channel data is then copied
+    /// once, straight from the sender's buffer. The order rule of
+    /// `nextOutboundPayload()` holds; the headroom and tailroom do not.
+    public mutating func nextOutbound() -> OutboundPayload? {
         outbound.next()
     }
 

@@ -1,16 +1,60 @@
 import NIOCore
 
-/// OutboundPayloads is the FIFO of encoded payloads the multiplexer wants
-/// sent, in the order they must go on the wire; the owner drains it.
+/// OutboundPayload is one message the multiplexer wants sent: encoded
+/// already (control messages), or CHANNEL_DATA whose data is still a slice
+/// of the caller's buffer.
 ///
-/// Each payload is its own `ByteBuffer` from the owner's allocator, with
-/// `headroom` bytes reserved before the message number and `tailroom` bytes
-/// of spare capacity after it. A transport that sets these to its packet
-/// header size (uint32 packet_length + byte padding_length, plus any
-/// sequence/AAD prefix) and padding + MAC size can frame and encrypt the
-/// payload in place: move the reader index back by the headroom, write the
-/// header, append padding and tag. The payload itself starts at the reader
-/// index as usual, so a transport that ignores this just reads it.
+/// Why the second form: data is the bulk of an upload, and encoding it into
+/// a payload buffer of its own, only for the transport to copy that into
+/// the packet it seals, moved every byte twice. `write(into:)` puts the
+/// message header and the data straight into the packet, one copy.
+@_spi(Internals) public struct OutboundPayload: Sendable {
+    fileprivate enum Storage: Sendable {
+        case encoded(ByteBuffer)
+        case data(recipient: UInt32, extendedType: UInt32?, chunk: ByteBuffer)
+    }
+    fileprivate let storage: Storage
+
+    /// The payload's length in bytes (message number included).
+    public var length: Int {
+        switch storage {
+        case .encoded(let buffer): return buffer.readableBytes
+        case .data(_, let extendedType, let chunk): return (extendedType == nil ? 9 : 13) + chunk.readableBytes
+        }
+    }
+
+    /// Appends the payload (message number first) to `buffer`.
+    public func write(into buffer: inout ByteBuffer) {
+        switch storage {
+        case .encoded(let payload):
+            buffer.writeImmutableBuffer(payload)
+        case .data(let recipient, let extendedType, let chunk):
+            if let extendedType {
+                buffer.writeInteger(MessageNumber.channelExtendedData.rawValue)
+                buffer.writeInteger(recipient)
+                buffer.writeInteger(extendedType)
+            } else {
+                buffer.writeInteger(MessageNumber.channelData.rawValue)
+                buffer.writeInteger(recipient)
+            }
+            buffer.writeInteger(UInt32(truncatingIfNeeded: chunk.readableBytes))
+            buffer.writeImmutableBuffer(chunk)
+        }
+    }
+}
+
+/// OutboundPayloads is the FIFO of payloads the multiplexer wants sent, in
+/// the order they must go on the wire; the owner drains it.
+///
+/// Control messages are encoded when queued; channel data is queued as a
+/// slice of the caller's buffer and encoded where the owner writes it
+/// (`OutboundPayload.write(into:)`). `materialize` gives a payload a buffer
+/// of its own from the owner's allocator, with `headroom` bytes reserved
+/// before the message number and `tailroom` bytes of spare capacity after
+/// it: a transport that frames in place uses those for its packet header
+/// (uint32 packet_length + byte padding_length, plus any sequence/AAD
+/// prefix) and padding + MAC. The payload itself starts at the reader index
+/// as usual, so a transport that ignores this just reads it.
 struct OutboundPayloads: Sendable {
     /// Where payload buffers come from.
     let allocator: ByteBufferAllocator
@@ -18,8 +62,8 @@ struct OutboundPayloads: Sendable {
     let headroom: Int
     /// Spare capacity after each payload.
     let tailroom: Int
-    /// Encoded payloads, oldest first.
-    private var payloads = CircularBuffer<ByteBuffer>(initialCapacity: 16)
+    /// Payloads, oldest first.
+    private var payloads = CircularBuffer<OutboundPayload>(initialCapacity: 16)
 
     init(allocator: ByteBufferAllocator, headroom: Int, tailroom: Int) {
         self.allocator = allocator
@@ -31,7 +75,7 @@ struct OutboundPayloads: Sendable {
     var count: Int { payloads.count }
 
     /// Takes the oldest payload.
-    mutating func next() -> ByteBuffer? {
+    mutating func next() -> OutboundPayload? {
         payloads.popFirst()
     }
 
@@ -49,6 +93,15 @@ struct OutboundPayloads: Sendable {
         return buffer
     }
 
+    /// `payload` in a buffer of its own, with the headroom and tailroom
+    /// promised (control messages already have them).
+    func materialize(_ payload: OutboundPayload) -> ByteBuffer {
+        if case .encoded(let buffer) = payload.storage { return buffer }
+        var buffer = makeBuffer(payloadCapacity: payload.length)
+        payload.write(into: &buffer)
+        return buffer
+    }
+
     /// Encodes and queues a control message (everything but the data path).
     mutating func append(_ message: ConnectionMessage) {
         var buffer = makeBuffer(payloadCapacity: message.encodedSizeHint)
@@ -57,27 +110,15 @@ struct OutboundPayloads: Sendable {
             // A string outgrew the size hint; keep the promised tailroom.
             buffer.reserveCapacity(buffer.writerIndex + tailroom)
         }
-        payloads.append(buffer)
+        payloads.append(OutboundPayload(storage: .encoded(buffer)))
     }
 
     /// Queues CHANNEL_DATA (or CHANNEL_EXTENDED_DATA when `extendedType` is
-    /// set) carrying `chunk`: one allocation, header written with ByteBuffer
-    /// integer writes, the data copied once. The caller has already limited
-    /// `chunk` to the peer's window and maximum packet.
+    /// set) carrying `chunk`, uncopied: the bytes are copied once, into the
+    /// packet, when the owner writes the payload. The caller has already
+    /// limited `chunk` to the peer's window and maximum packet.
     mutating func appendData(recipient: UInt32, extendedType: UInt32?, chunk: ByteBuffer) {
-        let header = extendedType == nil ? 9 : 13
-        var buffer = makeBuffer(payloadCapacity: header + chunk.readableBytes)
-        if let extendedType {
-            buffer.writeInteger(MessageNumber.channelExtendedData.rawValue)
-            buffer.writeInteger(recipient)
-            buffer.writeInteger(extendedType)
-        } else {
-            buffer.writeInteger(MessageNumber.channelData.rawValue)
-            buffer.writeInteger(recipient)
-        }
-        buffer.writeInteger(UInt32(truncatingIfNeeded: chunk.readableBytes))
-        buffer.writeImmutableBuffer(chunk)
-        payloads.append(buffer)
+        payloads.append(OutboundPayload(storage: .data(recipient: recipient, extendedType: extendedType, chunk: chunk)))
     }
 }
 
