@@ -25,6 +25,12 @@ enum DiskIO {
         return Job(future: NIOThreadPool.singleton.runIfActive(eventLoop: loop, body))
     }
 
+    /// A call already done, as a job: `value` is at hand when awaited.
+    static func finished<T: Sendable>(_ value: T) -> Job<T> {
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? MultiThreadedEventLoopGroup.singleton.any()
+        return Job(future: loop.makeSucceededFuture(value))
+    }
+
     /// A call started with `start`.
     struct Job<T: Sendable>: Sendable {
         fileprivate let future: EventLoopFuture<T>

@@ -30,6 +30,14 @@ extension LocalFile {
         return try await DiskIO.run { try self.read(at: offset, length: length, headroom: headroom) }
     }
 
+    /// `fetch` started now and awaited later (a read ahead): done at once
+    /// when it cannot wait, else started on the pool. A failure in place
+    /// is left for the pool's read to report.
+    func fetchAhead(at offset: UInt64, length: Int) -> DiskIO.Job<ByteBuffer> {
+        if let piece = try? readWithoutWaiting(at: offset, length: length) { return DiskIO.finished(piece) }
+        return DiskIO.start { try self.read(at: offset, length: length) }
+    }
+
     /// All of `data` at `offset`, as `write(_:at:)`.
     func store(_ data: ByteBuffer, at offset: UInt64) async throws {
         if medium == .memory {

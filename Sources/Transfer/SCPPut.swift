@@ -326,9 +326,10 @@ struct SCPSourceSession: Sendable {
     /// while their `C` record's answer travels (see `sendFile`).
     static let inlineReadLength = 64 * 1024
 
-    /// Reads the piece at `offset` (never past `size`) off the event loop.
+    /// Reads the piece at `offset` (never past `size`): in place when that
+    /// cannot wait for a disk, else on the disk pool.
     private static func read(_ file: LocalFile, at offset: UInt64, size: UInt64) -> DiskIO.Job<ByteBuffer> {
         let length = Int(min(UInt64(SCPTransfer.readLength), size - offset))
-        return DiskIO.start { try file.read(at: offset, length: length) }
+        return file.fetchAhead(at: offset, length: length)
     }
 }
