@@ -54,18 +54,9 @@ extension LocalFile {
             return try read(at: offset, length: length, headroom: headroom)
         case .other:
             guard let preadv2 = PageCacheRead.preadv2, !cacheReadsUnsupported.load(ordering: .relaxed) else { return nil }
-            var buffer = ByteBufferAllocator().buffer(capacity: max(0, headroom) + length)
-            if headroom > 0 {
-                buffer.moveWriterIndex(forwardBy: headroom)
-                buffer.moveReaderIndex(forwardBy: headroom)
-            }
-            var failure: Int32 = 0
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw -> Int in
-                var vector = iovec(iov_base: raw.baseAddress, iov_len: length)
-                var n: Int
-                repeat { n = preadv2(descriptor, &vector, 1, off_t(offset), PageCacheRead.noWait) } while n < 0 && errno == EINTR
-                if n < 0 { failure = errno; return 0 }
-                return n
+            let (buffer, failure) = readIntoNewBuffer(length: length, headroom: headroom) { pointer in
+                var vector = iovec(iov_base: pointer, iov_len: length)
+                return preadv2(descriptor, &vector, 1, off_t(offset), PageCacheRead.noWait)
             }
             switch failure {
             case 0:

@@ -63,6 +63,18 @@ final class LocalFile: @unchecked Sendable {
     /// `headroom`: bytes left free before the data, in the same allocation
     /// (`WritePipeline.headroom`, where a WRITE header goes without a copy).
     func read(at offset: UInt64, length: Int, headroom: Int = 0) throws -> ByteBuffer {
+        let (buffer, failure) = readIntoNewBuffer(length: length, headroom: headroom) { pointer in
+            pread(descriptor, pointer, length, off_t(offset))
+        }
+        if failure != 0 { throw Self.error("read", path, failure) }
+        return buffer
+    }
+
+    /// A new buffer of `headroom` + `length` bytes, filled after the
+    /// headroom by `call` (a read of at most `length` bytes into the
+    /// pointer, retried on EINTR), and the errno of a failed call, else 0.
+    func readIntoNewBuffer(length: Int, headroom: Int,
+                           _ call: (UnsafeMutableRawPointer?) -> Int) -> (ByteBuffer, Int32) {
         var buffer = ByteBufferAllocator().buffer(capacity: max(0, headroom) + length)
         if headroom > 0 {
             buffer.moveWriterIndex(forwardBy: headroom)
@@ -71,12 +83,11 @@ final class LocalFile: @unchecked Sendable {
         var failure: Int32 = 0
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { raw -> Int in
             var n: Int
-            repeat { n = pread(descriptor, raw.baseAddress, length, off_t(offset)) } while n < 0 && errno == EINTR
+            repeat { n = call(raw.baseAddress) } while n < 0 && errno == EINTR
             if n < 0 { failure = errno; return 0 }
             return n
         }
-        if failure != 0 { throw Self.error("read", path, failure) }
-        return buffer
+        return (buffer, failure)
     }
 
     /// Exactly `length` bytes at `offset`, fewer only at end of file.
