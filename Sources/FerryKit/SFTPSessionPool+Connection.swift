@@ -82,8 +82,18 @@ extension SFTPSessionPool {
     static func channelOpener(_ client: SSHClient, requestTimeout: Duration?,
                               closesConnection: SharedConnection?) -> SFTPSessionPool.Opener {
         { _ in
-            let (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
+            // Counted while it opens, not only once open: a sibling closed
+            // meanwhile (a late session, closed at once) must not close the
+            // connection under this open.
             closesConnection?.retain()
+            let sftp: SFTPClient
+            let channel: SSHChannelStream
+            do {
+                (sftp, channel) = try await client.openSFTP(requestTimeout: requestTimeout)
+            } catch {
+                await closesConnection?.release()
+                throw error
+            }
             return SFTPSessionPool.Session(client: sftp) {
                 await channel.close()
                 await closesConnection?.release()

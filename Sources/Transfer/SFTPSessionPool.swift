@@ -193,22 +193,31 @@ public final class SFTPSessionPool: Sendable {
     }
 
     /// Closes every session the pool opened (not the primary, which its
-    /// opener closes). Sessions still being opened are not waited for:
-    /// each is closed as soon as it opens (`add`), or fails with its
-    /// connection. So a sync that started opening sessions early and then
-    /// found nothing to copy ends at once, not three round trips later.
+    /// opener closes), and ends what is still being opened: those tasks
+    /// are cancelled, so a connection still connecting or authenticating
+    /// gives up at once, and a channel still opening is closed as soon as
+    /// it opens (`add`). They are waited for, at most a round trip: work
+    /// left running would meet the process's exit (OpenSSL's clean-up at
+    /// exit under a key exchange in progress crashed a no-change `sync
+    /// --connections 2`) or an event loop already shut down. A sync that
+    /// found nothing to copy still does not wait for connections to finish
+    /// connecting.
     public func close() async {
-        let entries = state.withLock { state -> [Entry] in
+        let (entries, opening) = state.withLock { state -> ([Entry], [Task<Void, Never>]) in
             state.closed = true
             state.deferred = nil
-            state.opening.removeAll()
-            defer { state.entries = [state.entries[0]] }
-            return Array(state.entries.dropFirst())
+            defer {
+                state.entries = [state.entries[0]]
+                state.opening.removeAll()
+            }
+            return (Array(state.entries.dropFirst()), state.opening)
         }
+        for task in opening { task.cancel() }
         for entry in entries {
             entry.client.close()
             await entry.close?()
         }
+        for task in opening { await task.value }
     }
 
     /// A lease on the open session with the fewest files in flight (the
