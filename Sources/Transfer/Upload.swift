@@ -40,7 +40,10 @@ extension FileTransfer {
     }
 
     private func uploadFile(_ local: LocalPath, to remote: SFTPPath) async throws -> UInt64 {
-        let file = try LocalFile.open(local, flags: O_RDONLY)
+        // O_NONBLOCK: a FIFO named as the source (or planted at its name)
+        // would block the open until some writer came, and a terminal
+        // must not become ours; a regular file reads the same with it.
+        let file = try LocalFile.open(local, flags: O_RDONLY | O_NOCTTY | O_NONBLOCK)
         defer { try? file.close() }
         let st = try file.status()
         if st.st_mode & S_IFMT == S_IFDIR { throw TransferError(.isDirectory, "\(local): is a directory (use -r)") }

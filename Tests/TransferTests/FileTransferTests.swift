@@ -1,6 +1,7 @@
 import SFTPTestSupport
 import Foundation
 import Glibc
+import Locking
 import NIOCore
 import SFTP
 import Testing
@@ -45,6 +46,42 @@ import Testing
             // Only the final names remain: no partial files.
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("up")).sorted() == Self.names.sorted())
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("down")).sorted() == Self.names.sorted())
+        }
+    }
+
+    /// A FIFO as the source is refused at once, not opened and waited
+    /// on until a writer comes (sftp's put waits there forever).
+    @Test func aFifoSourceIsRefusedWithoutWaitingForAWriter() async throws {
+        try await withSFTPServer { client, dir in
+            let fifo = dir.file("fifo")
+            #expect(mkfifo(fifo, 0o600) == 0)
+            let transfer = FileTransfer(client: client, options: Self.options())
+            let ended = Locked(false)
+            let upload = Task { () -> TransferError? in
+                defer { ended.withLock { $0 = true } }
+                do {
+                    _ = try await transfer.upload(fifo, to: dir.sftp("up"))
+                    return nil
+                } catch let error as TransferError {
+                    return error
+                } catch {
+                    return nil
+                }
+            }
+            var waited = 0
+            while !ended.withLock({ $0 }), waited < 100 {
+                try await Task.sleep(for: .milliseconds(50))
+                waited += 1
+            }
+            if !ended.withLock({ $0 }) {
+                // Release an open blocked on the FIFO, so the test ends.
+                let writer = open(fifo, O_WRONLY | O_NONBLOCK)
+                if writer >= 0 { close(writer) }
+                Issue.record("the upload of a FIFO was still waiting after 5 s")
+            }
+            let error = await upload.value
+            #expect(error?.code == .notRegularFile, "\(String(describing: error))")
+            #expect(!FileManager.default.fileExists(atPath: dir.file("up")))
         }
     }
 
