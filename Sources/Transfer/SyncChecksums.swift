@@ -104,11 +104,17 @@ struct SyncChecksums: Sendable {
     }
 
     /// Reads a local file in blocks, off the event loop, and hashes it.
-    private static func hashLocal(_ path: LocalPath, _ algorithm: SyncHashAlgorithm, _ transfer: FileTransfer) async -> Result<[UInt8], TransferError> {
+    /// Opened without blocking: something other than the regular file that
+    /// was listed (a FIFO planted at its name since) is refused, not
+    /// waited on in `open` with a disk thread held.
+    static func hashLocal(_ path: LocalPath, _ algorithm: SyncHashAlgorithm, _ transfer: FileTransfer) async -> Result<[UInt8], TransferError> {
         do {
             return .success(try await DiskIO.run {
-                let file = try LocalFile.open(path, flags: O_RDONLY | O_NOFOLLOW)
+                let file = try LocalFile.open(path, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
                 defer { try? file.close() }
+                guard try file.status().st_mode & S_IFMT == S_IFREG else {
+                    throw TransferError(.notRegularFile, "\(path): not a regular file")
+                }
                 var digest = Self.digest(algorithm)
                 var offset: UInt64 = 0
                 while true {

@@ -85,6 +85,40 @@ import Testing
         }
     }
 
+    /// `sync --checksum` hashing a local name where a FIFO now stands
+    /// (planted since the listing) refuses it at once.
+    @Test func aChecksumOfAFifoIsRefusedWithoutWaiting() async throws {
+        try await withSFTPServer { client, dir in
+            let fifo = dir.file("fifo")
+            #expect(mkfifo(fifo, 0o600) == 0)
+            try dir.create("file", Data("abc".utf8))
+            let transfer = FileTransfer(client: client, options: Self.options())
+            let ended = Locked(false)
+            let hashing = Task { () -> Result<[UInt8], TransferError> in
+                defer { ended.withLock { $0 = true } }
+                return await SyncChecksums.hashLocal(LocalPath(fifo), .sha256, transfer)
+            }
+            var waited = 0
+            while !ended.withLock({ $0 }), waited < 100 {
+                try await Task.sleep(for: .milliseconds(50))
+                waited += 1
+            }
+            if !ended.withLock({ $0 }) {
+                let writer = open(fifo, O_WRONLY | O_NONBLOCK)
+                if writer >= 0 { close(writer) }
+                Issue.record("hashing a FIFO was still waiting after 5 s")
+            }
+            guard case .failure(let error) = await hashing.value else {
+                Issue.record("a FIFO was hashed")
+                return
+            }
+            #expect(error.code == .notRegularFile, "\(error)")
+            // A regular file still hashes (sha256 of "abc").
+            let digest = try await SyncChecksums.hashLocal(LocalPath(dir.file("file")), .sha256, transfer).get()
+            #expect(digest.prefix(4) == [0xBA, 0x78, 0x16, 0xBF])
+        }
+    }
+
     @Test func replacesAnExistingFileAndPreservesModeAndTimes() async throws {
         try await withSFTPServer { client, dir in
             let contents = Self.bytes(5000)
