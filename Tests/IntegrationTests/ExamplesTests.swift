@@ -30,6 +30,41 @@ struct ExamplesTests {
         #expect(!left.contains { $0.hasPrefix("ferry-tutorial-") }, "\(left)")
     }
 
+    /// Issue 17's program of a dozen lines: `fetch` downloads a file from
+    /// an ssh_config alias, known_hosts checked strictly, through a jump
+    /// host (ProxyJump, crossed in process), with its progress callback
+    /// printing up to 100%.
+    @Test func fetchDownloadsThroughAJumpHostWithProgress() async throws {
+        let jump = try await SSHDFixture.start()
+        defer { jump.stop() }
+        let target = try await SSHDFixture.start()
+        defer { target.stop() }
+        let files = try FixtureDirectory.create(prefix: "examples-fetch", traversable: true)
+        defer { files.remove() }
+        let config = try FerryKitTests.writeConfig([("hop", jump, ["StrictHostKeyChecking yes"]),
+                                                    ("inside", target, ["StrictHostKeyChecking yes", "ProxyJump hop"])],
+                                                   in: files)
+        let payload = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
+        let remote = target.scratchDirectory + "/fetched.bin"
+        try Data(payload).write(to: URL(fileURLWithPath: remote))
+        let local = files.file("fetched.bin")
+
+        let run = try await ExampleProgram.run("fetch", ["-F", config, "inside", remote, local])
+        #expect(run.succeeded, "\(run.summary)")
+        #expect(run.stderr.contains("100% of \(payload.count) bytes"), "\(run.stderr)")
+        #expect(run.stderr.contains("\(payload.count) bytes in "), "\(run.stderr)")
+        #expect(try Array(Data(contentsOf: URL(fileURLWithPath: local))) == payload)
+        #expect(jump.log.contains("Accepted publickey for \(jump.user)"), "the hop was crossed")
+
+        // A host key that known_hosts does not hold: refused, nothing written.
+        let strangers = try FerryKitTests.writeConfig([("hop", jump, ["StrictHostKeyChecking yes"]),
+                                                       ("inside", target, ["StrictHostKeyChecking yes", "ProxyJump hop"])],
+                                                      knownHosts: jump.knownHosts, in: files)
+        let refused = try await ExampleProgram.run("fetch", ["-F", strangers, "inside", remote, files.file("refused.bin")])
+        #expect(!refused.succeeded, "\(refused.summary)")
+        #expect(!FileManager.default.fileExists(atPath: files.file("refused.bin")))
+    }
+
     @Test func mirrorCopiesThenCarriesOverChangesAndDeletions() async throws {
         let server = try await SSHDFixture.start()
         defer { server.stop() }
@@ -79,11 +114,11 @@ enum ExampleProgram {
     }
 
     static var built: Bool {
-        ["tutorial", "mirror"].allSatisfy { FileManager.default.isExecutableFile(atPath: directory + "/" + $0) }
+        ["tutorial", "mirror", "fetch"].allSatisfy { FileManager.default.isExecutableFile(atPath: directory + "/" + $0) }
     }
 
     static var notBuilt: Comment {
-        Comment(rawValue: "the Examples programs are not built (no tutorial and mirror in \(directory)): scripts/test "
+        Comment(rawValue: "the Examples programs are not built (no tutorial, mirror and fetch in \(directory)): scripts/test "
             + "builds them; by hand, swift build --package-path Examples (or set FERRY_EXAMPLES_BIN)")
     }
 
