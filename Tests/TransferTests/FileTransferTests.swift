@@ -56,9 +56,7 @@ import Testing
             let fifo = dir.file("fifo")
             #expect(mkfifo(fifo, 0o600) == 0)
             let transfer = FileTransfer(client: client, options: Self.options())
-            let ended = Locked(false)
-            let upload = Task { () -> TransferError? in
-                defer { ended.withLock { $0 = true } }
+            let error = try await Self.endingWithin5Seconds(releasing: fifo, "the upload of a FIFO") { () -> TransferError? in
                 do {
                     _ = try await transfer.upload(fifo, to: dir.sftp("up"))
                     return nil
@@ -68,18 +66,6 @@ import Testing
                     return nil
                 }
             }
-            var waited = 0
-            while !ended.withLock({ $0 }), waited < 100 {
-                try await Task.sleep(for: .milliseconds(50))
-                waited += 1
-            }
-            if !ended.withLock({ $0 }) {
-                // Release an open blocked on the FIFO, so the test ends.
-                let writer = open(fifo, O_WRONLY | O_NONBLOCK)
-                if writer >= 0 { close(writer) }
-                Issue.record("the upload of a FIFO was still waiting after 5 s")
-            }
-            let error = await upload.value
             #expect(error?.code == .notRegularFile, "\(String(describing: error))")
             #expect(!FileManager.default.fileExists(atPath: dir.file("up")))
         }
@@ -93,22 +79,10 @@ import Testing
             #expect(mkfifo(fifo, 0o600) == 0)
             try dir.create("file", Data("abc".utf8))
             let transfer = FileTransfer(client: client, options: Self.options())
-            let ended = Locked(false)
-            let hashing = Task { () -> Result<[UInt8], TransferError> in
-                defer { ended.withLock { $0 = true } }
-                return await SyncChecksums.hashLocal(LocalPath(fifo), .sha256, transfer)
+            let hashed = try await Self.endingWithin5Seconds(releasing: fifo, "hashing a FIFO") {
+                await SyncChecksums.hashLocal(LocalPath(fifo), .sha256, transfer)
             }
-            var waited = 0
-            while !ended.withLock({ $0 }), waited < 100 {
-                try await Task.sleep(for: .milliseconds(50))
-                waited += 1
-            }
-            if !ended.withLock({ $0 }) {
-                let writer = open(fifo, O_WRONLY | O_NONBLOCK)
-                if writer >= 0 { close(writer) }
-                Issue.record("hashing a FIFO was still waiting after 5 s")
-            }
-            guard case .failure(let error) = await hashing.value else {
+            guard case .failure(let error) = hashed else {
                 Issue.record("a FIFO was hashed")
                 return
             }
@@ -117,6 +91,29 @@ import Testing
             let digest = try await SyncChecksums.hashLocal(LocalPath(dir.file("file")), .sha256, transfer).get()
             #expect(digest.prefix(4) == [0xBA, 0x78, 0x16, 0xBF])
         }
+    }
+
+    /// Runs `body`, which may block in `open` on the FIFO at `fifo`; past
+    /// 5 s the test fails and the FIFO is opened for writing, which lets
+    /// such an open return, so the test ends rather than hangs.
+    static func endingWithin5Seconds<T: Sendable>(releasing fifo: String, _ what: String,
+                                                  _ body: @escaping @Sendable () async -> T) async throws -> T {
+        let ended = Locked(false)
+        let task = Task { () -> T in
+            defer { ended.withLock { $0 = true } }
+            return await body()
+        }
+        var waited = 0
+        while !ended.withLock({ $0 }), waited < 100 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        if !ended.withLock({ $0 }) {
+            let writer = open(fifo, O_WRONLY | O_NONBLOCK)
+            if writer >= 0 { close(writer) }
+            Issue.record("\(what) was still waiting after 5 s")
+        }
+        return await task.value
     }
 
     @Test func replacesAnExistingFileAndPreservesModeAndTimes() async throws {
