@@ -385,6 +385,11 @@ import Testing
             #expect(packet.readInteger(as: UInt8.self) == 0xEE)
             #expect(packet.readableBytes == out.length)
             written.append(Array(packet.readableBytesView))
+            // The head and the trailing data, as the transport sends them.
+            var split = ByteBuffer()
+            out.writeHead(into: &split)
+            if let data = out.trailingData { split.writeImmutableBuffer(data) }
+            #expect(split.readableBytesView.elementsEqual(packet.readableBytesView))
         }
         // OPEN, two CHANNEL_DATA (32 KiB packets), one EXTENDED_DATA, CLOSE.
         #expect(written == expected)

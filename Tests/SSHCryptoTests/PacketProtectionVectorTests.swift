@@ -5,12 +5,7 @@ import Testing
 /// (scripts/vectors/ssh_packet_vectors.py), covering each construction's
 /// layout: what is encrypted, what the MAC covers, how nonces advance.
 @Suite struct PacketProtectionVectorTests {
-    func protection(_ v: PacketVector) throws -> any PacketProtection {
-        try PacketProtectionFactory.make(
-            cipher: v.cipher, mac: v.mac,
-            key: SecureBytes(hex(v.key)), iv: SecureBytes(hex(v.iv)),
-            macKey: v.mac == nil ? nil : SecureBytes(hex(v.macKey)))
-    }
+    func protection(_ v: PacketVector) throws -> any PacketProtection { try v.makeProtection() }
 
     @Test("seal matches the reference", arguments: packetVectors)
     func sealMatchesReference(_ v: PacketVector) throws {
@@ -186,5 +181,15 @@ import Testing
         #expect(Int(length) == buffer.count - 4)
         try buffer.withUnsafeMutableBytes { try p.open($0, sequenceNumber: 0) }
         #expect(buffer[5...7] == [1, 2, 3])
+    }
+}
+
+extension PacketVector {
+    /// A fresh protection with the vector's algorithms and keys.
+    func makeProtection() throws -> any PacketProtection {
+        try PacketProtectionFactory.make(
+            cipher: cipher, mac: mac,
+            key: SecureBytes(hex(key)), iv: SecureBytes(hex(iv)),
+            macKey: mac == nil ? nil : SecureBytes(hex(macKey)))
     }
 }

@@ -105,7 +105,7 @@ import SSHCrypto
     /// Sends what the multiplexer queued (its events stay queued for `nextEvent`).
     private mutating func flushMultiplexer(output out: inout ByteBuffer) throws {
         while let payload = mux.nextOutbound() {
-            try transport.sendPayload(into: &out) { payload.write(into: &$0) }
+            try transport.sendPayload(into: &out, trailing: payload.trailingData) { payload.writeHead(into: &$0) }
         }
     }
 

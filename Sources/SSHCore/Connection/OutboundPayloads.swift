@@ -6,8 +6,10 @@ import NIOCore
 ///
 /// Why the second form: data is the bulk of an upload, and encoding it into
 /// a payload buffer of its own, only for the transport to copy that into
-/// the packet it seals, moved every byte twice. `write(into:)` puts the
-/// message header and the data straight into the packet, one copy.
+/// the packet it seals, moved every byte twice. The transport writes the
+/// message header (`writeHead(into:)`) into the packet and encrypts the
+/// data (`trailingData`) from where it lies into the packet: the cipher's
+/// pass is the only one over the data. `write(into:)` writes it all.
 @_spi(Internals) public struct OutboundPayload: Sendable {
     fileprivate enum Storage: Sendable {
         case encoded(ByteBuffer)
@@ -23,8 +25,17 @@ import NIOCore
         }
     }
 
-    /// Appends the payload (message number first) to `buffer`.
-    public func write(into buffer: inout ByteBuffer) {
+    /// The channel data at the payload's end, or nil for a payload encoded
+    /// whole: what `writeHead(into:)` leaves out.
+    public var trailingData: ByteBuffer? {
+        if case .data(_, _, let chunk) = storage { return chunk }
+        return nil
+    }
+
+    /// Appends the payload (message number first) to `buffer`, except its
+    /// `trailingData`, which the caller sends right after it: the transport
+    /// encrypts that into the packet from where it lies.
+    public func writeHead(into buffer: inout ByteBuffer) {
         switch storage {
         case .encoded(let payload):
             buffer.writeImmutableBuffer(payload)
@@ -38,8 +49,13 @@ import NIOCore
                 buffer.writeInteger(recipient)
             }
             buffer.writeInteger(UInt32(truncatingIfNeeded: chunk.readableBytes))
-            buffer.writeImmutableBuffer(chunk)
         }
+    }
+
+    /// Appends the whole payload (message number first) to `buffer`.
+    public func write(into buffer: inout ByteBuffer) {
+        writeHead(into: &buffer)
+        if let data = trailingData { buffer.writeImmutableBuffer(data) }
     }
 }
 

@@ -121,13 +121,39 @@ struct PacketFramer {
         return payload
     }
 
-    /// Appends one packet to `out`, whose payload `writePayload` writes.
-    mutating func writePacket(into out: inout ByteBuffer, _ writePayload: (inout ByteBuffer) throws -> Void) throws {
+    /// Appends one packet to `out`, whose payload `writePayload` writes,
+    /// followed by the readable bytes of `trailing`.
+    ///
+    /// `trailing` (a channel's data) is not copied into `out` first: its
+    /// place is left open and the protection encrypts it straight from
+    /// `trailing` into the packet (`PacketProtection.seal(_:filling:from:
+    /// sequenceNumber:)`), one pass over bulk data instead of two. With
+    /// compression on it is copied in, as the compressor needs the payload
+    /// whole.
+    mutating func writePacket(into out: inout ByteBuffer, trailing: ByteBuffer? = nil,
+                              _ writePayload: (inout ByteBuffer) throws -> Void) throws {
         let protection = outboundProtection
         let start = out.writerIndex
         out.writeInteger(UInt32(0))  // packet_length, patched below
         out.writeInteger(UInt8(0))  // padding_length, patched below
         try writePayload(&out)
+        // Where `trailing` goes, relative to `start`, while it is not yet written.
+        var gap: Range<Int>?
+        if let trailing, trailing.readableBytes > 0 {
+            if compressor != nil {
+                out.writeImmutableBuffer(trailing)
+            } else {
+                let count = trailing.readableBytes
+                // Room for the padding and tag too, grown as writes grow a
+                // buffer (to a power of two), not to the byte: an exact
+                // reservation would be outgrown by the padding at once.
+                let needed = out.writerIndex + count + 255 + 64
+                if out.capacity < needed { out.reserveCapacity(1 << (Int.bitWidth - (needed - 1).leadingZeroBitCount)) }
+                let gapStart = out.writerIndex - start
+                out.moveWriterIndex(forwardBy: count)
+                gap = gapStart..<(gapStart + count)
+            }
+        }
         var payloadLength = out.writerIndex - start - 5
         if let compressor {
             compressionScratch.removeAll(keepingCapacity: true)
@@ -162,7 +188,14 @@ struct PacketFramer {
         let sequence = outboundSequence
         let offset = start - out.readerIndex
         try out.withUnsafeMutableReadableBytes { bytes in
-            try protection.seal(UnsafeMutableRawBufferPointer(rebasing: bytes[offset..<(offset + total)]), sequenceNumber: sequence)
+            let packet = UnsafeMutableRawBufferPointer(rebasing: bytes[offset..<(offset + total)])
+            if let gap, let trailing {
+                try trailing.withUnsafeReadableBytes { source in
+                    try protection.seal(packet, filling: gap, from: source, sequenceNumber: sequence)
+                }
+            } else {
+                try protection.seal(packet, sequenceNumber: sequence)
+            }
         }
         outboundSequence &+= 1
         bytesOutSinceKex &+= UInt64(total)

@@ -104,14 +104,19 @@ import SSHWire
     /// Sends one message of the layers above, written by `write` (message
     /// number first). While a key exchange is in progress it is queued and
     /// sent after our NEWKEYS.
-    public mutating func sendPayload(into out: inout ByteBuffer, _ write: (inout ByteBuffer) throws -> Void) throws {
+    ///
+    /// `trailing`, when given, ends the message: its bytes are encrypted
+    /// into the packet straight from it (see `PacketFramer.writePacket`).
+    public mutating func sendPayload(into out: inout ByteBuffer, trailing: ByteBuffer? = nil,
+                                     _ write: (inout ByteBuffer) throws -> Void) throws {
         guard isEstablished, !(ourKexInit != nil && !sentNewKeys) else {
-            var payload = allocator.buffer(capacity: 256)
+            var payload = allocator.buffer(capacity: 256 + (trailing?.readableBytes ?? 0))
             try write(&payload)
+            if let trailing { payload.writeImmutableBuffer(trailing) }
             queuedPayloads.append(payload)
             return
         }
-        try framer.writePacket(into: &out, write)
+        try framer.writePacket(into: &out, trailing: trailing, write)
         try rekeyIfDue(output: &out)
     }
 

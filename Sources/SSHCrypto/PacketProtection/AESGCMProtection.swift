@@ -70,6 +70,21 @@ public final class AESGCMProtection: PacketProtection {
         try cipher.control(EVP_CTRL_GCM_GET_TAG, tag)
     }
 
+    public func seal(_ packet: UnsafeMutableRawBufferPointer, filling gap: Range<Int>, from source: UnsafeRawBufferPointer,
+                     sequenceNumber: UInt32) throws {
+        let (body, tag) = try packetParts(packet, of: self)
+        try checkGap(gap, source, in: packet, of: self)
+        try cipher.restart(iv: UnsafeRawBufferPointer(nonce), encrypt: true)
+        incrementInvocationCounter()
+        try cipher.authenticateOnly(UnsafeRawBufferPointer(rebasing: body[0..<4]))
+        // GCM is a stream: three updates give the bytes one would.
+        try cipher.update(inPlace: UnsafeMutableRawBufferPointer(rebasing: body[4..<gap.lowerBound]))
+        try cipher.update(source, into: UnsafeMutableRawBufferPointer(rebasing: body[gap]))
+        try cipher.update(inPlace: UnsafeMutableRawBufferPointer(rebasing: body[gap.upperBound...]))
+        guard cipher.finish() else { throw CryptoError.openssl("EVP_CipherFinal_ex (GCM seal)") }
+        try cipher.control(EVP_CTRL_GCM_GET_TAG, tag)
+    }
+
     /// RFC 5647 §7.1: the 64-bit invocation counter wraps modulo 2^64.
     @inline(__always)
     private func incrementInvocationCounter() {

@@ -123,4 +123,20 @@ public final class ChaCha20Poly1305Protection: PacketProtection {
             key: UnsafeRawBufferPointer(rebasing: polyKeyBlock[0..<32]),
             message: UnsafeRawBufferPointer(body), tag: tag)
     }
+
+    public func seal(_ packet: UnsafeMutableRawBufferPointer, filling gap: Range<Int>, from source: UnsafeRawBufferPointer,
+                     sequenceNumber: UInt32) throws {
+        let (body, tag) = try packetParts(packet, of: self)
+        try checkGap(gap, source, in: packet, of: self)
+        try startPayload(sequenceNumber)
+        try lengthCipher.restart(iv: UnsafeRawBufferPointer(iv), encrypt: true)
+        try lengthCipher.update(inPlace: UnsafeMutableRawBufferPointer(rebasing: body[0..<4]))
+        // ChaCha20 is a stream: three updates give the bytes one would.
+        try payloadCipher.update(inPlace: UnsafeMutableRawBufferPointer(rebasing: body[4..<gap.lowerBound]))
+        try payloadCipher.update(source, into: UnsafeMutableRawBufferPointer(rebasing: body[gap]))
+        try payloadCipher.update(inPlace: UnsafeMutableRawBufferPointer(rebasing: body[gap.upperBound...]))
+        try poly1305.authenticate(
+            key: UnsafeRawBufferPointer(rebasing: polyKeyBlock[0..<32]),
+            message: UnsafeRawBufferPointer(body), tag: tag)
+    }
 }

@@ -62,6 +62,9 @@ final class EVPCipherContext {
                 ctx, output.baseAddress!.assumingMemoryBound(to: UInt8.self), &outLength,
                 input.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(input.count)),
             "EVP_CipherUpdate")
+        guard Int(outLength) == input.count else {
+            throw CryptoError(.libcrypto, "EVP_CipherUpdate returned \(outLength) of \(input.count) bytes")
+        }
     }
 
     /// Feeds additional authenticated data to an AEAD mode.

@@ -47,6 +47,35 @@ public protocol PacketProtection: AnyObject {
     /// Encrypts a padded packet in place and writes the tag into its last
     /// `tagLength` bytes; `packet.count` is `4 + packet_length + tagLength`.
     func seal(_ packet: UnsafeMutableRawBufferPointer, sequenceNumber: UInt32) throws
+
+    /// `seal(_:sequenceNumber:)` for a packet whose bytes at `gap` (indices
+    /// into `packet`, inside the payload) are not written yet: their
+    /// plaintext is `source`. A cipher that can read its input from one
+    /// buffer and write to another encrypts `source` straight into the gap,
+    /// sparing the copy a bulk transfer's channel data would otherwise take
+    /// into the packet first; the rest copy it in and seal in place. The
+    /// result is the same packet either way.
+    func seal(_ packet: UnsafeMutableRawBufferPointer, filling gap: Range<Int>, from source: UnsafeRawBufferPointer,
+              sequenceNumber: UInt32) throws
+}
+
+extension PacketProtection {
+    public func seal(_ packet: UnsafeMutableRawBufferPointer, filling gap: Range<Int>, from source: UnsafeRawBufferPointer,
+                     sequenceNumber: UInt32) throws {
+        try checkGap(gap, source, in: packet, of: self)
+        if !gap.isEmpty { UnsafeMutableRawBufferPointer(rebasing: packet[gap]).copyMemory(from: source) }
+        try seal(packet, sequenceNumber: sequenceNumber)
+    }
+}
+
+/// Checks that `gap` lies inside the encrypted part of `packet` after its
+/// padding_length byte, and that `source` fills it exactly.
+@inline(__always)
+func checkGap(_ gap: Range<Int>, _ source: UnsafeRawBufferPointer, in packet: UnsafeMutableRawBufferPointer,
+              of protection: some PacketProtection) throws {
+    guard gap.count == source.count, gap.lowerBound >= 5, gap.upperBound <= packet.count - protection.tagLength else {
+        throw CryptoError(.invalidLength, "a gap of \(gap) with \(source.count) bytes does not fit a packet of \(packet.count)")
+    }
 }
 
 extension PacketProtection {
