@@ -89,14 +89,18 @@ extension FileTransfer {
     /// session uses `handle`, the others open their own. A session that
     /// ends in the middle gives its range back and the others finish it;
     /// any other failure stops the copy (and the other ranges) with that
-    /// error. Fails when no session is left.
-    func copyRanges(_ progress: RangeProgress, over sessions: [SFTPClient], handle: SFTPHandle, _ work: RangeWork) async throws {
+    /// error. Fails when no session is left, naming the file (`name`) and
+    /// why the sessions ended.
+    func copyRanges(_ progress: RangeProgress, of name: String, over sessions: [SFTPClient], handle: SFTPHandle,
+                    _ work: RangeWork) async throws {
         guard let first = sessions.first else { return }
+        let all = sessions
         var sessions = sessions
         while !progress.isComplete {
             sessions = sessions.filter(\.isOpen)
             guard !sessions.isEmpty else {
-                throw TransferError(.remote, "every SFTP session ended before the file was complete")
+                let why = all.lazy.compactMap { $0.sessionFailure?.message }.first.map { " (\($0))" } ?? ""
+                throw TransferError(.remote, "\(name): every SFTP session ended before the file was complete\(why)")
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for session in sessions {

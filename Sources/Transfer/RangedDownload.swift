@@ -76,7 +76,7 @@ extension FileTransfer {
             close: { session, handle in session.closeInBackground(handle) },
             finished: { [record] prefix in try? record?.write(prefix) })
         do {
-            try await copyRanges(progress, over: sessions, handle: handle, work)
+            try await copyRanges(progress, of: "\(remote)", over: sessions, handle: handle, work)
         } catch {
             let prefix = progress.completePrefix
             try? record?.write(prefix)

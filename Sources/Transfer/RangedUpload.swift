@@ -54,7 +54,7 @@ extension FileTransfer {
             close: { session, handle in try await session.close(handle) },
             finished: { [record] prefix in try? await record?.write(prefix) })
         do {
-            try await copyRanges(progress, over: sessions, handle: handle, work)
+            try await copyRanges(progress, of: "\(path)", over: sessions, handle: handle, work)
         } catch {
             let prefix = progress.completePrefix
             try? await record?.write(prefix)

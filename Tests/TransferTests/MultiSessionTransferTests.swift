@@ -205,13 +205,18 @@ func withSessions<T>(_ count: Int, _ body: (SessionSet) async throws -> T) async
         try await withSessions(3) { sessions async throws in
             let transfer = FileTransfer(pool: sessions.pool, options: Self.options())
             for stream in sessions.streams { stream.cut(after: 700_000) }
-            await #expect(throws: (any Error).self) {
+            let error = await #expect(throws: TransferError.self) {
                 if upload {
                     try await transfer.upload(dir.file("source"), to: dir.sftp("copy"))
                 } else {
                     try await transfer.download(dir.sftp("source"), to: dir.file("copy"))
                 }
             }
+            // The line names the remote file (an upload's partial file) and
+            // says why the sessions ended.
+            let remote = upload ? dir.sftp(".copy.ferry-part") : dir.sftp("source")
+            #expect(error?.message.hasPrefix("\(remote): every SFTP session ended before the file was complete (") == true,
+                    "\(String(describing: error))")
         }
         // Nothing under the final name; the partial file and its record stay.
         #expect(Disk.lstatus(dir.file("copy")) == nil)
