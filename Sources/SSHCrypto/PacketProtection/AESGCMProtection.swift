@@ -61,13 +61,7 @@ public final class AESGCMProtection: PacketProtection {
     }
 
     public func seal(_ packet: UnsafeMutableRawBufferPointer, sequenceNumber: UInt32) throws {
-        let (body, tag) = try packetParts(packet, of: self)
-        try cipher.restart(iv: UnsafeRawBufferPointer(nonce), encrypt: true)
-        incrementInvocationCounter()
-        try cipher.authenticateOnly(UnsafeRawBufferPointer(rebasing: body[0..<4]))
-        try cipher.update(inPlace: UnsafeMutableRawBufferPointer(rebasing: body[4...]))
-        guard cipher.finish() else { throw CryptoError.openssl("EVP_CipherFinal_ex (GCM seal)") }
-        try cipher.control(EVP_CTRL_GCM_GET_TAG, tag)
+        try sealLeavingNothingOut(packet, sequenceNumber: sequenceNumber)
     }
 
     public func seal(_ packet: UnsafeMutableRawBufferPointer, filling gap: Range<Int>, from source: UnsafeRawBufferPointer,

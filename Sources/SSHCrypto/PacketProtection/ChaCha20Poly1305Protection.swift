@@ -114,14 +114,7 @@ public final class ChaCha20Poly1305Protection: PacketProtection {
     }
 
     public func seal(_ packet: UnsafeMutableRawBufferPointer, sequenceNumber: UInt32) throws {
-        let (body, tag) = try packetParts(packet, of: self)
-        try startPayload(sequenceNumber)
-        try lengthCipher.restart(iv: UnsafeRawBufferPointer(iv), encrypt: true)
-        try lengthCipher.update(inPlace: UnsafeMutableRawBufferPointer(rebasing: body[0..<4]))
-        try payloadCipher.update(inPlace: UnsafeMutableRawBufferPointer(rebasing: body[4...]))
-        try poly1305.authenticate(
-            key: UnsafeRawBufferPointer(rebasing: polyKeyBlock[0..<32]),
-            message: UnsafeRawBufferPointer(body), tag: tag)
+        try sealLeavingNothingOut(packet, sequenceNumber: sequenceNumber)
     }
 
     public func seal(_ packet: UnsafeMutableRawBufferPointer, filling gap: Range<Int>, from source: UnsafeRawBufferPointer,

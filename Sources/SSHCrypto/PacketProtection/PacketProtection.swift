@@ -68,6 +68,17 @@ extension PacketProtection {
     }
 }
 
+extension PacketProtection {
+    /// The packet sealed in place, as `seal(_:filling:from:sequenceNumber:)`
+    /// with an empty gap at the body's end: for a conformer whose gap
+    /// version is its one implementation of sealing.
+    @inline(__always)
+    func sealLeavingNothingOut(_ packet: UnsafeMutableRawBufferPointer, sequenceNumber: UInt32) throws {
+        let end = packet.count - tagLength
+        try seal(packet, filling: end..<end, from: UnsafeRawBufferPointer(start: nil, count: 0), sequenceNumber: sequenceNumber)
+    }
+}
+
 /// Checks that `gap` lies inside the encrypted part of `packet` after its
 /// padding_length byte, and that `source` fills it exactly.
 @inline(__always)
